@@ -1,0 +1,32 @@
+import { Env, readInt, readString } from '../config/env';
+
+/** Connection settings shared by every Kafka client of a process. */
+export interface KafkaConnection {
+  /** Comma-separated host:port list. KAFKA_BROKERS, default 127.0.0.1:9092. */
+  brokers: string;
+  /** Shown in broker logs; defaults to the component name. */
+  clientId: string;
+  /** Largest value accepted anywhere (producer message.max.bytes). KAFKA_MAX_MESSAGE_BYTES. */
+  maxMessageBytes: number;
+}
+
+export function loadKafkaConnection(env: Env, clientId: string): KafkaConnection {
+  return {
+    brokers: readString(env, 'KAFKA_BROKERS', '127.0.0.1:9092'),
+    clientId,
+    maxMessageBytes: readInt(env, 'KAFKA_MAX_MESSAGE_BYTES', 8 * 1024 * 1024, { min: 1024 }),
+  };
+}
+
+/** librdkafka settings common to producers, consumers and admin clients. */
+export function librdkafkaBase(c: KafkaConnection): Record<string, string | number | boolean> {
+  return {
+    'metadata.broker.list': c.brokers,
+    'client.id': c.clientId,
+    'socket.keepalive.enable': true,
+    // A broker that goes away is retried forever with backoff; these bound the wait between tries.
+    'reconnect.backoff.ms': 100,
+    'reconnect.backoff.max.ms': 5000,
+    'log.connection.close': false,
+  };
+}

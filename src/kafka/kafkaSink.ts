@@ -1,0 +1,147 @@
+import Kafka from 'node-rdkafka';
+import { defer, from, Observable } from 'rxjs';
+import { Logger } from '../log/logger';
+import { KafkaConnection, librdkafkaBase } from './kafkaConfig';
+import { Delivered, OutRecord } from './record';
+
+export interface KafkaSinkConfig {
+  connection: KafkaConnection;
+  /** librdkafka's local queue bound in messages; a full queue makes `send` wait, not throw. */
+  queueMaxMessages?: number;
+  /** How long records wait to fill a batch, ms. */
+  lingerMs?: number;
+  /** How often delivery reports are polled, ms. */
+  pollIntervalMs?: number;
+  extra?: Record<string, string | number | boolean>;
+}
+
+type Pending = { resolve: (d: Delivered) => void; reject: (e: Error) => void };
+
+const QUEUE_FULL = Kafka.CODES.ERRORS.ERR__QUEUE_FULL;
+
+/**
+ * An idempotent producer whose acknowledgement is the delivery report: `send(record)` resolves
+ * only once the broker has the record (acks=all), and rejects with the broker's reason. A full
+ * local queue makes `send` wait and retry instead of throwing. `close()` flushes, then disconnects.
+ *
+ * @example
+ *   const sink = await KafkaSink.connect({ connection }, log);
+ *   sink.send$({ topic: 'events.normalized', key, value }).pipe(tap(() => record.ack()))
+ */
+export class KafkaSink {
+  private producer: Kafka.Producer;
+  private closing = false;
+  private waiting = 0;
+  private sent = 0;
+  private delivered = 0;
+  private failed = 0;
+
+  private constructor(
+    private readonly config: KafkaSinkConfig,
+    private readonly log: Logger,
+  ) {
+    this.producer = new Kafka.Producer({
+      ...librdkafkaBase(config.connection),
+      'enable.idempotence': true, // implies acks=all and ordered, deduplicated retries
+      dr_cb: true,
+      'linger.ms': config.lingerMs ?? 5,
+      'batch.num.messages': 10_000,
+      'queue.buffering.max.messages': config.queueMaxMessages ?? 100_000,
+      'queue.buffering.max.kbytes': 262_144,
+      'message.max.bytes': config.connection.maxMessageBytes,
+      'compression.type': 'lz4',
+      // Infinite retries within the delivery timeout: a broker that comes back in time loses nothing.
+      'message.timeout.ms': 300_000,
+      ...config.extra,
+      // message.timeout.ms is a default topic setting librdkafka accepts globally; the typings lack it.
+    } as Kafka.ProducerGlobalConfig);
+    this.producer.on('delivery-report', (err, report) => {
+      const pending = report.opaque as Pending | undefined;
+      if (!pending) return;
+      if (err) {
+        this.failed++;
+        pending.reject(new Error(`delivery to ${report.topic} failed: ${err.message}`));
+      } else {
+        this.delivered++;
+        pending.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
+      }
+    });
+    this.producer.on('event.error', (err) => this.log.warn({ err: err.message, code: err.code }, 'kafka producer error'));
+  }
+
+  static connect(config: KafkaSinkConfig, log: Logger): Promise<KafkaSink> {
+    const sink = new KafkaSink(config, log);
+    return new Promise((resolve, reject) => {
+      sink.producer.connect({ timeout: 30_000 }, (err) => {
+        if (err) {
+          reject(new Error(`kafka producer could not connect to ${config.connection.brokers}: ${err.message}`));
+          return;
+        }
+        sink.producer.setPollInterval(config.pollIntervalMs ?? 5);
+        resolve(sink);
+      });
+    });
+  }
+
+  /** Produces one record; resolves with its partition and offset once the broker acknowledged it. */
+  send(record: OutRecord): Promise<Delivered> {
+    if (this.closing) return Promise.reject(new Error('sink is closing'));
+    return new Promise<Delivered>((resolve, reject) => {
+      const pending: Pending = { resolve, reject };
+      const headers = record.headers
+        ? Object.entries(record.headers).map(([k, v]) => ({ [k]: typeof v === 'string' ? Buffer.from(v) : v }))
+        : undefined;
+      const key = typeof record.key === 'string' ? Buffer.from(record.key) : record.key;
+      const attempt = (): void => {
+        try {
+          this.producer.produce(record.topic, record.partition ?? null, record.value, key ?? undefined, record.timestamp ?? null, pending, headers as never);
+          this.sent++;
+        } catch (err) {
+          if ((err as Kafka.LibrdKafkaError).code === QUEUE_FULL && !this.closing) {
+            // The local queue is full: wait for delivery reports to drain it, then try again.
+            this.waiting++;
+            setTimeout(() => {
+              this.waiting--;
+              attempt();
+            }, 2);
+            return;
+          }
+          reject(err as Error);
+        }
+      };
+      attempt();
+    });
+  }
+
+  /** `send` as a cold Observable: produces on subscription, emits the delivery, completes. */
+  send$(record: OutRecord): Observable<Delivered> {
+    return defer(() => from(this.send(record)));
+  }
+
+  stats(): { sent: number; delivered: number; failed: number; waitingForQueue: number } {
+    return { sent: this.sent, delivered: this.delivered, failed: this.failed, waitingForQueue: this.waiting };
+  }
+
+  /** Waits until every produced record has its delivery report (or the timeout passes). */
+  flush(timeoutMs = 30_000): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.producer.flush(timeoutMs, (err) => (err ? reject(new Error(`flush failed: ${err.message}`)) : resolve())),
+    );
+  }
+
+  /** Flushes what is queued, then disconnects. Safe to call twice. */
+  async close(timeoutMs = 30_000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (!this.producer.isConnected()) return;
+    try {
+      await this.flush(timeoutMs);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'flush on close incomplete');
+    }
+    // Delivery reports of the flushed records arrive through poll; give them one more turn.
+    this.producer.poll();
+    await new Promise<void>((resolve) => this.producer.disconnect(() => resolve()));
+    this.log.info(this.stats(), 'producer closed');
+  }
+}

@@ -1,0 +1,280 @@
+import Kafka from 'node-rdkafka';
+import { Observable } from 'rxjs';
+import { Logger } from '../log/logger';
+import { KafkaConnection, librdkafkaBase } from './kafkaConfig';
+import { OffsetTracker } from './offsetTracker';
+import { KafkaRecord, SourceRecord } from './record';
+
+/** Configuration of one consumer. */
+export interface KafkaSourceConfig {
+  connection: KafkaConnection;
+  groupId: string;
+  topics: string[];
+  /** Most records handed out and not yet acknowledged; the source stops pulling at this bound. */
+  maxInFlight?: number;
+  /** Most records asked of librdkafka in one `consume(n)` call. */
+  batchSize?: number;
+  /** Where a group without committed offsets starts: 'earliest' (default) or 'latest'. */
+  fromBeginning?: boolean;
+  /** Consumed-offset commits happen in the background at this interval, ms (plus on revoke and close). */
+  commitIntervalMs?: number;
+  /** 'cooperative-sticky' (default) or 'range,roundrobin' (eager). */
+  assignmentStrategy?: string;
+  /** How long one `consume(n)` waits for records, ms. */
+  consumeTimeoutMs?: number;
+  /** Upper bound on what librdkafka prefetches, per partition, in KiB (keeps native memory bounded). */
+  prefetchKbytes?: number;
+  /** Extra librdkafka settings. */
+  extra?: Record<string, string | number | boolean>;
+}
+
+export interface KafkaSourceStats {
+  /** Records handed out and not yet acknowledged. */
+  inFlight: number;
+  /** Highest inFlight ever observed; never above maxInFlight. */
+  maxInFlightSeen: number;
+  consumed: number;
+  acked: number;
+  /** Offsets handed to librdkafka's offset store (committed by it), per "topic/partition". */
+  stored: Record<string, number>;
+  assignment: string[];
+}
+
+/**
+ * A Kafka consumer group as an Observable of records, pulled with `consume(n)` only while fewer
+ * than `maxInFlight` records are unacknowledged. A record's offset is stored only once it and
+ * every earlier record of its partition are acknowledged; librdkafka commits stored offsets in
+ * the background, on revoke and on close. `stop()` ends intake gracefully: `records$` completes,
+ * and once the pipeline has drained, its teardown commits and disconnects (`closed` resolves).
+ *
+ * @example
+ *   const src = new KafkaSource({ connection, groupId: 'g', topics: ['t'] }, log);
+ *   src.records$.pipe(mergeMap((r) => work(r).pipe(tap(() => r.ack())), 64)).subscribe();
+ */
+export class KafkaSource {
+  readonly records$: Observable<SourceRecord>;
+  /** Resolves when the consumer has committed and disconnected after the last subscriber left. */
+  readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private readonly trackers = new Map<string, { tracker: OffsetTracker; generation: number }>();
+  private generation = 0;
+  private readonly dirty = new Set<string>();
+  private consumer: Kafka.KafkaConsumer | undefined;
+  private readonly s: KafkaSourceStats = { inFlight: 0, maxInFlightSeen: 0, consumed: 0, acked: 0, stored: {}, assignment: [] };
+  private readonly maxInFlight: number;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly config: KafkaSourceConfig,
+    private readonly log: Logger,
+  ) {
+    this.maxInFlight = config.maxInFlight ?? 2000;
+    this.batchSize = Math.min(config.batchSize ?? 500, this.maxInFlight);
+    if (this.maxInFlight < 1) throw new Error('maxInFlight must be at least 1');
+    if (config.topics.length === 0) throw new Error('a KafkaSource needs at least one topic');
+    this.closed = new Promise((r) => (this.resolveClosed = r));
+    this.records$ = new Observable<SourceRecord>((subscriber) => {
+      const consumer = this.createConsumer();
+      this.consumer = consumer;
+      let active = true;
+      const flushTimer = setInterval(() => this.storeOffsets(), 100);
+      consumer.on('event.error', (err) => this.log.warn({ err: err.message, code: err.code }, 'kafka consumer error'));
+      consumer.on('rebalance', (err, assignment) => this.onRebalance(err, assignment));
+      consumer.connect({ timeout: 30_000 }, (err) => {
+        if (!active) return;
+        if (err) {
+          subscriber.error(new Error(`kafka consumer ${config.groupId} could not connect to ${config.connection.brokers}: ${err.message}`));
+          return;
+        }
+        consumer.setDefaultConsumeTimeout(config.consumeTimeoutMs ?? 100);
+        consumer.subscribe(config.topics);
+        this.log.info({ group: config.groupId, topics: config.topics, maxInFlight: this.maxInFlight }, 'consumer subscribed');
+        void this.pull(consumer, subscriber, () => active);
+      });
+      return () => {
+        active = false;
+        this.stopping = true;
+        clearInterval(flushTimer);
+        this.wake?.();
+        this.shutdown(consumer);
+      };
+    });
+  }
+
+  /** Stops intake: no further pull; `records$` completes after the pull under way returns. */
+  stop(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  stats(): KafkaSourceStats {
+    return { ...this.s, stored: { ...this.s.stored }, assignment: [...this.s.assignment] };
+  }
+
+  private createConsumer(): Kafka.KafkaConsumer {
+    const c = this.config;
+    return new Kafka.KafkaConsumer(
+      {
+        ...librdkafkaBase(c.connection),
+        'group.id': c.groupId,
+        'enable.auto.commit': true,
+        'enable.auto.offset.store': false,
+        'auto.commit.interval.ms': c.commitIntervalMs ?? 1000,
+        'partition.assignment.strategy': c.assignmentStrategy ?? 'cooperative-sticky',
+        'queued.max.messages.kbytes': c.prefetchKbytes ?? 16384,
+        'fetch.max.bytes': 16 * 1024 * 1024,
+        'session.timeout.ms': 10_000,
+        'heartbeat.interval.ms': 1000,
+        'max.poll.interval.ms': 300_000,
+        rebalance_cb: true,
+        ...c.extra,
+      },
+      { 'auto.offset.reset': c.fromBeginning === false ? 'latest' : 'earliest' },
+    );
+  }
+
+  private async pull(consumer: Kafka.KafkaConsumer, subscriber: { next(r: SourceRecord): void; complete(): void; error(e: unknown): void }, isActive: () => boolean): Promise<void> {
+    while (isActive() && !this.stopping) {
+      const room = this.maxInFlight - this.s.inFlight;
+      if (room <= 0) {
+        await new Promise<void>((r) => (this.wake = r));
+        this.wake = undefined;
+        continue;
+      }
+      this.storeOffsets();
+      let messages: Kafka.Message[];
+      try {
+        messages = await new Promise<Kafka.Message[]>((resolve, reject) =>
+          consumer.consume(Math.min(this.batchSize, room), (err, msgs) => (err ? reject(err) : resolve(msgs))),
+        );
+      } catch (err) {
+        // Transient broker trouble: librdkafka reconnects by itself; wait a little and pull again.
+        this.log.warn({ err: (err as Error).message }, 'consume failed; retrying');
+        await sleep(500);
+        continue;
+      }
+      for (const m of messages) {
+        if (!isActive()) return;
+        subscriber.next(this.toRecord(m));
+      }
+    }
+    if (isActive()) {
+      this.log.info({ group: this.config.groupId, inFlight: this.s.inFlight }, 'intake stopped');
+      subscriber.complete();
+    }
+  }
+
+  private toRecord(m: Kafka.Message): SourceRecord {
+    const id = `${m.topic}/${m.partition}`;
+    let entry = this.trackers.get(id);
+    if (!entry) {
+      entry = { tracker: new OffsetTracker(), generation: this.generation };
+      this.trackers.set(id, entry);
+    }
+    entry.tracker.fetched(m.offset);
+    this.s.consumed++;
+    this.s.inFlight++;
+    if (this.s.inFlight > this.s.maxInFlightSeen) this.s.maxInFlightSeen = this.s.inFlight;
+    const headers: Record<string, Buffer> = {};
+    if (m.headers) {
+      for (const h of m.headers) {
+        for (const k of Object.keys(h)) {
+          const v = h[k];
+          headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
+        }
+      }
+    }
+    const key = m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
+    const record: KafkaRecord = {
+      topic: m.topic,
+      partition: m.partition,
+      offset: m.offset,
+      key,
+      value: m.value ?? null,
+      headers,
+      timestamp: m.timestamp ?? Date.now(),
+    };
+    const generation = entry.generation;
+    let acked = false;
+    return Object.assign(record, {
+      ack: () => {
+        if (acked) return;
+        acked = true;
+        this.onAck(id, generation, m.offset);
+      },
+    });
+  }
+
+  private onAck(id: string, generation: number, offset: number): void {
+    this.s.inFlight--;
+    this.s.acked++;
+    const entry = this.trackers.get(id);
+    // A record of a partition revoked since it was fetched: its offset is no longer ours to store.
+    if (entry && entry.generation === generation && entry.tracker.done(offset) !== undefined) this.dirty.add(id);
+    if (this.wake && this.s.inFlight < this.maxInFlight) this.wake();
+  }
+
+  /** Hands the contiguous finished offsets to librdkafka, which commits them. */
+  private storeOffsets(ids: Iterable<string> = this.dirty): void {
+    const consumer = this.consumer;
+    if (!consumer || this.dirty.size === 0) return;
+    const list: Array<{ topic: string; partition: number; offset: number }> = [];
+    for (const id of [...ids]) {
+      this.dirty.delete(id);
+      const entry = this.trackers.get(id);
+      if (!entry || entry.tracker.committable === undefined) continue;
+      const slash = id.lastIndexOf('/');
+      list.push({ topic: id.slice(0, slash), partition: Number(id.slice(slash + 1)), offset: entry.tracker.committable });
+    }
+    if (list.length === 0) return;
+    try {
+      consumer.offsetsStore(list);
+      for (const tp of list) this.s.stored[`${tp.topic}/${tp.partition}`] = tp.offset;
+    } catch (err) {
+      // Only fails for partitions no longer assigned; their records will be redelivered elsewhere.
+      this.log.debug({ err: (err as Error).message }, 'offsetsStore refused');
+    }
+  }
+
+  private onRebalance(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {
+    const ids = assignment.map((a) => `${a.topic}/${a.partition}`);
+    if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+      this.s.assignment = [...new Set([...this.s.assignment, ...ids])];
+      this.log.info({ group: this.config.groupId, assigned: ids }, 'partitions assigned');
+    } else if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+      // Store what is finished before librdkafka commits on revoke, then forget those partitions.
+      this.storeOffsets(ids.filter((id) => this.dirty.has(id)));
+      this.generation++;
+      for (const id of ids) this.trackers.delete(id);
+      this.s.assignment = this.s.assignment.filter((id) => !ids.includes(id));
+      this.log.info({ group: this.config.groupId, revoked: ids }, 'partitions revoked');
+    } else {
+      this.log.warn({ group: this.config.groupId, err: err.message }, 'rebalance error');
+    }
+  }
+
+  private shutdown(consumer: Kafka.KafkaConsumer): void {
+    this.storeOffsets();
+    const done = () => {
+      this.log.info({ group: this.config.groupId, stored: this.s.stored, consumed: this.s.consumed, acked: this.s.acked }, 'consumer closed');
+      this.resolveClosed();
+    };
+    if (!consumer.isConnected()) {
+      done();
+      return;
+    }
+    try {
+      // Synchronous commit of everything stored, so a restart resumes exactly after it.
+      consumer.commitSync(null);
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'final commit had nothing to commit');
+    }
+    consumer.disconnect(() => done());
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,70 @@
+import { Observable, Subscription } from 'rxjs';
+import { Logger } from '../log/logger';
+
+/** What the runner needs to start and stop one component. */
+export interface Runnable {
+  /** The component's effects; the runner is the one place that subscribes. */
+  effects$: Observable<unknown>;
+  /** Stops intake: sources stop pulling, so `effects$` completes once in-flight work drains. */
+  stopIntake(): void;
+  /** Flushes sinks, commits and disconnects. Called once, after effects$ ended or the drain timed out. */
+  close(): Promise<void>;
+}
+
+export interface RunOptions {
+  /** How long a graceful stop may drain before the pipeline is cut, ms. */
+  drainTimeoutMs?: number;
+  /** Signals that start a graceful stop. */
+  signals?: NodeJS.Signals[];
+}
+
+/**
+ * Subscribes a component and runs it until it completes, fails or is signalled. On SIGTERM or
+ * SIGINT: stop intake, let in-flight records drain, close (flush, commit, disconnect), then
+ * resolve with exit code 0. A pipeline error resolves with 1 after closing.
+ */
+export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Promise<number> {
+  const drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
+  const signals = opts.signals ?? ['SIGTERM', 'SIGINT'];
+  return new Promise<number>((resolve) => {
+    let sub: Subscription | undefined;
+    let finished = false;
+    let drainTimer: NodeJS.Timeout | undefined;
+    const finish = async (code: number, why: string) => {
+      if (finished) return;
+      finished = true;
+      if (drainTimer) clearTimeout(drainTimer);
+      for (const s of signals) process.off(s, onSignal);
+      sub?.unsubscribe();
+      try {
+        await r.close();
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'close failed');
+        code = code || 1;
+      }
+      log.info({ code, why }, 'stopped');
+      resolve(code);
+    };
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (drainTimer) {
+        log.warn({ signal }, 'second signal: stopping without drain');
+        void finish(0, `${signal} twice`);
+        return;
+      }
+      log.info({ signal, drainTimeoutMs }, 'stopping intake and draining');
+      r.stopIntake();
+      drainTimer = setTimeout(() => {
+        log.warn({ drainTimeoutMs }, 'drain timed out; cutting the pipeline');
+        void finish(0, 'drain timeout');
+      }, drainTimeoutMs);
+    };
+    for (const s of signals) process.on(s, onSignal);
+    sub = r.effects$.subscribe({
+      error: (err) => {
+        log.error({ err: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack }, 'pipeline failed');
+        void finish(1, 'pipeline error');
+      },
+      complete: () => void finish(0, 'completed'),
+    });
+  });
+}
