@@ -1,6 +1,8 @@
 /** Two projects: `unit` (pure code, marble tests) and `int` (real Kafka, Neo4j, podman; *.int.test.ts). */
-const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
+const tsJest = ['ts-jest', { diagnostics: false }];
 module.exports = {
+  // Integration tests wait on real brokers and processes; unit tests finish far below this.
+  testTimeout: 300000,
   projects: [
     {
       displayName: 'unit',
@@ -13,7 +15,6 @@ module.exports = {
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/int/**/*.int.test.ts'],
-      testTimeout: 300000,
     },
   ],
 };

@@ -31,7 +31,10 @@ const QUEUE_FULL = Kafka.CODES.ERRORS.ERR__QUEUE_FULL;
 export class KafkaSink {
   private producer: Kafka.Producer;
   private closing = false;
-  private waiting = 0;
+  /** Sends waiting for room in librdkafka's queue, oldest first; bounded by the callers' own in-flight limits. */
+  private readonly blocked: Array<() => boolean> = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private queueFullRetries = 0;
   private sent = 0;
   private delivered = 0;
   private failed = 0;
@@ -56,6 +59,7 @@ export class KafkaSink {
       // message.timeout.ms is a default topic setting librdkafka accepts globally; the typings lack it.
     } as Kafka.ProducerGlobalConfig);
     this.producer.on('delivery-report', (err, report) => {
+      if (this.blocked.length > 0) this.releaseBlocked();
       const pending = report.opaque as Pending | undefined;
       if (!pending) return;
       if (err) {
@@ -92,25 +96,53 @@ export class KafkaSink {
         ? Object.entries(record.headers).map(([k, v]) => ({ [k]: typeof v === 'string' ? Buffer.from(v) : v }))
         : undefined;
       const key = typeof record.key === 'string' ? Buffer.from(record.key) : record.key;
-      const attempt = (): void => {
+      const attempt = (): boolean => {
         try {
           this.producer.produce(record.topic, record.partition ?? null, record.value, key ?? undefined, record.timestamp ?? null, pending, headers as never);
           this.sent++;
+          return true;
         } catch (err) {
           if ((err as Kafka.LibrdKafkaError).code === QUEUE_FULL && !this.closing) {
-            // The local queue is full: wait for delivery reports to drain it, then try again.
-            this.waiting++;
-            setTimeout(() => {
-              this.waiting--;
-              attempt();
-            }, 2);
-            return;
+            // The local queue is full: wait, in order, until delivery reports make room.
+            this.queueFullRetries++;
+            this.blocked.push(attempt);
+            this.armRetry();
+            return false;
           }
           reject(err as Error);
+          return true;
         }
       };
+      if (this.blocked.length > 0) {
+        // Keep FIFO order behind the sends already waiting for room.
+        this.blocked.push(attempt);
+        this.armRetry();
+        return;
+      }
       attempt();
     });
+  }
+
+  /** Retries blocked sends in order until librdkafka refuses one again. */
+  private releaseBlocked(): void {
+    while (this.blocked.length > 0) {
+      const next = this.blocked.shift()!;
+      if (!next()) {
+        // It went back to the end of the queue; move it to the front to keep the order.
+        this.blocked.unshift(this.blocked.pop()!);
+        return;
+      }
+    }
+  }
+
+  /** A fallback in case no delivery report arrives to release the blocked sends. */
+  private armRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.releaseBlocked();
+      if (this.blocked.length > 0) this.armRetry();
+    }, 20);
   }
 
   /** `send` as a cold Observable: produces on subscription, emits the delivery, completes. */
@@ -118,8 +150,8 @@ export class KafkaSink {
     return defer(() => from(this.send(record)));
   }
 
-  stats(): { sent: number; delivered: number; failed: number; waitingForQueue: number } {
-    return { sent: this.sent, delivered: this.delivered, failed: this.failed, waitingForQueue: this.waiting };
+  stats(): { sent: number; delivered: number; failed: number; waitingForQueue: number; queueFullRetries: number } {
+    return { sent: this.sent, delivered: this.delivered, failed: this.failed, waitingForQueue: this.blocked.length, queueFullRetries: this.queueFullRetries };
   }
 
   /** Waits until every produced record has its delivery report (or the timeout passes). */
@@ -132,7 +164,12 @@ export class KafkaSink {
   /** Flushes what is queued, then disconnects. Safe to call twice. */
   async close(timeoutMs = 30_000): Promise<void> {
     if (this.closing) return;
+    // Sends still waiting for queue room are part of what is queued: let them in before flushing.
+    const deadline = Date.now() + timeoutMs;
+    while (this.blocked.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     this.closing = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const stuck of this.blocked.splice(0)) stuck();
     if (!this.producer.isConnected()) return;
     try {
       await this.flush(timeoutMs);

@@ -24,6 +24,8 @@ export interface KafkaSourceConfig {
   consumeTimeoutMs?: number;
   /** Upper bound on what librdkafka prefetches, per partition, in KiB (keeps native memory bounded). */
   prefetchKbytes?: number;
+  /** After stop(), how long the records already handed out may take to be acknowledged, ms. */
+  drainTimeoutMs?: number;
   /** Extra librdkafka settings. */
   extra?: Record<string, string | number | boolean>;
 }
@@ -57,6 +59,8 @@ export class KafkaSource {
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
   private stopping = false;
+  private completed = false;
+  private drained: (() => void) | undefined;
   private wake: (() => void) | undefined;
   private readonly trackers = new Map<string, { tracker: OffsetTracker; generation: number }>();
   private generation = 0;
@@ -95,10 +99,17 @@ export class KafkaSource {
       });
       return () => {
         active = false;
+        const graceful = this.stopping && this.completed;
         this.stopping = true;
-        clearInterval(flushTimer);
         this.wake?.();
-        this.shutdown(consumer);
+        const finish = () => {
+          clearInterval(flushTimer);
+          this.shutdown(consumer);
+        };
+        // RxJS tears a source down as soon as it completes; after a graceful stop the records
+        // already handed out are still being worked on, so wait for their acks before committing.
+        if (graceful && this.s.inFlight > 0) this.whenDrained(finish, config.drainTimeoutMs ?? 30_000);
+        else finish();
       };
     });
   }
@@ -162,6 +173,7 @@ export class KafkaSource {
     }
     if (isActive()) {
       this.log.info({ group: this.config.groupId, inFlight: this.s.inFlight }, 'intake stopped');
+      this.completed = true;
       subscriber.complete();
     }
   }
@@ -214,6 +226,21 @@ export class KafkaSource {
     // A record of a partition revoked since it was fetched: its offset is no longer ours to store.
     if (entry && entry.generation === generation && entry.tracker.done(offset) !== undefined) this.dirty.add(id);
     if (this.wake && this.s.inFlight < this.maxInFlight) this.wake();
+    if (this.drained && this.s.inFlight === 0) this.drained();
+  }
+
+  /** Calls `then` once every handed-out record is acknowledged, or after `timeoutMs`. */
+  private whenDrained(then: () => void, timeoutMs: number): void {
+    const timer = setTimeout(() => {
+      this.log.warn({ group: this.config.groupId, inFlight: this.s.inFlight, timeoutMs }, 'drain timed out; unacknowledged records will be redelivered');
+      fire();
+    }, timeoutMs);
+    const fire = () => {
+      clearTimeout(timer);
+      this.drained = undefined;
+      then();
+    };
+    this.drained = fire;
   }
 
   /** Hands the contiguous finished offsets to librdkafka, which commits them. */

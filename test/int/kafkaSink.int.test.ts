@@ -1,0 +1,45 @@
+import { KafkaSink } from '../../src/kafka/kafkaSink';
+import { componentLogger } from '../../src/log/logger';
+import { createTestTopic, readTopic, testConnection, uniqueName } from '../support/kafkaTest';
+
+const log = componentLogger('test-kafka-sink');
+
+describe('KafkaSink on the real broker', () => {
+  it('waits instead of throwing when the local queue is full, and every record is delivered exactly once', async () => {
+    const topic = uniqueName('it-sink-queue');
+    await createTestTopic(topic, 2);
+    // A tiny local queue: 5,000 concurrent sends must overflow it many times.
+    const sink = await KafkaSink.connect({ connection: testConnection, queueMaxMessages: 50 }, log);
+    const n = 5_000;
+    const deliveries = await Promise.all(Array.from({ length: n }, (_, i) => sink.send({ topic, key: `k${i % 7}`, value: Buffer.from(`v${i}`) })));
+    const stats = sink.stats();
+    await sink.close();
+    expect(stats.queueFullRetries).toBeGreaterThan(0);
+    expect(stats.delivered).toBe(n);
+    expect(new Set(deliveries.map((d) => `${d.partition}:${d.offset}`)).size).toBe(n);
+    const back = await readTopic(topic, n);
+    expect(new Set(back.map((r) => r.value!.toString())).size).toBe(n);
+  });
+
+  it('rejects with the broker or client reason instead of losing the record silently', async () => {
+    const topic = uniqueName('it-sink-reject');
+    await createTestTopic(topic, 1);
+    const sink = await KafkaSink.connect({ connection: { ...testConnection, maxMessageBytes: 10_000 } }, log);
+    await expect(sink.send({ topic, key: 'k', value: Buffer.alloc(50_000) })).rejects.toThrow(/too large/i);
+    const ok = await sink.send({ topic, key: 'k', value: Buffer.from('fine') });
+    expect(ok.topic).toBe(topic);
+    await sink.close();
+    await expect(sink.send({ topic, key: 'k', value: Buffer.from('late') })).rejects.toThrow(/closing/);
+  });
+
+  it('close() flushes what is queued: records sent without awaiting are all on the broker afterwards', async () => {
+    const topic = uniqueName('it-sink-flush');
+    await createTestTopic(topic, 1);
+    const sink = await KafkaSink.connect({ connection: testConnection, lingerMs: 500 }, log);
+    const pending = Array.from({ length: 300 }, (_, i) => sink.send({ topic, key: 'k', value: Buffer.from(`f${i}`) }));
+    await sink.close();
+    await Promise.all(pending);
+    const back = await readTopic(topic, 300);
+    expect(back.map((r) => r.value!.toString())).toEqual(Array.from({ length: 300 }, (_, i) => `f${i}`));
+  });
+});
