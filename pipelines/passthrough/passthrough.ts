@@ -1,38 +1,44 @@
-import { Observable, map, mergeMap } from 'rxjs';
+import { Observable, map } from 'rxjs';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
+import { mergeMapWide } from '../operators/mergeMapWide';
 
 export interface PassthroughConfig {
   /** Topic the records are copied to. */
   to: string;
-  /** Records produced and awaiting their delivery report at once. */
+  /** Batches produced and awaiting their delivery reports at once. */
   concurrency: number;
 }
 
 export interface Copied {
   kind: 'passthrough/copied';
-  from: { topic: string; partition: number; offset: number };
-  to: Delivered;
+  count: number;
+  /** Last source offset of the batch per "topic/partition". */
+  upTo: Record<string, number>;
 }
 
 /**
- * Copies every record (key, value, headers) to another topic and acknowledges the source record
- * once the copy's delivery report arrives: the smallest consume → produce pipeline, used to
- * measure the adapters and to test the runner's drain.
+ * Copies every record (key, value, headers) to another topic and acknowledges the source
+ * records once their copies' delivery reports arrived: the smallest consume → produce pipeline,
+ * used to measure the adapters and to test the runner's drain. Works on the source's batches.
  *
- * @example passthrough({ raw$: source.records$ }, { send: (o) => sink.send$(o) }, { to: 'copy', concurrency: 1000 })
+ * @example passthrough({ batches$: source.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { to: 'copy', concurrency: 8 })
  */
 export function passthrough(
-  sources: { raw$: Observable<SourceRecord> },
-  deps: { send: (out: OutRecord) => Observable<Delivered> },
+  sources: { batches$: Observable<SourceRecord[]> },
+  deps: { sendBatch: (out: OutRecord[]) => Observable<Delivered[]> },
   config: PassthroughConfig,
 ): Observable<Copied> {
-  return sources.raw$.pipe(
-    mergeMap(
-      (r) =>
-        deps.send({ topic: config.to, key: r.key, value: r.value, headers: r.headers }).pipe(
-          map((to) => {
-            r.ack();
-            return { kind: 'passthrough/copied' as const, from: { topic: r.topic, partition: r.partition, offset: r.offset }, to };
+  return sources.batches$.pipe(
+    mergeMapWide(
+      (batch) =>
+        deps.sendBatch(batch.map((r) => ({ topic: config.to, key: r.key, value: r.value, headers: r.headers }))).pipe(
+          map(() => {
+            const upTo: Record<string, number> = {};
+            for (const r of batch) {
+              r.ack();
+              upTo[`${r.topic}/${r.partition}`] = r.offset;
+            }
+            return { kind: 'passthrough/copied' as const, count: batch.length, upTo };
           }),
         ),
       config.concurrency,

@@ -37,9 +37,11 @@ export async function main(): Promise<number> {
   const sink = await KafkaSink.connect({ connection }, log);
   let copied = 0;
   const started = Date.now();
-  const effects$ = passthrough({ raw$: source.records$ }, { send: (o) => sink.send$(o) }, { to: config.to, concurrency: config.maxInFlight }).pipe(
-    tap(() => {
-      if (++copied % config.progressEvery === 0) {
+  const effects$ = passthrough({ batches$: source.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { to: config.to, concurrency: 64 }).pipe(
+    tap((c) => {
+      const before = copied;
+      copied += c.count;
+      if (Math.floor(copied / config.progressEvery) > Math.floor(before / config.progressEvery)) {
         log.info({ copied, ratePerS: Math.round(copied / ((Date.now() - started) / 1000)) }, 'progress');
       }
     }),

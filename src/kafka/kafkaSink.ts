@@ -92,7 +92,7 @@ export class KafkaSink {
     if (this.closing) return Promise.reject(new Error('sink is closing'));
     return new Promise<Delivered>((resolve, reject) => {
       const pending: Pending = { resolve, reject };
-      const headers = record.headers
+      const headers = record.headers && hasKeys(record.headers)
         ? Object.entries(record.headers).map(([k, v]) => ({ [k]: typeof v === 'string' ? Buffer.from(v) : v }))
         : undefined;
       const key = typeof record.key === 'string' ? Buffer.from(record.key) : record.key;
@@ -145,6 +145,11 @@ export class KafkaSink {
     }, 20);
   }
 
+  /** Sends every record; emits all deliveries (in input order) once the last report arrived. */
+  sendBatch$(records: readonly OutRecord[]): Observable<Delivered[]> {
+    return defer(() => from(Promise.all(records.map((r) => this.send(r)))));
+  }
+
   /** `send` as a cold Observable: produces on subscription, emits the delivery, completes. */
   send$(record: OutRecord): Observable<Delivered> {
     return defer(() => from(this.send(record)));
@@ -181,4 +186,9 @@ export class KafkaSink {
     await new Promise<void>((resolve) => this.producer.disconnect(() => resolve()));
     this.log.info(this.stats(), 'producer closed');
   }
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
