@@ -3,6 +3,7 @@ import { defer, from, Observable } from 'rxjs';
 import { Logger } from '../log/logger';
 import { KafkaConnection, librdkafkaBase } from './kafkaConfig';
 import { Delivered, OutRecord } from './record';
+import { producedTotal } from '../metrics/metrics';
 
 export interface KafkaSinkConfig {
   connection: KafkaConnection;
@@ -12,6 +13,8 @@ export interface KafkaSinkConfig {
   lingerMs?: number;
   /** How often delivery reports are polled, ms. */
   pollIntervalMs?: number;
+  /** Component named in kgroot_produced_total. */
+  component?: string;
   extra?: Record<string, string | number | boolean>;
 }
 
@@ -67,6 +70,7 @@ export class KafkaSink {
         pending.reject(new Error(`delivery to ${report.topic} failed: ${err.message}`));
       } else {
         this.delivered++;
+        this.countDelivered(report.topic);
         pending.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
       }
     });
@@ -121,6 +125,16 @@ export class KafkaSink {
       }
       attempt();
     });
+  }
+
+  private readonly producedByTopic = new Map<string, ReturnType<typeof producedTotal.labels>>();
+  private countDelivered(topic: string): void {
+    let c = this.producedByTopic.get(topic);
+    if (!c) {
+      c = producedTotal.labels(this.config.component ?? this.config.connection.clientId, topic);
+      this.producedByTopic.set(topic, c);
+    }
+    c.inc();
   }
 
   /** Retries blocked sends in order until librdkafka refuses one again. */

@@ -4,6 +4,7 @@ import { Logger } from '../log/logger';
 import { KafkaConnection, librdkafkaBase } from './kafkaConfig';
 import { OffsetTracker } from './offsetTracker';
 import { KafkaRecord, SourceRecord } from './record';
+import { consumerLag, inFlight, recordsTotal } from '../metrics/metrics';
 
 /** Configuration of one consumer. */
 export interface KafkaSourceConfig {
@@ -26,6 +27,8 @@ export interface KafkaSourceConfig {
   prefetchKbytes?: number;
   /** After stop(), how long the records already handed out may take to be acknowledged, ms. */
   drainTimeoutMs?: number;
+  /** Component and client named in metrics (kgroot_records_total, kgroot_in_flight_records, kgroot_consumer_lag). */
+  metrics?: { component: string; client?: string };
   /** Extra librdkafka settings. */
   extra?: Record<string, string | number | boolean>;
 }
@@ -74,6 +77,9 @@ export class KafkaSource {
   private readonly batchSize: number;
   /** A full window refills only once this many records are acknowledged, so pulls stay batched. */
   private readonly resumeRoom: number;
+  private readonly inCounter: ReturnType<typeof recordsTotal.labels>;
+  private readonly ackCounter: ReturnType<typeof recordsTotal.labels>;
+  private readonly inFlightGauge: ReturnType<typeof inFlight.labels>;
 
   constructor(
     private readonly config: KafkaSourceConfig,
@@ -85,6 +91,11 @@ export class KafkaSource {
     this.resumeRoom = Math.max(1, Math.min(this.batchSize, Math.floor(this.maxInFlight / 4)));
     if (config.topics.length === 0) throw new Error('a KafkaSource needs at least one topic');
     this.closed = new Promise((r) => (this.resolveClosed = r));
+    const component = config.metrics?.component ?? config.groupId;
+    const client = config.metrics?.client ?? '';
+    this.inCounter = recordsTotal.labels(component, client, 'in');
+    this.ackCounter = recordsTotal.labels(component, client, 'acked');
+    this.inFlightGauge = inFlight.labels(component, config.groupId);
     this.batches$ = new Observable<SourceRecord[]>((subscriber) => this.open(subscriber));
     this.records$ = new Observable<SourceRecord>((subscriber) =>
       this.open({
@@ -106,7 +117,11 @@ export class KafkaSource {
     const consumer = this.createConsumer();
     this.consumer = consumer;
     let active = true;
-    const flushTimer = setInterval(() => this.storeOffsets(), 100);
+    const flushTimer = setInterval(() => {
+      this.storeOffsets();
+      this.inFlightGauge.set(this.s.inFlight);
+    }, 100);
+    openSources.add(this);
     consumer.on('event.error', (err) => this.log.warn({ err: err.message, code: err.code }, 'kafka consumer error'));
     consumer.on('rebalance', (err, assignment) => this.onRebalance(err, assignment));
     consumer.connect({ timeout: 30_000 }, (err) => {
@@ -127,6 +142,7 @@ export class KafkaSource {
       this.wake?.();
       const finish = () => {
         clearInterval(flushTimer);
+        openSources.delete(this);
         this.shutdown(consumer);
       };
       // RxJS tears a source down as soon as it completes; after a graceful stop the records
@@ -140,6 +156,30 @@ export class KafkaSource {
   stop(): void {
     this.stopping = true;
     this.wake?.();
+  }
+
+  /** Lag per assigned partition: the broker's high watermark minus our next offset to commit. */
+  lag(): Array<{ topic: string; partition: number; lag: number }> {
+    const consumer = this.consumer;
+    if (!consumer || !consumer.isConnected()) return [];
+    const out: Array<{ topic: string; partition: number; lag: number }> = [];
+    for (const id of this.s.assignment) {
+      const slash = id.lastIndexOf('/');
+      const topic = id.slice(0, slash);
+      const partition = Number(id.slice(slash + 1));
+      try {
+        const { highOffset } = consumer.getWatermarkOffsets(topic, partition);
+        const done = this.s.stored[id] ?? this.trackers.get(id)?.tracker.committable;
+        if (highOffset >= 0 && done !== undefined) out.push({ topic, partition, lag: Math.max(0, highOffset - done) });
+      } catch {
+        // No watermark known yet for this partition.
+      }
+    }
+    return out;
+  }
+
+  get groupId(): string {
+    return this.config.groupId;
   }
 
   stats(): KafkaSourceStats {
@@ -194,7 +234,12 @@ export class KafkaSource {
       }
       ask = messages.length < asked ? Math.max(16, messages.length * 2) : Math.min(this.batchSize, asked * 2);
       if (!isActive()) return;
-      if (messages.length > 0) subscriber.next(messages.map((m) => this.toRecord(m)));
+      if (messages.length > 0) {
+        this.inCounter.inc(messages.length);
+        const batch = messages.map((m) => this.toRecord(m));
+        this.inFlightGauge.set(this.s.inFlight);
+        subscriber.next(batch);
+      }
     }
     if (isActive()) {
       this.log.info({ group: this.config.groupId, inFlight: this.s.inFlight }, 'intake stopped');
@@ -247,6 +292,7 @@ export class KafkaSource {
   private onAck(id: string, generation: number, offset: number): void {
     this.s.inFlight--;
     this.s.acked++;
+    this.ackCounter.inc();
     const entry = this.trackers.get(id);
     // A record of a partition revoked since it was fetched: its offset is no longer ours to store.
     if (entry && entry.generation === generation && entry.tracker.done(offset) !== undefined) this.dirty.add(id);
@@ -324,6 +370,16 @@ export class KafkaSource {
       this.log.debug({ err: (err as Error).message }, 'final commit had nothing to commit');
     }
     consumer.disconnect(() => done());
+  }
+}
+
+/** Sources currently open, read by the consumer-lag gauge when Prometheus scrapes. */
+const openSources = new Set<KafkaSource>();
+/** Refreshes kgroot_consumer_lag from the open sources; metrics/metrics.ts calls it on each scrape. */
+export function collectConsumerLag(): void {
+  consumerLag.reset();
+  for (const src of openSources) {
+    for (const l of src.lag()) consumerLag.labels(src.groupId, l.topic, String(l.partition)).set(l.lag);
   }
 }
 

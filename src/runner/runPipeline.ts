@@ -1,5 +1,6 @@
 import { Observable, Subscription } from 'rxjs';
 import { Logger } from '../log/logger';
+import { loadMetricsConfig, startMetricsServer } from '../metrics/metricsServer';
 
 /** What the runner needs to start and stop one component. */
 export interface Runnable {
@@ -16,6 +17,8 @@ export interface RunOptions {
   drainTimeoutMs?: number;
   /** Signals that start a graceful stop. */
   signals?: NodeJS.Signals[];
+  /** Serve /metrics and /healthz on METRICS_PORT (default true). */
+  metrics?: boolean;
 }
 
 /**
@@ -26,6 +29,8 @@ export interface RunOptions {
 export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Promise<number> {
   const drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
   const signals = opts.signals ?? ['SIGTERM', 'SIGINT'];
+  let closed!: () => void;
+  const closing = new Promise<void>((r) => (closed = r));
   return new Promise<number>((resolve) => {
     let sub: Subscription | undefined;
     let finished = false;
@@ -43,6 +48,7 @@ export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Pr
         code = code || 1;
       }
       log.info({ code, why }, 'stopped');
+      closed();
       resolve(code);
     };
     const onSignal = (signal: NodeJS.Signals) => {
@@ -59,6 +65,14 @@ export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Pr
       }, drainTimeoutMs);
     };
     for (const s of signals) process.on(s, onSignal);
+    if (opts.metrics !== false) {
+      startMetricsServer(loadMetricsConfig(process.env), log, () => !finished).then(
+        (server) => {
+          if (server) void closing.then(() => server.close());
+        },
+        (err: Error) => log.warn({ err: err.message }, 'metrics server not started; set METRICS_PORT to a free port, 0 for any, -1 for none'),
+      );
+    }
     sub = r.effects$.subscribe({
       error: (err) => {
         log.error({ err: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack }, 'pipeline failed');
