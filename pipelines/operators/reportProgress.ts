@@ -1,0 +1,76 @@
+import { asyncScheduler, Observable, OperatorFunction, SchedulerAction, SchedulerLike } from 'rxjs';
+
+/**
+ * Passes every value through and interleaves progress reports: one after every `everyRecords`
+ * values, one every `everyMs` of scheduler time, and a last one when the source completes.
+ * `count` says how a value moves the counters; the report carries them all plus the rate
+ * (values per second since the previous report).
+ *
+ * @example
+ *   effects$.pipe(reportProgress((e, c) => c[e.kind]++, { everyRecords: 100_000, everyMs: 10_000 }))
+ */
+export interface ProgressOptions {
+  /** A report after this many values. */
+  everyRecords: number;
+  /** A report after this much time, ms. */
+  everyMs: number;
+}
+
+export type Counters = Record<string, number>;
+
+export interface Progress {
+  kind: 'progress';
+  counters: Counters;
+  /** Values seen in all. */
+  total: number;
+  /** Values per second since the previous report. */
+  ratePerSec: number;
+  /** Scheduler time since the previous report, ms. */
+  intervalMs: number;
+  final: boolean;
+}
+
+export function reportProgress<T>(
+  count: (value: T, counters: Counters) => void,
+  { everyRecords, everyMs }: ProgressOptions,
+  initial: Counters = {},
+  scheduler: SchedulerLike = asyncScheduler,
+): OperatorFunction<T, T | Progress> {
+  return (source) =>
+    new Observable<T | Progress>((subscriber) => {
+      const counters: Counters = { ...initial };
+      let total = 0;
+      let sinceReport = 0;
+      let lastAt = scheduler.now();
+      const report = (final: boolean) => {
+        const now = scheduler.now();
+        const intervalMs = now - lastAt;
+        const ratePerSec = intervalMs > 0 ? Math.round((sinceReport * 1000) / intervalMs) : 0;
+        lastAt = now;
+        sinceReport = 0;
+        subscriber.next({ kind: 'progress', counters: { ...counters }, total, ratePerSec, intervalMs, final });
+      };
+      const timer = scheduler.schedule(function (this: SchedulerAction<unknown>) {
+        report(false);
+        this.schedule(undefined, everyMs);
+      }, everyMs);
+      const inner = source.subscribe({
+        next: (v) => {
+          subscriber.next(v);
+          count(v, counters);
+          total++;
+          if (++sinceReport >= everyRecords) report(false);
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => {
+          timer.unsubscribe();
+          report(true);
+          subscriber.complete();
+        },
+      });
+      return () => {
+        timer.unsubscribe();
+        inner.unsubscribe();
+      };
+    });
+}

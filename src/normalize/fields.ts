@@ -1,0 +1,36 @@
+/** Small readers for untyped JSON: they return null instead of throwing on a wrong type. */
+export type Json = Record<string, unknown>;
+
+export function isObject(x: unknown): x is Json {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+export function obj(x: unknown): Json | null {
+  return isObject(x) ? x : null;
+}
+
+export function str(x: unknown): string | null {
+  return typeof x === 'string' && x.length > 0 ? x : null;
+}
+
+export function int(x: unknown): number | null {
+  return typeof x === 'number' && Number.isFinite(x) ? Math.trunc(x) : null;
+}
+
+/**
+ * A timestamp in ms since the epoch from an ISO/RFC3339 string (micro- and nanosecond fractions
+ * are cut to ms) or a number (seconds when below 1e11, as Fluent Bit writes them; else ms).
+ */
+export function timestampMs(x: unknown): number | null {
+  if (typeof x === 'number' && Number.isFinite(x) && x > 0) return x < 1e11 ? Math.round(x * 1000) : Math.round(x);
+  if (typeof x !== 'string' || x.length === 0) return null;
+  // Date.parse accepts at most ms precision reliably; cut longer fractions (RFC3339Nano).
+  const cut = x.replace(/(\.\d{3})\d+/, '$1');
+  const ms = Date.parse(cut);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** Cuts a message to `max` characters, marking the cut. */
+export function bound(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, Math.max(0, max - 1)) + '…';
+}
