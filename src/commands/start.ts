@@ -1,0 +1,98 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { readInt } from '../config/env';
+import { ensureTopics } from '../kafka/admin';
+import { loadKafkaConnection } from '../kafka/kafkaConfig';
+import { componentLogger } from '../log/logger';
+import { stackDown, stackUp } from '../stack/localStack';
+import { boltUriOf, kafkaBrokersOf, loadStackConfig } from '../stack/stackConfig';
+
+export const description = 'run the whole server on this machine: local stack (if KAFKA_BROKERS/NEO4J_URI are unset), topics, control plane, topology builder, webhook receiver';
+
+const CLI = join(__dirname, '..', 'cli.js');
+
+interface Role {
+  role: string;
+  metricsPort: number;
+}
+
+/**
+ * The embedded default. Starts what is missing, runs the three shared components as child
+ * processes (the control plane spawns per-client workers as processes too), prints where to
+ * look, and on Ctrl-C / SIGTERM stops them, then the stack if it started it.
+ */
+export async function main(): Promise<number> {
+  const log = componentLogger('start');
+  const env = { ...process.env };
+  const stack = loadStackConfig(env);
+  const ownStack = !env.KAFKA_BROKERS && !env.NEO4J_URI;
+  if (ownStack) {
+    log.info('KAFKA_BROKERS and NEO4J_URI are unset: starting the local stack');
+    await stackUp(stack, log);
+    env.KAFKA_BROKERS = kafkaBrokersOf(stack);
+    env.NEO4J_URI = boltUriOf(stack);
+  } else if (!env.KAFKA_BROKERS || !env.NEO4J_URI) {
+    process.stderr.write('kgroot start: set both KAFKA_BROKERS and NEO4J_URI to use an existing Kafka and Neo4j, or neither for the local stack\n');
+    return 2;
+  }
+  await ensureTopics(loadKafkaConnection(env, 'kgroot-start'), log);
+
+  const basePort = readInt(env, 'METRICS_BASE_PORT', 9464, { min: 1, max: 65000 });
+  const controlPlanePort = readInt(env, 'CONTROL_PLANE_PORT', 7070, { min: 1, max: 65535 });
+  const webhookPort = readInt(env, 'WEBHOOK_PORT', 9095, { min: 1, max: 65535 });
+  const roles: Role[] = [
+    { role: 'control-plane', metricsPort: basePort },
+    { role: 'topology-builder', metricsPort: basePort + 1 },
+    { role: 'webhook-receiver', metricsPort: basePort + 2 },
+  ];
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  const exited = new Map<string, Promise<number | null>>();
+  for (const r of roles) {
+    const child = spawn(process.execPath, [CLI, r.role], {
+      env: { SPAWNER: 'process', CONTROL_PLANE_PORT: String(controlPlanePort), WEBHOOK_PORT: String(webhookPort), ...env, METRICS_PORT: String(r.metricsPort) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.set(r.role, child);
+    exited.set(r.role, new Promise((resolve) => child.on('exit', (code) => resolve(code))));
+    child.on('exit', (code, signal) => {
+      if (!stopping) log.error({ role: r.role, code, signal }, 'component exited; stopping everything');
+      if (!stopping) void shutdown('component exited');
+    });
+  }
+
+  process.stdout.write(
+    [
+      '',
+      'kgroot is running.',
+      `  Kafka            ${env.KAFKA_BROKERS}`,
+      `  Neo4j (Bolt)     ${env.NEO4J_URI}   e.g. cypher: MATCH (e:Event {client: 'acme'})-[c:POTENTIAL_CAUSE]->(f) RETURN e, c, f`,
+      `  Webhook          http://127.0.0.1:${webhookPort}/webhooks/alertmanager/{client}`,
+      `  Clients          http://127.0.0.1:${controlPlanePort}/clients   or: node dist/src/cli.js status`,
+      `  Metrics          http://127.0.0.1:${basePort}/metrics (control plane), :${basePort + 1} (topology), :${basePort + 2} (webhook)`,
+      '  Try a client     node dist/src/cli.js simulate --client demo --scenario oom-kill',
+      '  Stop             Ctrl-C',
+      '',
+    ].join('\n'),
+  );
+
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+  const shutdown = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ why }, 'stopping components');
+    for (const child of children.values()) if (child.exitCode === null) child.kill('SIGTERM');
+    const grace = setTimeout(() => {
+      for (const child of children.values()) if (child.exitCode === null) child.kill('SIGKILL');
+    }, 45_000);
+    const codes = await Promise.all(exited.values());
+    clearTimeout(grace);
+    if (ownStack) await stackDown(stack, log);
+    log.info({ codes }, 'everything stopped');
+    resolveDone(why === 'component exited' ? 1 : 0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  return done;
+}
