@@ -1,0 +1,141 @@
+import { asyncScheduler, bufferTime, catchError, concat, connect, defer, filter, map, merge, mergeMap, Observable, of, SchedulerLike, timer } from 'rxjs';
+import { clientPrefix } from '../../src/domain/keys';
+import { aggregateErrorLogs, EventRow, eventRowOfAlert, eventRowOfNormalized, mergeEventRows } from '../../src/graph/eventRows';
+import { deadLetter } from '../../src/kafka/deadLetter';
+import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
+import { TOPICS } from '../../src/kafka/topics';
+import type { EventBatch, EventWriteResult } from '../../src/neo4j/graphStore';
+import { decodeGraphRecord, GraphInput, GraphTopics } from './decodeGraphRecord';
+
+export const GRAPH_BUILDER = 'graph-builder';
+
+export interface GraphBuilderConfig {
+  /** The client this worker serves; records of other clients are counted and acked. */
+  client: string;
+  /** Input topics (DESIGN.md names by default). */
+  topics?: GraphTopics;
+  /** Most records in one batch (one transaction). */
+  maxBatchSize?: number;
+  /** Longest a record waits for its batch to fill, ms. */
+  maxBatchMs?: number;
+  /** Batches being written at once; more wait (and the source stops at its in-flight bound). */
+  maxBatchesInFlight?: number;
+  /** Width of the windows classified error logs are aggregated in, ms. */
+  logWindowMs?: number;
+  /** First and longest wait between retries of a batch on a transient error, ms. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface GraphBuilderDeps {
+  /** Writes one batch in one transaction; emits once the transaction committed. */
+  writeEvents: (batch: EventBatch) => Observable<EventWriteResult>;
+  /** Produces a record (the dead-letter topic); emits on the delivery report. */
+  send: (record: OutRecord) => Observable<Delivered>;
+  /** True when a failed write is worth retrying (Neo4j down, deadlock); false dead-letters the record. */
+  isTransient: (err: unknown) => boolean;
+}
+
+export type GraphBuilderEffect =
+  | { kind: 'foreign' }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'dead-lettered'; reason: string; topic: string; partition: number; offset: number }
+  | ({ kind: 'batch-written'; records: number } & EventWriteResult)
+  | { kind: 'write-retry'; records: number; attempt: number; delayMs: number; error: string };
+
+/** The Event rows of a batch of inputs: events and alerts one each, error logs aggregated per template and window. */
+export function rowsOfInputs(inputs: readonly GraphInput[], logWindowMs: number): EventRow[] {
+  const rows: EventRow[] = [];
+  const logs = [];
+  for (const i of inputs) {
+    if (i.kind === 'event') rows.push(eventRowOfNormalized(i.value));
+    else if (i.kind === 'alert') rows.push(eventRowOfAlert(i.value));
+    else logs.push(i.value);
+  }
+  return mergeEventRows([...rows, ...aggregateErrorLogs(logs, logWindowMs)]);
+}
+
+type Item = { rec: SourceRecord; input: GraphInput };
+
+/**
+ * The graph builder of one client: own-prefix filter (foreign records acked and counted), Avro
+ * and JSON decoding (undecodable → dlq.normalized with the reason), batches bounded by size and
+ * time, at most `maxBatchesInFlight` transactions at once, and each record acked only after its
+ * batch's transaction committed. A transient failure retries the batch with backoff (nothing is
+ * acked, so the source stops at its in-flight bound); a permanent one splits the batch until the
+ * offending record is alone, and dead-letters it.
+ *
+ * @example
+ *   graphBuilder({ records$: source.records$ }, { writeEvents: (b) => store.writeEvents$(b), send: (o) => sink.send$(o), isTransient }, { client: 'acme' })
+ */
+export function graphBuilder(
+  sources: { records$: Observable<SourceRecord> },
+  deps: GraphBuilderDeps,
+  config: GraphBuilderConfig,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<GraphBuilderEffect> {
+  const {
+    client,
+    topics = { events: TOPICS.eventsNormalized.name, logs: TOPICS.logsNormalized.name, alerts: TOPICS.alertsRaw.name },
+    maxBatchSize = 2000,
+    maxBatchMs = 250,
+    maxBatchesInFlight = 2,
+    logWindowMs = 60_000,
+    retryInitialMs = 500,
+    retryMaxMs = 10_000,
+  } = config;
+  const prefix = Buffer.from(clientPrefix(client));
+
+  const deadLetter$ = (rec: SourceRecord, reason: string): Observable<GraphBuilderEffect> =>
+    deps.send(deadLetter(rec, GRAPH_BUILDER, reason, TOPICS.dlqNormalized.name)).pipe(
+      map(() => {
+        rec.ack();
+        return { kind: 'dead-lettered' as const, reason, topic: rec.topic, partition: rec.partition, offset: rec.offset };
+      }),
+    );
+
+  const write$ = (items: readonly Item[], attempt = 0): Observable<GraphBuilderEffect> =>
+    defer(() => deps.writeEvents({ client, rows: rowsOfInputs(items.map((i) => i.input), logWindowMs) })).pipe(
+      map((result): GraphBuilderEffect => {
+        for (const i of items) i.rec.ack();
+        return { kind: 'batch-written', records: items.length, ...result };
+      }),
+      catchError((err: unknown) => {
+        const error = (err as Error)?.message ?? String(err);
+        if (deps.isTransient(err)) {
+          const delayMs = Math.min(retryMaxMs, retryInitialMs * 2 ** attempt);
+          return concat(
+            of<GraphBuilderEffect>({ kind: 'write-retry', records: items.length, attempt: attempt + 1, delayMs, error }),
+            timer(delayMs, scheduler).pipe(mergeMap(() => write$(items, attempt + 1))),
+          );
+        }
+        if (items.length === 1) return deadLetter$(items[0].rec, `graph write failed: ${error}`);
+        const half = Math.ceil(items.length / 2);
+        return concat(write$(items.slice(0, half)), write$(items.slice(half)));
+      }),
+    );
+
+  return sources.records$.pipe(
+    map((rec) => ({ rec, decoded: decodeGraphRecord(rec, client, prefix, topics) })),
+    connect((shared$) =>
+      merge(
+        shared$.pipe(
+          filter((x) => x.decoded.kind === 'foreign' || x.decoded.kind === 'skip'),
+          map(({ rec, decoded }): GraphBuilderEffect => {
+            rec.ack();
+            return decoded.kind === 'skip' ? { kind: 'skipped', reason: decoded.reason } : { kind: 'foreign' };
+          }),
+        ),
+        shared$.pipe(
+          mergeMap(({ rec, decoded }) => (decoded.kind === 'reject' ? deadLetter$(rec, decoded.reason) : []), 16),
+        ),
+        shared$.pipe(
+          mergeMap(({ rec, decoded }) => (decoded.kind === 'input' ? [{ rec, input: decoded.input }] : [])),
+          bufferTime(maxBatchMs, null, maxBatchSize, scheduler),
+          filter((batch) => batch.length > 0),
+          mergeMap((batch) => write$(batch), maxBatchesInFlight),
+        ),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,46 @@
+import { parseKey } from '../../src/domain/keys';
+import { parsePublishedTopology, PublishedEdge, refOfResourceKey, resourceOfObject, ResourceRow } from '../../src/graph/k8sObject';
+import { KafkaRecord } from '../../src/kafka/record';
+
+export type TopologyChange =
+  | { kind: 'upsert'; client: string; row: ResourceRow }
+  | { kind: 'delete'; client: string; rid: string }
+  /** The client's whole published edge set (empty on a tombstone). */
+  | { kind: 'published'; client: string; edges: PublishedEdge[] };
+
+export type DecodedTopologyRecord = { kind: 'change'; change: TopologyChange } | { kind: 'reject'; reason: string };
+
+export interface TopologyTopics {
+  resources: string;
+  topology: string;
+}
+
+/**
+ * One record of state.k8s.resource (`{client}::{kind}::{namespace}/{name}`, a Kubernetes object or
+ * a tombstone) or state.k8s.topology (`{client}::topology`, the published edges) as a change in the
+ * client's graph; the client comes from the key and is validated.
+ */
+export function decodeTopologyRecord(rec: KafkaRecord, topics: TopologyTopics): DecodedTopologyRecord {
+  const key = parseKey(rec.key);
+  if (!key.ok) return { kind: 'reject', reason: key.reason };
+  try {
+    if (rec.topic === topics.resources) {
+      const ref = refOfResourceKey(key.type, key.id);
+      if (!ref) return { kind: 'reject', reason: `key does not name a resource: expected {client}::{kind}::{namespace}/{name}, got kind ${JSON.stringify(key.type)} id ${JSON.stringify(key.id)}` };
+      if (rec.value === null || rec.value.length === 0) return { kind: 'change', change: { kind: 'delete', client: key.client, rid: ref.rid } };
+      const parsed = resourceOfObject(JSON.parse(rec.value.toString('utf8')), ref);
+      if (!parsed.ok) return { kind: 'reject', reason: parsed.reason };
+      return { kind: 'change', change: { kind: 'upsert', client: key.client, row: parsed.value } };
+    }
+    if (rec.topic === topics.topology) {
+      if (key.type !== 'topology') return { kind: 'reject', reason: `key type ${key.type} on ${rec.topic} (expected {client}::topology)` };
+      if (rec.value === null || rec.value.length === 0) return { kind: 'change', change: { kind: 'published', client: key.client, edges: [] } };
+      const parsed = parsePublishedTopology(JSON.parse(rec.value.toString('utf8')));
+      if (!parsed.ok) return { kind: 'reject', reason: parsed.reason };
+      return { kind: 'change', change: { kind: 'published', client: key.client, edges: parsed.value } };
+    }
+    return { kind: 'reject', reason: `unexpected topic ${rec.topic}` };
+  } catch (err) {
+    return { kind: 'reject', reason: `invalid JSON: ${(err as Error).message}` };
+  }
+}

@@ -1,0 +1,110 @@
+import { tap } from 'rxjs';
+import { GraphBuilderEffect, graphBuilder, GRAPH_BUILDER } from '../../pipelines/graphBuilder/graphBuilder';
+import { Env, readInt, readNumber, readRequired } from '../config/env';
+import { assertClientId } from '../domain/clientId';
+import { ensureTopics } from '../kafka/admin';
+import { loadKafkaConnection } from '../kafka/kafkaConfig';
+import { KafkaSink } from '../kafka/kafkaSink';
+import { KafkaSource } from '../kafka/kafkaSource';
+import { TOPICS } from '../kafka/topics';
+import { componentLogger, Logger } from '../log/logger';
+import { GraphStore } from '../neo4j/graphStore';
+import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
+import { isTransientGraphError } from '../neo4j/neo4jErrors';
+import { runPipeline } from '../runner/runPipeline';
+
+export const description = "per-client graph builder: events.normalized, logs.normalized, alerts.raw → the client's graph in Neo4j (env CLIENT_ID)";
+
+/**
+ * Settings (environment):
+ * CLIENT_ID (required); GRAPH_BATCH_SIZE (2000 records); GRAPH_BATCH_MS (250);
+ * GRAPH_BATCHES_IN_FLIGHT (2); GRAPH_MAX_IN_FLIGHT (unacked records, default size × (batches + 2));
+ * LOG_AGGREGATION_WINDOW_SECONDS (60); CAUSAL_WINDOW_SECONDS (300); CAUSAL_MIN_CONFIDENCE (0.1);
+ * CAUSAL_MAX_CAUSES (5 per effect); CAUSAL_MAX_CANDIDATES (50 per event); plus NEO4J_* and KAFKA_*.
+ */
+export function loadGraphBuilderConfig(env: Env) {
+  const client = assertClientId(readRequired(env, 'CLIENT_ID', 'Set CLIENT_ID to the client this graph builder serves'), 'CLIENT_ID');
+  const maxBatchSize = readInt(env, 'GRAPH_BATCH_SIZE', 2000, { min: 1, max: 50_000 });
+  const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', 2, { min: 1, max: 64 });
+  return {
+    client,
+    maxBatchSize,
+    maxBatchMs: readInt(env, 'GRAPH_BATCH_MS', 250, { min: 1 }),
+    maxBatchesInFlight,
+    maxInFlight: readInt(env, 'GRAPH_MAX_IN_FLIGHT', maxBatchSize * (maxBatchesInFlight + 2), { min: 1 }),
+    logWindowMs: readInt(env, 'LOG_AGGREGATION_WINDOW_SECONDS', 60, { min: 1 }) * 1000,
+    causal: {
+      windowMs: readInt(env, 'CAUSAL_WINDOW_SECONDS', 300, { min: 1 }) * 1000,
+      minConfidence: readNumber(env, 'CAUSAL_MIN_CONFIDENCE', 0.1, { min: 0, max: 1 }),
+      maxCausesPerEffect: readInt(env, 'CAUSAL_MAX_CAUSES', 5, { min: 1 }),
+      maxCandidates: readInt(env, 'CAUSAL_MAX_CANDIDATES', 50, { min: 1 }),
+    },
+  };
+}
+
+/** Logs one structured line per batch, with the foreign / skipped / dead-lettered counts since the last one. */
+export function batchLogger(log: Logger): (e: GraphBuilderEffect) => void {
+  let foreign = 0;
+  let skipped = 0;
+  let deadLettered = 0;
+  return (e) => {
+    switch (e.kind) {
+      case 'foreign':
+        foreign++;
+        return;
+      case 'skipped':
+        skipped++;
+        return;
+      case 'dead-lettered':
+        deadLettered++;
+        log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
+        return;
+      case 'write-retry':
+        log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying');
+        return;
+      case 'batch-written':
+        log.info(
+          { batchSize: e.records, rows: e.rows, eventsAdded: e.eventsAdded, causalEdgesAdded: e.causalEdgesAdded, candidates: e.candidates, writeMs: e.writeMs, foreignSkipped: foreign, skipped, deadLettered },
+          'batch written',
+        );
+        foreign = skipped = deadLettered = 0;
+    }
+  };
+}
+
+export async function main(): Promise<number> {
+  const config = loadGraphBuilderConfig(process.env);
+  const log = componentLogger(GRAPH_BUILDER, config.client);
+  const connection = loadKafkaConnection(process.env, `kg-graph-builder-${config.client}`);
+  await ensureTopics(connection, log);
+  const store = await GraphStore.connect(loadNeo4jConfig(process.env), log, config.causal);
+  await store.prepareClient(config.client);
+  const sink = await KafkaSink.connect({ connection }, log);
+  const source = new KafkaSource(
+    {
+      connection,
+      groupId: `graph-builder-${config.client}`,
+      topics: [TOPICS.eventsNormalized.name, TOPICS.logsNormalized.name, TOPICS.alertsRaw.name],
+      maxInFlight: config.maxInFlight,
+      batchSize: Math.min(1000, config.maxInFlight),
+    },
+    log,
+  );
+  const effects$ = graphBuilder(
+    { records$: source.records$ },
+    { writeEvents: (b) => store.writeEvents$(b), send: (o) => sink.send$(o), isTransient: isTransientGraphError },
+    config,
+  ).pipe(tap(batchLogger(log)));
+  return runPipeline(
+    {
+      effects$,
+      stopIntake: () => source.stop(),
+      close: async () => {
+        await source.closed;
+        await sink.close();
+        await store.close();
+      },
+    },
+    log,
+  );
+}

@@ -1,0 +1,65 @@
+import { tap } from 'rxjs';
+import { TOPOLOGY_BUILDER, topologyBuilder } from '../../pipelines/topologyBuilder/topologyBuilder';
+import { Env, readInt } from '../config/env';
+import { ensureTopics } from '../kafka/admin';
+import { loadKafkaConnection } from '../kafka/kafkaConfig';
+import { KafkaSink } from '../kafka/kafkaSink';
+import { KafkaSource } from '../kafka/kafkaSource';
+import { TOPICS } from '../kafka/topics';
+import { componentLogger } from '../log/logger';
+import { GraphStore } from '../neo4j/graphStore';
+import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
+import { isTransientGraphError } from '../neo4j/neo4jErrors';
+import { runPipeline } from '../runner/runPipeline';
+
+export const description = 'shared topology builder: state.k8s.resource and state.k8s.topology → resources and RUNS_ON/CONTROLS/SELECTS in each client graph';
+
+/** TOPOLOGY_BATCH_SIZE (2000), TOPOLOGY_BATCH_MS (250), TOPOLOGY_MAX_IN_FLIGHT (4 × batch size), plus NEO4J_* and KAFKA_*. */
+export function loadTopologyBuilderConfig(env: Env) {
+  const maxBatchSize = readInt(env, 'TOPOLOGY_BATCH_SIZE', 2000, { min: 1, max: 50_000 });
+  return {
+    maxBatchSize,
+    maxBatchMs: readInt(env, 'TOPOLOGY_BATCH_MS', 250, { min: 1 }),
+    maxInFlight: readInt(env, 'TOPOLOGY_MAX_IN_FLIGHT', maxBatchSize * 4, { min: 1 }),
+  };
+}
+
+export async function main(): Promise<number> {
+  const config = loadTopologyBuilderConfig(process.env);
+  const log = componentLogger(TOPOLOGY_BUILDER);
+  const connection = loadKafkaConnection(process.env, 'kg-topology-builder');
+  await ensureTopics(connection, log);
+  const store = await GraphStore.connect(loadNeo4jConfig(process.env), log);
+  const sink = await KafkaSink.connect({ connection }, log);
+  const source = new KafkaSource(
+    { connection, groupId: 'topology-builder', topics: [TOPICS.resources.name, TOPICS.topology.name], maxInFlight: config.maxInFlight, batchSize: Math.min(1000, config.maxInFlight) },
+    log,
+  );
+  const effects$ = topologyBuilder(
+    { records$: source.records$ },
+    { writeTopology: (b) => store.writeTopology$(b), send: (o) => sink.send$(o), isTransient: isTransientGraphError },
+    config,
+  ).pipe(
+    tap((e) => {
+      if (e.kind === 'batch-written') {
+        log.info({ batchSize: e.records, clients: e.clients.map((c) => ({ client: c.client, upserted: c.upserted, deleted: c.deleted, writeMs: c.writeMs })) }, 'batch written');
+      } else if (e.kind === 'write-retry') {
+        log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying');
+      } else {
+        log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
+      }
+    }),
+  );
+  return runPipeline(
+    {
+      effects$,
+      stopIntake: () => source.stop(),
+      close: async () => {
+        await source.closed;
+        await sink.close();
+        await store.close();
+      },
+    },
+    log,
+  );
+}

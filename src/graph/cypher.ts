@@ -1,0 +1,282 @@
+import { CausalEdgeRow } from './causality';
+import { EventRow } from './eventRows';
+import { PublishedEdge, ResourceRow } from './k8sObject';
+import { ResourceRef } from './resourceId';
+
+/**
+ * The Cypher of the graph, with every value a parameter. Every node and relationship carries
+ * `client` and every pattern is scoped by `$client`, in both isolation modes (in `database` mode
+ * it is redundant, and it keeps one set of queries).
+ */
+export interface Statement {
+  text: string;
+  params: Record<string, unknown>;
+}
+
+/** Constraints and indexes, created at start (idempotent). Uniqueness includes the client. */
+export const SCHEMA_STATEMENTS: readonly string[] = [
+  'CREATE CONSTRAINT kg_resource_key IF NOT EXISTS FOR (r:Resource) REQUIRE (r.client, r.rid) IS UNIQUE',
+  'CREATE CONSTRAINT kg_event_key IF NOT EXISTS FOR (e:Event) REQUIRE (e.client, e.eid) IS UNIQUE',
+  'CREATE INDEX kg_event_resource_time IF NOT EXISTS FOR (e:Event) ON (e.client, e.rid, e.ts)',
+  'CREATE INDEX kg_event_time IF NOT EXISTS FOR (e:Event) ON (e.client, e.ts)',
+  'CREATE INDEX kg_resource_namespace IF NOT EXISTS FOR (r:Resource) ON (r.client, r.namespace)',
+];
+
+const EVENT_UPSERT = `
+UNWIND $rows AS row
+MERGE (e:Event {client: $client, eid: row.eid})
+ON CREATE SET e.created_by_batch = $batch, e.ts = row.ts, e.last_ts = row.last_ts, e.count = row.count
+ON MATCH SET
+  e.ts = CASE WHEN row.ts < e.ts THEN row.ts ELSE e.ts END,
+  e.last_ts = CASE WHEN row.last_ts > e.last_ts THEN row.last_ts ELSE e.last_ts END,
+  e.count = CASE WHEN row.source = 'log' THEN e.count + row.count WHEN row.count > e.count THEN row.count ELSE e.count END
+SET e.source = row.source, e.reason = row.reason, e.category = row.category, e.severity = row.severity,
+    e.message = row.message, e.detail = row.detail, e.rid = row.rid
+WITH e, row
+CALL {
+  WITH e, row
+  WITH e, row WHERE row.rid IS NOT NULL
+  MERGE (r:Resource {client: $client, rid: row.rid})
+  ON CREATE SET r:$(row.kind), r.kind = row.kind, r.namespace = row.namespace, r.name = row.name, r.stub = true
+  MERGE (e)-[a:ABOUT]->(r)
+  ON CREATE SET a.client = $client
+}
+RETURN count(CASE WHEN e.created_by_batch = $batch THEN 1 END) AS added`;
+
+/** Events (merged on `(client, eid)`) and their ABOUT edges, creating stub resources as needed. */
+export function eventUpsert(client: string, batch: string, rows: readonly EventRow[]): Statement {
+  return { text: EVENT_UPSERT, params: { client, batch, rows } };
+}
+
+const CANDIDATES = `
+UNWIND $groups AS g
+MATCH (r:Resource {client: $client, rid: g.rid})
+CALL {
+  WITH r
+  RETURN r.rid AS nrid, 0 AS d
+  UNION
+  WITH r
+  MATCH (r)-[:RUNS_ON|CONTROLS|SELECTS]-(n:Resource {client: $client})
+  RETURN DISTINCT n.rid AS nrid, 1 AS d
+  UNION
+  WITH r
+  MATCH (r)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(n:Resource {client: $client})
+  RETURN DISTINCT n.rid AS nrid, 2 AS d
+  UNION
+  WITH r
+  MATCH (n:Resource {client: $client})-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r)
+  RETURN DISTINCT n.rid AS nrid, 2 AS d
+}
+WITH g, nrid, min(d) AS d
+UNWIND g.eids AS eid
+MATCH (e:Event {client: $client, eid: eid})
+MATCH (c:Event {client: $client, rid: nrid})
+WHERE c.ts >= e.ts - $window AND c.ts <= e.ts + $window AND c.eid <> e.eid AND c.category <> 'normal'
+WITH e, c, d ORDER BY d, abs(c.ts - e.ts), c.eid
+WITH e, collect({b: c.eid, bts: c.ts, bcat: c.category, d: d})[0..toInteger($maxCandidates)] AS cs
+UNWIND cs AS x
+RETURN e.eid AS a, e.ts AS ats, e.category AS acat, x.b AS b, x.bts AS bts, x.bcat AS bcat, x.d AS d`;
+
+/**
+ * Events related to the batch's events: within `windowMs` in time, on the same resource (0 hops),
+ * on a resource one RUNS_ON / CONTROLS / SELECTS edge away (1), or two CONTROLS away in one
+ * direction (2: Deployment → ReplicaSet → Pod). Pods that merely share a node or a service are not
+ * related through it (that made every event a candidate of dozens). Normal events are left out.
+ * Null when no row can have a cause (no resource, or only normal events).
+ */
+export function causalCandidates(client: string, rows: readonly EventRow[], windowMs: number, maxCandidates: number): Statement | null {
+  const byRid = new Map<string, string[]>();
+  for (const r of rows) {
+    if (r.rid === null || r.category === 'normal') continue;
+    const list = byRid.get(r.rid) ?? [];
+    list.push(r.eid);
+    byRid.set(r.rid, list);
+  }
+  if (byRid.size === 0) return null;
+  const groups = [...byRid].map(([rid, eids]) => ({ rid, eids }));
+  return { text: CANDIDATES, params: { client, groups, window: windowMs, maxCandidates } };
+}
+
+const CAUSAL_EDGES = `
+UNWIND $edges AS ed
+MATCH (c:Event {client: $client, eid: ed.cause})
+MATCH (e:Event {client: $client, eid: ed.effect})
+MERGE (c)-[p:POTENTIAL_CAUSE]->(e)
+ON CREATE SET p.created_by_batch = $batch
+SET p.client = $client, p.confidence = ed.confidence, p.rule = ed.rule, p.lag_ms = ed.lag_ms, p.distance = ed.distance
+RETURN count(CASE WHEN p.created_by_batch = $batch THEN 1 END) AS added`;
+
+export function causalEdgeUpsert(client: string, batch: string, edges: readonly CausalEdgeRow[]): Statement {
+  return { text: CAUSAL_EDGES, params: { client, batch, edges } };
+}
+
+// ---- topology ----
+
+const RESOURCE_UPSERT = `
+UNWIND $rows AS row
+MERGE (r:Resource {client: $client, rid: row.rid})
+SET r:$(row.kind), r.kind = row.kind, r.namespace = row.namespace, r.name = row.name, r.uid = row.uid,
+    r.labels = row.labels, r.selector = row.selector, r.phase = row.phase, r.stub = false, r.deleted = false,
+    r.updated_at = $now
+WITH r
+CALL {
+  WITH r
+  OPTIONAL MATCH (r)-[x:RUNS_ON|SELECTS]->() WHERE x.origin = 'object'
+  DELETE x
+}
+CALL {
+  WITH r
+  OPTIONAL MATCH (r)<-[y:CONTROLS|SELECTS]-() WHERE y.origin = 'object'
+  DELETE y
+}
+RETURN count(r) AS upserted`;
+
+const RESOURCE_LINKS = `
+UNWIND $rows AS row
+MATCH (r:Resource {client: $client, rid: row.rid})
+CALL {
+  WITH r, row
+  WITH r, row WHERE row.runsOn IS NOT NULL
+  MERGE (n:Resource {client: $client, rid: row.runsOn.rid})
+  ON CREATE SET n.kind = row.runsOn.kind, n.namespace = row.runsOn.namespace, n.name = row.runsOn.name, n.stub = true
+  SET n:$(row.runsOn.kind)
+  MERGE (r)-[x:RUNS_ON]->(n)
+  SET x.client = $client, x.origin = 'object'
+}
+CALL {
+  WITH r, row
+  UNWIND row.owners AS o
+  MERGE (w:Resource {client: $client, rid: o.rid})
+  ON CREATE SET w.kind = o.kind, w.namespace = o.namespace, w.name = o.name, w.stub = true
+  SET w:$(o.kind)
+  MERGE (w)-[x:CONTROLS]->(r)
+  SET x.client = $client, x.origin = 'object'
+}
+CALL {
+  WITH r, row
+  WITH r, row WHERE row.kind = 'Service' AND size(row.selector) > 0
+  MATCH (p:Resource {client: $client, namespace: row.namespace})
+  WHERE p.kind = 'Pod' AND coalesce(p.deleted, false) = false AND all(s IN row.selector WHERE s IN p.labels)
+  MERGE (r)-[x:SELECTS]->(p)
+  SET x.client = $client, x.origin = 'object'
+}
+CALL {
+  WITH r, row
+  WITH r, row WHERE row.kind = 'Pod'
+  MATCH (s:Resource {client: $client, namespace: row.namespace})
+  WHERE s.kind = 'Service' AND coalesce(s.deleted, false) = false AND size(s.selector) > 0 AND all(x IN s.selector WHERE x IN row.labels)
+  MERGE (s)-[x:SELECTS]->(r)
+  SET x.client = $client, x.origin = 'object'
+}
+RETURN count(r) AS linked`;
+
+function refParam(r: ResourceRef): Record<string, string> {
+  return { rid: r.rid, kind: r.kind, namespace: r.namespace, name: r.name };
+}
+
+function parseRef(rid: string): ResourceRef {
+  const [kind, namespace, name] = rid.split('/');
+  return { rid, kind, namespace, name };
+}
+
+/**
+ * Upserts resources and replaces the edges their spec implies: first every row (dropping its old
+ * object-derived edges), then RUNS_ON, CONTROLS and SELECTS, so the order within a batch does not matter.
+ */
+export function resourceUpserts(client: string, rows: readonly ResourceRow[], now: number): Statement[] {
+  const params = rows.map((r) => ({
+    ...refParam(r),
+    uid: r.uid,
+    labels: r.labels,
+    selector: r.selector,
+    phase: r.phase,
+    runsOn: r.runsOn ? refParam(parseRef(r.runsOn)) : null,
+    owners: r.ownedBy.map((o) => refParam(parseRef(o))),
+  }));
+  return [
+    { text: RESOURCE_UPSERT, params: { client, rows: params, now } },
+    { text: RESOURCE_LINKS, params: { client, rows: params } },
+  ];
+}
+
+const RESOURCE_DELETE = `
+UNWIND $rids AS rid
+MATCH (r:Resource {client: $client, rid: rid})
+CALL {
+  WITH r
+  OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS]-() WHERE x.origin = 'object'
+  DELETE x
+}
+SET r.deleted = true, r.updated_at = $now
+WITH r WHERE NOT (r)--()
+DELETE r
+RETURN count(*) AS removed`;
+
+/**
+ * A tombstone: the resource loses its object-derived edges and is marked deleted; a node nothing
+ * else refers to (no events ABOUT it, no published edges) is removed.
+ */
+export function resourceDeletes(client: string, rids: readonly string[], now: number): Statement {
+  return { text: RESOURCE_DELETE, params: { client, rids, now } };
+}
+
+const PUBLISHED_CLEAR = `
+MATCH (a:Resource {client: $client})-[x:RUNS_ON|CONTROLS|SELECTS]->(:Resource)
+WHERE x.origin = 'published' AND x.client = $client
+DELETE x
+RETURN count(*) AS removed`;
+
+const PUBLISHED_SET = `
+UNWIND $edges AS ed
+MERGE (a:Resource {client: $client, rid: ed.from.rid})
+ON CREATE SET a.kind = ed.from.kind, a.namespace = ed.from.namespace, a.name = ed.from.name, a.stub = true, a.deleted = false
+SET a:$(ed.from.kind)
+MERGE (b:Resource {client: $client, rid: ed.to.rid})
+ON CREATE SET b.kind = ed.to.kind, b.namespace = ed.to.namespace, b.name = ed.to.name, b.stub = true, b.deleted = false
+SET b:$(ed.to.kind)
+WITH a, b, ed
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'RUNS_ON' MERGE (a)-[x:RUNS_ON]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'CONTROLS' MERGE (a)-[x:CONTROLS]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'SELECTS' MERGE (a)-[x:SELECTS]->(b) SET x.client = $client, x.origin = 'published' }
+RETURN count(*) AS merged`;
+
+/** The client's published edge set replaces the previous one (null = tombstone: none). */
+export function publishedTopology(client: string, edges: readonly PublishedEdge[] | null): Statement[] {
+  const out: Statement[] = [{ text: PUBLISHED_CLEAR, params: { client } }];
+  if (edges && edges.length > 0) {
+    out.push({ text: PUBLISHED_SET, params: { client, edges: edges.map((e) => ({ type: e.type, from: refParam(e.from), to: refParam(e.to) })) } });
+  }
+  return out;
+}
+
+// ---- reading ----
+
+const ROOT_CAUSES = `
+MATCH (t:Event {client: $client, eid: $eid})
+MATCH p = (root:Event)-[:POTENTIAL_CAUSE*1..4]->(t)
+WHERE root.client = $client AND all(x IN relationships(p) WHERE x.client = $client)
+WITH root, max(reduce(s = 1.0, x IN relationships(p) | s * x.confidence)) AS pathScore, min(length(p)) AS hops
+OPTIONAL MATCH (root)<-[up:POTENTIAL_CAUSE]-(:Event)
+WITH root, pathScore, hops, max(up.confidence) AS upstream
+RETURN root.eid AS eid, root.reason AS reason, root.category AS category, root.rid AS rid, root.ts AS ts, hops,
+       pathScore * (1 - 0.5 * coalesce(upstream, 0.0)) AS score
+ORDER BY score DESC, ts ASC, eid ASC
+LIMIT toInteger($limit)`;
+
+/**
+ * Root-cause ranking for one event or alert: every event with a POTENTIAL_CAUSE path (≤ 4 hops)
+ * to it, scored by the best path's product of confidences, discounted by how strongly it is
+ * itself explained by something upstream (so the origin ranks above its consequences).
+ */
+export function rootCauses(client: string, eid: string, limit = 10): Statement {
+  return { text: ROOT_CAUSES, params: { client, eid, limit } };
+}
+
+/** Counts of one client's graph (tests, benchmarks, the replay check). */
+export const GRAPH_COUNTS = `
+CALL { MATCH (n:Resource {client: $client}) RETURN count(n) AS resources }
+CALL { MATCH (n:Event {client: $client}) RETURN count(n) AS events }
+CALL { MATCH (:Event {client: $client})-[r:ABOUT]->() RETURN count(r) AS about }
+CALL { MATCH (:Event {client: $client})-[r:POTENTIAL_CAUSE]->() RETURN count(r) AS causes }
+CALL { MATCH (:Resource {client: $client})-[r:RUNS_ON|CONTROLS|SELECTS]->() RETURN count(r) AS topology }
+RETURN resources, events, about, causes, topology`;

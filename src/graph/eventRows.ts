@@ -1,0 +1,158 @@
+import type { NormalizedEvent, NormalizedLog } from '../avro/normalizedCodec';
+import { AlertmanagerAlert } from './alert';
+import { categorizeK8sEvent, EventCategory } from './causalRules';
+import { resourceRef, ResourceRef } from './resourceId';
+
+/**
+ * One Event node to write. Ids are deterministic (`evt:{event_id}`, `log:{template}:{rid}:{window}`,
+ * `alert:{fingerprint}:{startsAt}`), so a replay merges onto the same nodes.
+ */
+export interface EventRow {
+  eid: string;
+  source: 'k8s' | 'log' | 'alert';
+  reason: string;
+  category: EventCategory;
+  severity: string;
+  message: string;
+  /** First time seen, ms since the epoch (the causal order uses it). */
+  ts: number;
+  /** Last time seen, ms. */
+  last_ts: number;
+  /** Occurrences: the Kubernetes event's count, log lines in the window, 1 for an alert. */
+  count: number;
+  /** Extra classification: event_type_abstract, the log's error class, the alert status. */
+  detail: string | null;
+  rid: string | null;
+  kind: string | null;
+  namespace: string | null;
+  name: string | null;
+}
+
+function withResource(ref: ResourceRef | null): Pick<EventRow, 'rid' | 'kind' | 'namespace' | 'name'> {
+  return ref ? { rid: ref.rid, kind: ref.kind, namespace: ref.namespace, name: ref.name } : { rid: null, kind: null, namespace: null, name: null };
+}
+
+function clipMessage(m: string): string {
+  return m.length > 2000 ? m.slice(0, 1997) + '...' : m;
+}
+
+/** A normalized Kubernetes event → its Event row, about the involved object (or its pod / node). */
+export function eventRowOfNormalized(e: NormalizedEvent): EventRow {
+  const ref =
+    resourceRef(e.object_kind, e.object_namespace, e.object_name) ??
+    (e.pod ? resourceRef('Pod', e.object_namespace, e.pod) : null) ??
+    (e.node ? resourceRef('Node', '', e.node) : null);
+  return {
+    eid: `evt:${e.event_id}`,
+    source: 'k8s',
+    reason: e.reason,
+    category: categorizeK8sEvent(e.reason, e.type, e.event_type_abstract, e.message),
+    severity: e.severity,
+    message: clipMessage(e.message),
+    ts: e.timestamp,
+    last_ts: e.timestamp,
+    count: Math.max(1, e.count),
+    detail: e.event_type_abstract || null,
+    ...withResource(ref),
+  };
+}
+
+/** Only classified error logs become events; the rest is counted and skipped. */
+export function isClassifiedErrorLog(l: NormalizedLog): boolean {
+  return l.error_class !== null && l.error_class !== '';
+}
+
+/**
+ * Classified error logs, aggregated: one Event per (template, resource, window) with the count of
+ * lines, rather than one node per line. Windows are aligned to multiples of `windowMs`.
+ */
+export function aggregateErrorLogs(logs: readonly NormalizedLog[], windowMs: number): EventRow[] {
+  const rows = new Map<string, EventRow>();
+  for (const l of logs) {
+    if (!isClassifiedErrorLog(l)) continue;
+    const ref = (l.pod ? resourceRef('Pod', l.namespace, l.pod) : null) ?? (l.node ? resourceRef('Node', '', l.node) : null);
+    const window = Math.floor(l.timestamp / windowMs) * windowMs;
+    const eid = `log:${l.template_id}:${ref?.rid ?? '-'}:${window}`;
+    const seen = rows.get(eid);
+    if (seen) {
+      seen.count++;
+      seen.ts = Math.min(seen.ts, l.timestamp);
+      seen.last_ts = Math.max(seen.last_ts, l.timestamp);
+      continue;
+    }
+    rows.set(eid, {
+      eid,
+      source: 'log',
+      reason: l.error_class as string,
+      category: 'error-log',
+      severity: l.level === 'fatal' || l.level === 'critical' ? 'critical' : 'error',
+      message: clipMessage(l.template),
+      ts: l.timestamp,
+      last_ts: l.timestamp,
+      count: 1,
+      detail: l.template_id,
+      ...withResource(ref),
+    });
+  }
+  return [...rows.values()];
+}
+
+const ALERT_TARGETS: ReadonlyArray<[label: string, kind: string]> = [
+  ['pod', 'Pod'],
+  ['service', 'Service'],
+  ['deployment', 'Deployment'],
+  ['statefulset', 'StatefulSet'],
+  ['daemonset', 'DaemonSet'],
+  ['job_name', 'Job'],
+  ['node', 'Node'],
+];
+
+const SEVERITIES = new Set(['info', 'warning', 'error', 'critical']);
+
+/** An Alertmanager alert → its Event row, about the most specific resource its labels name. */
+export function eventRowOfAlert(a: AlertmanagerAlert): EventRow {
+  const ns = a.labels.namespace ?? '';
+  let ref: ResourceRef | null = null;
+  for (const [label, kind] of ALERT_TARGETS) {
+    if (a.labels[label]) {
+      ref = resourceRef(kind, ns, a.labels[label]);
+      if (ref) break;
+    }
+  }
+  const startsAt = Date.parse(a.startsAt);
+  const endsAt = a.endsAt ? Date.parse(a.endsAt) : NaN;
+  const sev = (a.labels.severity ?? '').toLowerCase();
+  return {
+    eid: `alert:${a.fingerprint}:${startsAt}`,
+    source: 'alert',
+    reason: a.labels.alertname,
+    category: 'alert',
+    severity: SEVERITIES.has(sev) ? sev : 'warning',
+    message: clipMessage(a.annotations.summary ?? a.annotations.description ?? a.labels.alertname),
+    ts: startsAt,
+    last_ts: a.status === 'resolved' && Number.isFinite(endsAt) && endsAt > startsAt ? endsAt : startsAt,
+    count: 1,
+    detail: a.status,
+    ...withResource(ref),
+  };
+}
+
+/** Rows with the same id within one batch, merged (first/last seen, highest or summed count). */
+export function mergeEventRows(rows: readonly EventRow[]): EventRow[] {
+  const byId = new Map<string, EventRow>();
+  for (const r of rows) {
+    const seen = byId.get(r.eid);
+    if (!seen) {
+      byId.set(r.eid, { ...r });
+      continue;
+    }
+    const later = r.last_ts >= seen.last_ts ? r : seen;
+    byId.set(r.eid, {
+      ...later,
+      ts: Math.min(seen.ts, r.ts),
+      last_ts: Math.max(seen.last_ts, r.last_ts),
+      count: r.source === 'log' ? seen.count + r.count : Math.max(seen.count, r.count),
+    });
+  }
+  return [...byId.values()];
+}

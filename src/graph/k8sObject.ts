@@ -1,0 +1,122 @@
+import { canonicalKind, parseResourceId, resourceRef, ResourceRef } from './resourceId';
+
+/**
+ * A Kubernetes object as a Resource row and the topology edges it implies: RUNS_ON (a pod's
+ * spec.nodeName), CONTROLS (from each ownerReference to the object) and, resolved in the graph,
+ * SELECTS (a Service's spec.selector matched against pod labels, within the namespace).
+ */
+export interface ResourceRow extends ResourceRef {
+  uid: string | null;
+  /** Labels as "key=value" strings (Neo4j properties cannot be maps), sorted. */
+  labels: string[];
+  /** A Service's selector as "key=value" strings; empty when the object selects nothing. */
+  selector: string[];
+  /** The rid of the Node a Pod runs on. */
+  runsOn: string | null;
+  /** The rids of the owners (ownerReferences). */
+  ownedBy: string[];
+  /** status.phase where there is one (Pods), else null. */
+  phase: string | null;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Identity from a state.k8s.resource key id (`{namespace}/{name}`, or `{name}` / `/{name}` when cluster-scoped). */
+export function refOfResourceKey(kindInKey: string, id: string): ResourceRef | null {
+  const slash = id.indexOf('/');
+  const ns = slash < 0 ? '' : id.slice(0, slash);
+  const name = slash < 0 ? id : id.slice(slash + 1);
+  if (name.length === 0 || name.includes('/')) return null;
+  return resourceRef(kindInKey, ns, name);
+}
+
+function stringMap(x: unknown): Record<string, string> {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(x)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+function pairs(m: Record<string, string>): string[] {
+  return Object.entries(m)
+    .map(([k, v]) => `${k}=${v}`)
+    .sort();
+}
+
+/** Parses a Kubernetes object (JSON already decoded); `keyRef` is the identity its Kafka key names. */
+export function resourceOfObject(obj: unknown, keyRef: ResourceRef): ParseResult<ResourceRow> {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { ok: false, reason: 'value must be a Kubernetes object (JSON object)' };
+  const o = obj as Record<string, unknown>;
+  const meta = (typeof o.metadata === 'object' && o.metadata !== null ? o.metadata : {}) as Record<string, unknown>;
+  const kind = o.kind === undefined ? keyRef.kind : canonicalKind(typeof o.kind === 'string' ? o.kind : null);
+  if (!kind) return { ok: false, reason: `invalid kind ${JSON.stringify(o.kind)}` };
+  if (kind !== keyRef.kind) return { ok: false, reason: `kind ${kind} in the value does not match ${keyRef.kind} in the key` };
+  const name = meta.name === undefined ? keyRef.name : meta.name;
+  if (typeof name !== 'string' || name !== keyRef.name) return { ok: false, reason: `metadata.name ${JSON.stringify(meta.name)} does not match ${JSON.stringify(keyRef.name)} in the key` };
+  const ref = resourceRef(kind, typeof meta.namespace === 'string' ? meta.namespace : keyRef.namespace, name);
+  if (!ref || ref.rid !== keyRef.rid) return { ok: false, reason: `metadata.namespace ${JSON.stringify(meta.namespace)} does not match the key (${keyRef.rid})` };
+  const spec = (typeof o.spec === 'object' && o.spec !== null ? o.spec : {}) as Record<string, unknown>;
+  const status = (typeof o.status === 'object' && o.status !== null ? o.status : {}) as Record<string, unknown>;
+  const owners: string[] = [];
+  if (Array.isArray(meta.ownerReferences)) {
+    for (const r of meta.ownerReferences as unknown[]) {
+      if (typeof r !== 'object' || r === null) continue;
+      const or = r as Record<string, unknown>;
+      const owner = resourceRef(typeof or.kind === 'string' ? or.kind : null, ref.namespace, typeof or.name === 'string' ? or.name : null);
+      if (owner) owners.push(owner.rid);
+    }
+  }
+  const nodeName = kind === 'Pod' && typeof spec.nodeName === 'string' && spec.nodeName ? spec.nodeName : null;
+  return {
+    ok: true,
+    value: {
+      ...ref,
+      uid: typeof meta.uid === 'string' ? meta.uid : null,
+      labels: pairs(stringMap(meta.labels)),
+      selector: kind === 'Service' ? pairs(stringMap(spec.selector)) : [],
+      runsOn: nodeName ? resourceRef('Node', '', nodeName)!.rid : null,
+      ownedBy: [...new Set(owners)].sort(),
+      phase: typeof status.phase === 'string' ? status.phase : null,
+    },
+  };
+}
+
+export const TOPOLOGY_EDGE_TYPES = ['RUNS_ON', 'CONTROLS', 'SELECTS'] as const;
+export type TopologyEdgeType = (typeof TOPOLOGY_EDGE_TYPES)[number];
+
+export interface PublishedEdge {
+  from: ResourceRef;
+  to: ResourceRef;
+  type: TopologyEdgeType;
+}
+
+function refOf(x: unknown): ResourceRef | null {
+  if (typeof x === 'string') return parseResourceId(x);
+  if (typeof x === 'object' && x !== null) {
+    const o = x as Record<string, unknown>;
+    return resourceRef(typeof o.kind === 'string' ? o.kind : null, typeof o.namespace === 'string' ? o.namespace : '', typeof o.name === 'string' ? o.name : null);
+  }
+  return null;
+}
+
+/**
+ * A state.k8s.topology value: `{"edges": [{from, to, type}]}` or the bare array, where from/to are
+ * "Kind/namespace/name" strings or `{kind, namespace, name}` objects. The value is the client's
+ * whole published edge set (the topic is compacted), so it replaces the previous one.
+ */
+export function parsePublishedTopology(value: unknown): ParseResult<PublishedEdge[]> {
+  const list = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? (value as Record<string, unknown>).edges : undefined;
+  if (!Array.isArray(list)) return { ok: false, reason: 'value must be {"edges": [...]} or an array of {from, to, type}' };
+  const out: PublishedEdge[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i] as Record<string, unknown> | null;
+    if (typeof e !== 'object' || e === null) return { ok: false, reason: `edges[${i}] must be an object` };
+    if (!(TOPOLOGY_EDGE_TYPES as readonly unknown[]).includes(e.type)) return { ok: false, reason: `edges[${i}].type must be one of ${TOPOLOGY_EDGE_TYPES.join(', ')}, got ${JSON.stringify(e.type)}` };
+    const from = refOf(e.from);
+    const to = refOf(e.to);
+    if (!from) return { ok: false, reason: `edges[${i}].from is not a resource ("Kind/namespace/name" or {kind, namespace, name})` };
+    if (!to) return { ok: false, reason: `edges[${i}].to is not a resource ("Kind/namespace/name" or {kind, namespace, name})` };
+    out.push({ from, to, type: e.type as TopologyEdgeType });
+  }
+  return { ok: true, value: out };
+}

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import neo4j, { Driver, ManagedTransaction, Session } from 'neo4j-driver';
+import { defer, Observable } from 'rxjs';
+import { CandidatePair, CausalEdgeOptions, causalEdges } from '../graph/causality';
+import { causalCandidates, causalEdgeUpsert, eventUpsert, GRAPH_COUNTS, publishedTopology, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement } from '../graph/cypher';
+import { EventRow } from '../graph/eventRows';
+import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
+import { Logger } from '../log/logger';
+import { IsolationMode, Neo4jConfig } from './neo4jConfig';
+import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
+
+/** One client's events to write in one transaction. */
+export interface EventBatch {
+  client: string;
+  rows: readonly EventRow[];
+}
+
+export interface EventWriteResult {
+  rows: number;
+  eventsAdded: number;
+  causalEdgesAdded: number;
+  /** Candidate pairs examined and edges merged (new or not). */
+  candidates: number;
+  causalEdges: number;
+  writeMs: number;
+}
+
+/** One client's topology changes; `published` undefined = no change of the published edge set. */
+export interface TopologyBatch {
+  client: string;
+  upserts: readonly ResourceRow[];
+  deletes: readonly string[];
+  published?: readonly PublishedEdge[] | null;
+}
+
+export interface TopologyWriteResult {
+  client: string;
+  upserted: number;
+  deleted: number;
+  writeMs: number;
+}
+
+export interface GraphCounts {
+  resources: number;
+  events: number;
+  about: number;
+  causes: number;
+  topology: number;
+}
+
+/**
+ * The Neo4j adapter: one driver, per-client isolation (a database per client, or the shared
+ * database with the client on every node), constraints and indexes created once per database,
+ * and batch writes as cold Observables (`defer`), each one transaction with the driver's managed
+ * retries (`executeWrite`).
+ *
+ * @example
+ *   const store = await GraphStore.connect(loadNeo4jConfig(process.env), log);
+ *   await store.prepareClient('acme');
+ *   store.writeEvents$({ client: 'acme', rows }).subscribe(...)
+ */
+export class GraphStore {
+  private resolvedMode: Promise<IsolationMode> | undefined;
+  private readonly prepared = new Map<string, Promise<string | undefined>>();
+  private readonly schemaDone = new Map<string, Promise<void>>();
+
+  private constructor(
+    readonly driver: Driver,
+    private readonly config: Neo4jConfig,
+    private readonly log: Logger,
+    readonly causal: CausalEdgeOptions & { maxCandidates: number },
+  ) {}
+
+  /** Connects and checks the server answers (retrying for up to `waitMs`). */
+  static async connect(config: Neo4jConfig, log: Logger, causal: Partial<CausalEdgeOptions & { maxCandidates: number }> = {}, waitMs = 60_000): Promise<GraphStore> {
+    const driver = neo4j.driver(config.uri, config.auth ? neo4j.auth.basic(config.auth.user, config.auth.password) : undefined, {
+      disableLosslessIntegers: true,
+      maxTransactionRetryTime: config.maxTransactionRetryTimeMs,
+      maxConnectionPoolSize: config.maxConnectionPoolSize,
+      connectionAcquisitionTimeout: 30_000,
+      logging: { level: 'error', logger: (_level, message) => log.debug({ neo4j: message }, 'neo4j driver') },
+    });
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        await driver.getServerInfo();
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          await driver.close();
+          throw new Error(`Neo4j at ${config.uri} did not answer within ${waitMs} ms: ${(err as Error).message}`);
+        }
+        log.warn({ uri: config.uri, err: (err as Error).message }, 'waiting for Neo4j');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    return new GraphStore(driver, config, log, {
+      windowMs: causal.windowMs ?? 300_000,
+      minConfidence: causal.minConfidence ?? 0.1,
+      maxCausesPerEffect: causal.maxCausesPerEffect ?? 5,
+      maxCandidates: causal.maxCandidates ?? 50,
+    });
+  }
+
+  /** The isolation mode, resolved once: configured, or for `auto` by trying CREATE DATABASE for `client`. */
+  mode(client: string): Promise<IsolationMode> {
+    if (!this.resolvedMode) {
+      this.resolvedMode = this.resolveMode(client);
+      this.resolvedMode.catch(() => (this.resolvedMode = undefined));
+    }
+    return this.resolvedMode;
+  }
+
+  private async resolveMode(client: string): Promise<IsolationMode> {
+    if (this.config.isolation === 'shared') {
+      this.log.info({ isolation: 'shared', configured: true }, 'graph isolation: shared database, client id on every node and relationship');
+      return 'shared';
+    }
+    try {
+      await this.createDatabase(this.databaseName(client));
+      this.log.info({ isolation: 'database', configured: this.config.isolation === 'database' }, 'graph isolation: one database per client');
+      return 'database';
+    } catch (err) {
+      if (this.config.isolation === 'auto' && (err as { code?: string }).code === UNSUPPORTED_ADMINISTRATION) {
+        this.log.info(
+          { isolation: 'shared', detected: true, reason: 'CREATE DATABASE unsupported (Neo4j Community)' },
+          'graph isolation: shared database (detected), client id on every node and relationship',
+        );
+        return 'shared';
+      }
+      throw err;
+    }
+  }
+
+  private databaseName(client: string): string {
+    return this.config.database ?? client;
+  }
+
+  private async createDatabase(name: string): Promise<void> {
+    const session = this.driver.session({ database: 'system' });
+    try {
+      await session.run('CREATE DATABASE $name IF NOT EXISTS WAIT', { name });
+    } finally {
+      await session.close();
+    }
+  }
+
+  /**
+   * Makes `client`'s graph ready: its database (database mode) and the constraints and indexes.
+   * Idempotent and memoized; resolves with the database name (undefined = the server default).
+   */
+  prepareClient(client: string): Promise<string | undefined> {
+    let p = this.prepared.get(client);
+    if (!p) {
+      p = (async () => {
+        const mode = await this.mode(client);
+        let database: string | undefined;
+        if (mode === 'database') {
+          database = this.databaseName(client);
+          await this.createDatabase(database);
+        } else {
+          database = this.config.sharedDatabase;
+        }
+        await this.ensureSchema(database);
+        return database;
+      })();
+      p.catch(() => this.prepared.delete(client));
+      this.prepared.set(client, p);
+    }
+    return p;
+  }
+
+  private ensureSchema(database: string | undefined): Promise<void> {
+    const key = database ?? '';
+    let p = this.schemaDone.get(key);
+    if (!p) {
+      p = (async () => {
+        const session = this.driver.session({ database });
+        try {
+          for (const s of SCHEMA_STATEMENTS) {
+            try {
+              await session.run(s);
+            } catch (err) {
+              // Another process creating the same rule at the same moment; IF NOT EXISTS does not cover the race.
+              if (!/EquivalentSchemaRuleAlreadyExists|ConstraintAlreadyExists|IndexAlreadyExists/.test(String((err as { code?: string }).code))) throw err;
+            }
+          }
+          await session.run('CALL db.awaitIndexes(300)');
+        } finally {
+          await session.close();
+        }
+        this.log.info({ database: database ?? '(default)', statements: SCHEMA_STATEMENTS.length }, 'constraints and indexes ensured');
+      })();
+      p.catch(() => this.schemaDone.delete(key));
+      this.schemaDone.set(key, p);
+    }
+    return p;
+  }
+
+  private async write<T>(client: string, work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
+    const database = await this.prepareClient(client);
+    const session: Session = this.driver.session({ database, defaultAccessMode: neo4j.session.WRITE });
+    try {
+      return await session.executeWrite(work);
+    } finally {
+      await session.close();
+    }
+  }
+
+  /**
+   * Writes a batch of events in one transaction: the events and ABOUT edges, then the causal
+   * candidates of the batch, scored in code, then the POTENTIAL_CAUSE edges. Cold: runs on subscribe.
+   */
+  writeEvents$(batch: EventBatch): Observable<EventWriteResult> {
+    return defer(async () => {
+      const started = performance.now();
+      const batchId = randomUUID();
+      const result = await this.write(batch.client, async (tx) => {
+        const up = await run(tx, eventUpsert(batch.client, batchId, batch.rows));
+        const cand = causalCandidates(batch.client, batch.rows, this.causal.windowMs, this.causal.maxCandidates);
+        const pairs = cand ? ((await run(tx, cand)) as unknown as CandidatePair[]) : [];
+        const edges = causalEdges(pairs, this.causal);
+        const added = edges.length > 0 ? await run(tx, causalEdgeUpsert(batch.client, batchId, edges)) : [{ added: 0 }];
+        return { eventsAdded: Number(up[0]?.added ?? 0), causalEdgesAdded: Number(added[0]?.added ?? 0), candidates: pairs.length, causalEdges: edges.length };
+      });
+      return { rows: batch.rows.length, ...result, writeMs: Math.round(performance.now() - started) };
+    });
+  }
+
+  /** Writes one client's topology changes in one transaction. Cold: runs on subscribe. */
+  writeTopology$(batch: TopologyBatch): Observable<TopologyWriteResult> {
+    return defer(async () => {
+      const started = performance.now();
+      const now = Date.now();
+      await this.write(batch.client, async (tx) => {
+        if (batch.upserts.length > 0) for (const s of resourceUpserts(batch.client, batch.upserts, now)) await run(tx, s);
+        if (batch.deletes.length > 0) await run(tx, resourceDeletes(batch.client, batch.deletes, now));
+        if (batch.published !== undefined) for (const s of publishedTopology(batch.client, batch.published)) await run(tx, s);
+      });
+      return { client: batch.client, upserted: batch.upserts.length, deleted: batch.deletes.length, writeMs: Math.round(performance.now() - started) };
+    });
+  }
+
+  /** Runs a read statement in `client`'s graph; rows as plain objects. */
+  async read(client: string, statement: Statement): Promise<Record<string, unknown>[]> {
+    const database = await this.prepareClient(client);
+    const session = this.driver.session({ database, defaultAccessMode: neo4j.session.READ });
+    try {
+      return await session.executeRead((tx) => run(tx, statement));
+    } finally {
+      await session.close();
+    }
+  }
+
+  async counts(client: string): Promise<GraphCounts> {
+    const [row] = await this.read(client, { text: GRAPH_COUNTS, params: { client } });
+    return row as unknown as GraphCounts;
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
+
+async function run(tx: ManagedTransaction, s: Statement): Promise<Record<string, unknown>[]> {
+  const res = await tx.run(s.text, s.params);
+  return res.records.map((r) => r.toObject() as Record<string, unknown>);
+}

@@ -1,0 +1,27 @@
+import { causalCandidates, eventUpsert, publishedTopology, resourceUpserts, rootCauses, SCHEMA_STATEMENTS } from '../../../src/graph/cypher';
+import { eventRowOfNormalized } from '../../../src/graph/eventRows';
+import { EVENTS } from '../../fixtures/graph/incident';
+
+describe('cypher builders', () => {
+  const rows = EVENTS.map(eventRowOfNormalized);
+  it('pass every value as a parameter and scope every pattern to the client', () => {
+    const s = eventUpsert('acme', 'b1', rows);
+    expect(s.params).toEqual({ client: 'acme', batch: 'b1', rows });
+    for (const r of rows) expect(s.text).not.toContain(r.eid);
+    expect(s.text).toMatch(/MERGE \(e:Event \{client: \$client, eid: row.eid\}\)/);
+    const all = [s, causalCandidates('acme', rows, 300_000, 50)!, rootCauses('acme', 'evt:x'), ...resourceUpserts('acme', [], 0), ...publishedTopology('acme', [])];
+    for (const st of all) {
+      expect(st.params.client).toBe('acme');
+      expect(st.text).not.toContain('acme');
+      for (const m of st.text.matchAll(/\((\w+):(Resource|Event)\s*\{([^}]*)\}/g)) expect(m[3]).toContain('client: $client');
+    }
+  });
+  it('groups candidate lookups by resource and leaves normal events out', () => {
+    const s = causalCandidates('acme', rows, 300_000, 50)!;
+    expect(s.params.groups).toEqual([{ rid: 'Pod/shop/web-7d9-abc', eids: ['evt:oom-1', 'evt:backoff-1', 'evt:unhealthy-1'] }]);
+    expect(causalCandidates('acme', [rows[1]], 300_000, 50)).toBeNull();
+  });
+  it('has uniqueness constraints that include the client', () => {
+    expect(SCHEMA_STATEMENTS.filter((s) => s.includes('IS UNIQUE')).every((s) => s.includes('.client,'))).toBe(true);
+  });
+});
