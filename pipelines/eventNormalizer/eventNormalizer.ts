@@ -16,11 +16,12 @@ import { Progress, reportProgress } from '../operators/reportProgress';
 /**
  * raw.k8s.events → events.normalized for one client: `{C}::event::{uid}` records become
  * `{C}::evt-{event_id}` with an Avro NormalizedEvent value; other clients' records are counted
- * as foreign; bad ones go to dlq.raw with the reason. Emits one effect per record and progress
- * reports. Pure: never subscribes; time comes from `scheduler`.
+ * as foreign; bad ones go to dlq.raw with the reason. Works per source batch: emits one effect
+ * per batch (counts, and the dead-lettered records with their reasons) and progress reports.
+ * Pure: never subscribes; time comes from `scheduler`.
  *
  * @example
- *   eventNormalizer({ raw$: source.records$ }, { send: (o) => sink.send$(o) }, { clientId: 'acme', ... })
+ *   eventNormalizer({ batches$: source.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { clientId: 'acme', ... })
  */
 export interface EventNormalizerConfig {
   clientId: string;
@@ -33,7 +34,7 @@ export interface EventNormalizerConfig {
   /** A progress report every N records or T ms. */
   progressEveryRecords: number;
   progressIntervalMs: number;
-  /** Sends in flight at most. */
+  /** Batches awaiting delivery at once. */
   concurrency?: number;
   sendRetries?: number;
   retryBaseMs?: number;
@@ -56,13 +57,13 @@ export function eventTransform(maxMessageChars: number): Transform {
 }
 
 export function eventNormalizer(
-  sources: { raw$: Observable<SourceRecord> },
+  sources: { batches$: Observable<SourceRecord[]> },
   deps: NormalizerDeps,
   config: EventNormalizerConfig,
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<NormalizerEffect | Progress> {
   return normalizeRecords(
-    sources.raw$,
+    sources.batches$,
     deps,
     {
       clientId: config.clientId,

@@ -20,7 +20,7 @@ import { Progress, reportProgress } from '../operators/reportProgress';
  * created per subscription, so its state lives exactly as long as the pipeline run.
  *
  * @example
- *   logNormalizer({ raw$: source.records$ }, { send: (o) => sink.send$(o) }, { clientId: 'acme', ... })
+ *   logNormalizer({ batches$: source.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { clientId: 'acme', ... })
  */
 export interface LogNormalizerConfig {
   clientId: string;
@@ -47,14 +47,14 @@ export function logTransform(maxMessageChars: number, miner: TemplateMiner): Tra
 }
 
 export function logNormalizer(
-  sources: { raw$: Observable<SourceRecord> },
+  sources: { batches$: Observable<SourceRecord[]> },
   deps: NormalizerDeps,
   config: LogNormalizerConfig,
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<NormalizerEffect | Progress> {
   return defer(() =>
     normalizeRecords(
-      sources.raw$,
+      sources.batches$,
       deps,
       {
         clientId: config.clientId,

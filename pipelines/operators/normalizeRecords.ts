@@ -1,20 +1,25 @@
 import { isUtf8 } from 'node:buffer';
-import { asyncScheduler, catchError, map, mergeMap, Observable, retry, SchedulerLike, timer } from 'rxjs';
+import { asyncScheduler, catchError, forkJoin, map, mergeMap, Observable, ObservableInput, retry, SchedulerLike, timer } from 'rxjs';
 import { clientOfKey, clientPrefix, formatNormalizedKey, keyToString, NormalizedKind, parseKey } from '../../src/domain/keys';
 import { deadLetter, DLQ_HEADERS } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
 import { NormalizeResult } from '../../src/normalize/result';
+import { mergeMapWide } from './mergeMapWide';
 
 /**
- * The shared core of the per-client normalizers: key-prefix filter (others' records are counted
- * as foreign and acked at once), key/size/UTF-8 checks, the format-specific `transform`, and one
- * produce per record — to the output topic, or to dlq.raw with the reason. A record is acked only
- * when its output or DLQ write is delivered. A throwing transform is a DLQ reason, never the end
- * of the stream; a failing send is retried with backoff and, for a DLQ write, retried once
- * without the value before the pipeline gives up (an infrastructure failure: restart resumes).
+ * The shared core of the per-client normalizers, one source batch at a time: every record is
+ * classified synchronously — another client's key is foreign (acked at once, counted), a bad key,
+ * size, encoding or content is a dlq.raw record with the reason, a good one is the normalized
+ * output — and all outputs of the batch go out in one `sendBatch`; the batch's records are acked
+ * once every delivery report arrived. Per-record Observables cost more CPU than the normalizing
+ * itself, hence batches. A throwing transform is a DLQ reason, never the end of the stream. A
+ * batch whose send fails is sent again record by record after a backoff, each with retries
+ * (doubling, capped at 5 s); a DLQ write refused for good is retried once without the value
+ * (keeping origin and reason) before the pipeline gives up (an infrastructure failure: a restart
+ * resumes from the last committed offset; duplicates carry identical keys and values).
  *
- * @example normalizeRecords(raw$, { send: (o) => sink.send$(o) }, config, transform)
+ * @example normalizeRecords(source.batches$, { sendBatch: (o) => sink.sendBatch$(o) }, config, transform)
  */
 export interface RecordNormalizerConfig {
   /** Only keys with the prefix `{clientId}::` are this worker's. */
@@ -27,7 +32,7 @@ export interface RecordNormalizerConfig {
   outputKind: NormalizedKind;
   /** Larger values go to the DLQ. */
   maxValueBytes: number;
-  /** Sends in flight at most (the source's maxInFlight bounds it too). */
+  /** Batches awaiting their delivery reports at once (the source's maxInFlight bounds records too). */
   concurrency?: number;
   /** Retries of a failed send before giving up, and the first backoff, ms (doubling, capped at 5 s). */
   sendRetries?: number;
@@ -46,120 +51,148 @@ export type Transform = (text: string, ctx: TransformContext) => NormalizeResult
 
 export type DeadLetterCause = 'key' | 'content';
 
-export type NormalizerEffect =
-  | { kind: 'normalized'; key: string; partition: number; offset: number }
-  | { kind: 'dead-lettered'; cause: DeadLetterCause; reason: string; partition: number; offset: number }
-  | { kind: 'foreign' };
-
-export interface NormalizerDeps {
-  /** Produces a record; emits once delivered (KafkaSink.send$). */
-  send: (out: OutRecord) => Observable<Delivered>;
+export interface DeadLettered {
+  cause: DeadLetterCause;
+  reason: string;
+  partition: number;
+  offset: number;
 }
 
-type Decision =
-  | { kind: 'foreign' }
-  | { kind: 'out'; out: OutRecord; key: string }
-  | { kind: 'dlq'; cause: DeadLetterCause; reason: string };
+/** One source batch, done: every record of it is acked. */
+export interface NormalizedBatch {
+  kind: 'batch';
+  /** Records in the batch (normalized + foreign + dead-lettered). */
+  records: number;
+  normalized: number;
+  foreign: number;
+  deadLettered: DeadLettered[];
+}
 
-const FOREIGN: NormalizerEffect = { kind: 'foreign' };
-const FOREIGN_DECISION: Decision = { kind: 'foreign' };
+export type NormalizerEffect = NormalizedBatch;
+
+export interface NormalizerDeps {
+  /** Produces records; emits all deliveries once the last report arrived, errors if any send fails (KafkaSink.sendBatch$). */
+  sendBatch: (out: OutRecord[]) => Observable<Delivered[]>;
+}
+
+const FOREIGN = 0;
+const OUT = 1;
+const DLQ = 2;
 
 export function normalizeRecords(
-  raw$: Observable<SourceRecord>,
+  batches$: Observable<SourceRecord[]>,
   deps: NormalizerDeps,
   config: RecordNormalizerConfig,
   transform: Transform,
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<NormalizerEffect> {
-  const { concurrency = 5000, sendRetries = 8, retryBaseMs = 100 } = config;
+  const { concurrency = 64, sendRetries = 8, retryBaseMs = 100 } = config;
   const prefix = Buffer.from(clientPrefix(config.clientId));
-  const component = config.component;
-  const dlqComponent = `${component}-${config.clientId}`;
-  const withRetry = (send$: Observable<Delivered>) =>
-    send$.pipe(retry({ count: sendRetries, delay: (_err, n) => timer(Math.min(retryBaseMs * 2 ** (n - 1), 5000), scheduler) }));
+  const dlqComponent = `${config.component}-${config.clientId}`;
+  const keyTypes = config.keyTypes;
+  const backoff = (n: number) => Math.min(retryBaseMs * 2 ** (n - 1), 5000);
+  const withRetry = (send$: Observable<Delivered[]>) => send$.pipe(retry({ count: sendRetries, delay: (_err, n) => timer(backoff(n), scheduler) }));
 
-  const decide = (rec: SourceRecord): Decision => {
+  // Per record, the decision lands in these slots, so the hot path allocates no decision objects.
+  let out: OutRecord | undefined;
+  let dlqCause: DeadLetterCause = 'content';
+  let dlqReason = '';
+  const toDlq = (cause: DeadLetterCause, reason: string) => {
+    dlqCause = cause;
+    dlqReason = reason;
+    return DLQ;
+  };
+
+  const decide = (rec: SourceRecord): number => {
     const key = rec.key;
-    if (key === null || key.length === 0) return { kind: 'dlq', cause: 'key', reason: 'missing key' };
+    if (key === null || key.length === 0) return toDlq('key', 'missing key');
     if (key.length <= prefix.length || key.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) {
       // Another client's record is foreign; a key that names no valid client belongs to nobody.
       const owner = clientOfKey(keyToString(key));
-      return owner.ok ? FOREIGN_DECISION : { kind: 'dlq', cause: 'key', reason: `malformed key: ${owner.reason}` };
+      return owner.ok ? FOREIGN : toDlq('key', `malformed key: ${owner.reason}`);
     }
     const parsed = parseKey(key);
-    if (!parsed.ok) return { kind: 'dlq', cause: 'key', reason: parsed.reason };
-    if (!config.keyTypes.includes(parsed.type)) {
-      return { kind: 'dlq', cause: 'key', reason: `wrong key type "${parsed.type}" for ${rec.topic}, expected ${config.keyTypes.join(' or ')}` };
+    if (!parsed.ok) return toDlq('key', parsed.reason);
+    if (!keyTypes.includes(parsed.type)) {
+      return toDlq('key', `wrong key type "${parsed.type}" for ${rec.topic}, expected ${keyTypes.join(' or ')}`);
     }
     const value = rec.value;
-    if (value === null || value.length === 0) return { kind: 'dlq', cause: 'content', reason: 'missing value' };
+    if (value === null || value.length === 0) return toDlq('content', 'missing value');
     if (value.length > config.maxValueBytes) {
-      return { kind: 'dlq', cause: 'content', reason: `oversized value: ${value.length} bytes, limit ${config.maxValueBytes} (MAX_MESSAGE_BYTES)` };
+      return toDlq('content', `oversized value: ${value.length} bytes, limit ${config.maxValueBytes} (MAX_MESSAGE_BYTES)`);
     }
-    if (!isUtf8(value)) return { kind: 'dlq', cause: 'content', reason: 'invalid UTF-8' };
-    let result: ReturnType<Transform>;
-    try {
-      result = transform(value.toString('utf8'), { keyId: parsed.id, timestamp: rec.timestamp });
-    } catch (err) {
-      return { kind: 'dlq', cause: 'content', reason: `normalizer failed: ${(err as Error)?.message ?? String(err)}` };
-    }
-    if (!result.ok) return { kind: 'dlq', cause: 'content', reason: result.reason };
-    const outKey = formatNormalizedKey(config.clientId, config.outputKind, result.value.id);
-    return { kind: 'out', key: outKey, out: { topic: config.outputTopic, key: outKey, value: result.value.value } };
+    if (!isUtf8(value)) return toDlq('content', 'invalid UTF-8');
+    const result = transform(value.toString('utf8'), { keyId: parsed.id, timestamp: rec.timestamp });
+    if (!result.ok) return toDlq('content', result.reason);
+    out = { topic: config.outputTopic, key: formatNormalizedKey(config.clientId, config.outputKind, result.value.id), value: result.value.value };
+    return OUT;
   };
 
-  const toDlq = (rec: SourceRecord, cause: DeadLetterCause, reason: string): Observable<NormalizerEffect> => {
-    const dlq = deadLetter(rec, dlqComponent, reason, TOPICS.dlqRaw.name);
-    return withRetry(deps.send(dlq)).pipe(
-      // A DLQ write the broker refuses for good (e.g. too large with headers): keep the origin and reason.
+  /** One output on its own, with retries; a DLQ write refused for good goes once more without its value. */
+  const sendOne = (o: OutRecord, reason: string | undefined): Observable<unknown> => {
+    const one$ = withRetry(deps.sendBatch([o]));
+    if (reason === undefined) return one$;
+    return one$.pipe(
       catchError((err: Error) =>
-        withRetry(
-          deps.send({
-            ...dlq,
-            value: null,
-            headers: { ...dlq.headers, [DLQ_HEADERS.error]: `${reason}; value dropped, DLQ write failed: ${err.message}` },
-          }),
-        ),
+        withRetry(deps.sendBatch([{ ...o, value: null, headers: { ...o.headers, [DLQ_HEADERS.error]: `${reason}; value dropped, DLQ write failed: ${err.message}` } }])),
       ),
-      map(() => {
+    );
+  };
+
+  const processBatch = (batch: SourceRecord[]): ObservableInput<NormalizerEffect> => {
+    const outs: OutRecord[] = [];
+    /** Per output, the DLQ reason (undefined for a normalized record). */
+    const reasons: Array<string | undefined> = [];
+    const toAck: SourceRecord[] = [];
+    const deadLettered: DeadLettered[] = [];
+    let normalized = 0;
+    let foreign = 0;
+    for (const rec of batch) {
+      let d: number;
+      try {
+        d = decide(rec);
+      } catch (err) {
+        d = toDlq('content', `normalizer failed: ${(err as Error)?.message ?? String(err)}`);
+      }
+      if (d === FOREIGN) {
         rec.ack();
-        return { kind: 'dead-lettered', cause, reason, partition: rec.partition, offset: rec.offset } as NormalizerEffect;
+        foreign++;
+      } else if (d === OUT) {
+        outs.push(out!);
+        reasons.push(undefined);
+        toAck.push(rec);
+        normalized++;
+        out = undefined;
+      } else {
+        outs.push(deadLetter(rec, dlqComponent, dlqReason, TOPICS.dlqRaw.name));
+        reasons.push(dlqReason);
+        toAck.push(rec);
+        deadLettered.push({ cause: dlqCause, reason: dlqReason, partition: rec.partition, offset: rec.offset });
+      }
+    }
+    const effect: NormalizedBatch = { kind: 'batch', records: batch.length, normalized, foreign, deadLettered };
+    if (outs.length === 0) return [effect];
+    return deps.sendBatch(outs).pipe(
+      // The batch failed as a whole: after a backoff, each output on its own, so one record
+      // refused for good (e.g. too large) neither blocks nor duplicates the others forever.
+      catchError(() => timer(backoff(1), scheduler).pipe(mergeMap(() => forkJoin(outs.map((o, i) => sendOne(o, reasons[i])))))),
+      map(() => {
+        for (const rec of toAck) rec.ack();
+        return effect;
       }),
     );
   };
 
-  return raw$.pipe(
-    mergeMap((rec): Observable<NormalizerEffect> | NormalizerEffect[] => {
-      const d = decide(rec);
-      if (d.kind === 'foreign') {
-        rec.ack();
-        return [FOREIGN];
-      }
-      if (d.kind === 'dlq') return toDlq(rec, d.cause, d.reason);
-      return withRetry(deps.send(d.out)).pipe(
-        map(() => {
-          rec.ack();
-          return { kind: 'normalized', key: d.key, partition: rec.partition, offset: rec.offset } as NormalizerEffect;
-        }),
-      );
-    }, concurrency),
-  );
+  return batches$.pipe(mergeMapWide(processBatch, concurrency));
 }
 
-/** Counts effects for reportProgress: processed, errors (bad content), foreign, deadLettered. */
-export function countNormalizerEffect(e: NormalizerEffect, c: Record<string, number>): void {
-  switch (e.kind) {
-    case 'normalized':
-      c.processed++;
-      break;
-    case 'foreign':
-      c.foreign++;
-      break;
-    case 'dead-lettered':
-      c.deadLettered++;
-      if (e.cause === 'content') c.errors++;
-      break;
-  }
+/** Counts a batch effect for reportProgress (processed, errors = bad content, foreign, deadLettered); returns its record count. */
+export function countNormalizerEffect(e: NormalizerEffect, c: Record<string, number>): number {
+  c.processed += e.normalized;
+  c.foreign += e.foreign;
+  c.deadLettered += e.deadLettered.length;
+  for (const d of e.deadLettered) if (d.cause === 'content') c.errors++;
+  return e.records;
 }
 
 export const NORMALIZER_COUNTERS = { processed: 0, errors: 0, foreign: 0, deadLettered: 0 };

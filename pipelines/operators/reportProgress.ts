@@ -2,15 +2,17 @@ import { asyncScheduler, Observable, OperatorFunction, SchedulerAction, Schedule
 
 /**
  * Passes every value through and interleaves progress reports: one after every `everyRecords`
- * values, one every `everyMs` of scheduler time, and a last one when the source completes.
- * `count` says how a value moves the counters; the report carries them all plus the rate
- * (values per second since the previous report).
+ * records, one every `everyMs` of scheduler time, and a last one when the source completes.
+ * `count` says how a value moves the counters and may return how many records the value stands
+ * for (a batch; 1 when it returns nothing); the report carries the counters plus the rate
+ * (records per second since the previous report).
  *
  * @example
  *   effects$.pipe(reportProgress((e, c) => c[e.kind]++, { everyRecords: 100_000, everyMs: 10_000 }))
+ *   batches$.pipe(reportProgress((b, c) => ((c.done += b.length), b.length), { everyRecords: 100_000, everyMs: 10_000 }))
  */
 export interface ProgressOptions {
-  /** A report after this many values. */
+  /** A report after this many records. */
   everyRecords: number;
   /** A report after this much time, ms. */
   everyMs: number;
@@ -21,9 +23,9 @@ export type Counters = Record<string, number>;
 export interface Progress {
   kind: 'progress';
   counters: Counters;
-  /** Values seen in all. */
+  /** Records seen in all. */
   total: number;
-  /** Values per second since the previous report. */
+  /** Records per second since the previous report. */
   ratePerSec: number;
   /** Scheduler time since the previous report, ms. */
   intervalMs: number;
@@ -31,7 +33,7 @@ export interface Progress {
 }
 
 export function reportProgress<T>(
-  count: (value: T, counters: Counters) => void,
+  count: (value: T, counters: Counters) => number | void,
   { everyRecords, everyMs }: ProgressOptions,
   initial: Counters = {},
   scheduler: SchedulerLike = asyncScheduler,
@@ -57,9 +59,10 @@ export function reportProgress<T>(
       const inner = source.subscribe({
         next: (v) => {
           subscriber.next(v);
-          count(v, counters);
-          total++;
-          if (++sinceReport >= everyRecords) report(false);
+          const n = count(v, counters) ?? 1;
+          total += n;
+          sinceReport += n;
+          if (sinceReport >= everyRecords) report(false);
         },
         error: (e) => subscriber.error(e),
         complete: () => {

@@ -15,12 +15,25 @@ export async function main(): Promise<number> {
   const log = componentLogger(EVENT_NORMALIZER, s.clientId);
   const connection = loadKafkaConnection(process.env, `${EVENT_NORMALIZER}-${s.clientId}`);
   await ensureTopics(connection, log);
-  const sink = await KafkaSink.connect({ connection }, log);
-  const source = new KafkaSource({ connection, groupId: s.groupId, topics: [s.inputTopic], maxInFlight: s.maxInFlight }, log);
+  const sink = await KafkaSink.connect({ connection, component: EVENT_NORMALIZER, extra: { 'queue.buffering.max.kbytes': s.producerQueueKbytes } }, log);
+  const source = new KafkaSource(
+    {
+      connection,
+      groupId: s.groupId,
+      topics: [s.inputTopic],
+      maxInFlight: s.maxInFlight,
+      batchSize: s.batchSize,
+      prefetchKbytes: s.prefetchKbytes,
+      // Small fetches and prefetch keep native memory low; a short backoff keeps a small prefetch fed.
+      extra: { 'fetch.max.bytes': s.fetchMaxKbytes * 1024, 'fetch.queue.backoff.ms': s.fetchQueueBackoffMs },
+      metrics: { component: EVENT_NORMALIZER, client: s.clientId },
+    },
+    log,
+  );
   log.info({ group: s.groupId, input: s.inputTopic, output: s.outputTopic, maxValueBytes: s.maxValueBytes }, 'starting');
   const effects$ = eventNormalizer(
-    { raw$: source.records$ },
-    { send: (o) => sink.send$(o) },
+    { batches$: source.batches$ },
+    { sendBatch: (o) => sink.sendBatch$(o) },
     {
       clientId: s.clientId,
       outputTopic: s.outputTopic,
@@ -32,7 +45,7 @@ export async function main(): Promise<number> {
   ).pipe(
     tap((e) => {
       if (e.kind === 'progress') log.info({ ...e.counters, total: e.total, rate: e.ratePerSec, final: e.final }, 'progress');
-      else if (e.kind === 'dead-lettered') log.warn({ reason: e.reason, partition: e.partition, offset: e.offset }, 'dead-lettered');
+      else for (const d of e.deadLettered) log.warn({ reason: d.reason, partition: d.partition, offset: d.offset }, 'dead-lettered');
     }),
   );
   return runPipeline(

@@ -25,7 +25,8 @@ export function timestampMs(x: unknown): number | null {
   if (typeof x === 'number' && Number.isFinite(x) && x > 0) return x < 1e11 ? Math.round(x * 1000) : Math.round(x);
   if (typeof x !== 'string' || x.length === 0) return null;
   // Date.parse accepts at most ms precision reliably; cut longer fractions (RFC3339Nano).
-  const cut = x.replace(/(\.\d{3})\d+/, '$1');
+  // (Most timestamps have no fraction: skip the regex for them, it is on the hot path.)
+  const cut = x.indexOf('.') === -1 ? x : x.replace(/(\.\d{3})\d+/, '$1');
   const ms = Date.parse(cut);
   return Number.isFinite(ms) ? ms : null;
 }

@@ -15,8 +15,21 @@ export interface NormalizerSettings {
   maxValueBytes: number;
   /** MAX_MESSAGE_CHARS: a normalized message is cut to this many characters (default 4096). */
   maxMessageChars: number;
-  /** SOURCE_MAX_IN_FLIGHT: unacknowledged records at most (default 5000). */
+  /** SOURCE_MAX_IN_FLIGHT: unacknowledged records at most (default 1000: enough to hide the delivery round trip, small enough to keep RSS low). */
   maxInFlight: number;
+  /** SOURCE_BATCH_SIZE: records asked of the consumer per pull, one produce batch each (default 250). */
+  batchSize: number;
+  /** SOURCE_PREFETCH_KBYTES: what librdkafka prefetches per partition, KiB (default 256; bounds native memory). */
+  prefetchKbytes: number;
+  /** SOURCE_FETCH_MAX_KBYTES: the largest fetch response, KiB (librdkafka fetch.max.bytes; default 2048; bounds native memory). */
+  fetchMaxKbytes: number;
+  /**
+   * SOURCE_FETCH_QUEUE_BACKOFF_MS: how long librdkafka waits before fetching again for a partition whose
+   * prefetch queue is full (fetch.queue.backoff.ms; its default 1000 caps a small prefetch at ~27k records/s; default 10).
+   */
+  fetchQueueBackoffMs: number;
+  /** PRODUCER_QUEUE_KBYTES: the producer's local queue bound, KiB (default 8192; bounds native memory). */
+  producerQueueKbytes: number;
   /** PROGRESS_EVERY_RECORDS / PROGRESS_INTERVAL_SECONDS: a progress line every N records or T s. */
   progressEveryRecords: number;
   progressIntervalMs: number;
@@ -36,7 +49,12 @@ export function loadNormalizerSettings(env: Env, role: NormalizerRole): Normaliz
     groupId: readString(env, 'CONSUMER_GROUP', `${role}-${clientId}`),
     maxValueBytes: readInt(env, 'MAX_MESSAGE_BYTES', 1024 * 1024, { min: 1024 }),
     maxMessageChars: readInt(env, 'MAX_MESSAGE_CHARS', 4096, { min: 64, max: 1_000_000 }),
-    maxInFlight: readInt(env, 'SOURCE_MAX_IN_FLIGHT', 5000, { min: 1, max: 1_000_000 }),
+    maxInFlight: readInt(env, 'SOURCE_MAX_IN_FLIGHT', 1000, { min: 1, max: 1_000_000 }),
+    batchSize: readInt(env, 'SOURCE_BATCH_SIZE', 250, { min: 1, max: 100_000 }),
+    prefetchKbytes: readInt(env, 'SOURCE_PREFETCH_KBYTES', 256, { min: 64, max: 2_097_151 }),
+    fetchMaxKbytes: readInt(env, 'SOURCE_FETCH_MAX_KBYTES', 2048, { min: 64, max: 2_097_151 }),
+    fetchQueueBackoffMs: readInt(env, 'SOURCE_FETCH_QUEUE_BACKOFF_MS', 10, { min: 0, max: 300_000 }),
+    producerQueueKbytes: readInt(env, 'PRODUCER_QUEUE_KBYTES', 8192, { min: 1024, max: 2_147_483_647 }),
     progressEveryRecords: readInt(env, 'PROGRESS_EVERY_RECORDS', 100_000, { min: 1 }),
     progressIntervalMs: readInt(env, 'PROGRESS_INTERVAL_SECONDS', 10, { min: 1, max: 86_400 }) * 1000,
     templateMaxClusters: readInt(env, 'TEMPLATE_MAX_CLUSTERS', 5000, { min: 10, max: 1_000_000 }),

@@ -32,15 +32,17 @@ function rec(offset: number, key: string | null, value: string | Buffer | null):
 
 const minimal = (id: string) => JSON.stringify({ event_id: id, reason: 'Killing', message: 'Stopping container api' });
 const delivered: Delivered = { topic: 't', partition: 0, offset: 0 };
+const deliveries = (outs: OutRecord[]) => outs.map(() => delivered);
+const batch = (records: number, normalized: number, foreign: number, deadLettered: unknown[] = []) => ({ kind: 'batch', records, normalized, foreign, deadLettered });
 
 function newScheduler(): TestScheduler {
   return new TestScheduler((a, e) => expect(a).toEqual(e));
 }
 
-describe('eventNormalizer (marbles)', () => {
+describe('eventNormalizer (marbles, per source batch)', () => {
   it('empty: completes with a final progress report', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      const out$ = eventNormalizer({ raw$: cold<SourceRecord>('|') }, { send: () => cold('a|', { a: delivered }) }, config);
+      const out$ = eventNormalizer({ batches$: cold<SourceRecord[]>('|') }, { sendBatch: (o) => cold('a|', { a: deliveries(o) }) }, config);
       expectObservable(out$).toBe('(p|)', {
         p: { kind: 'progress', counters: { processed: 0, errors: 0, foreign: 0, deadLettered: 0 }, total: 0, ratePerSec: 0, intervalMs: 0, final: true },
       });
@@ -50,36 +52,38 @@ describe('eventNormalizer (marbles)', () => {
   it('one: sends {C}::evt-{id} with an Avro value and acks only after delivery', () => {
     newScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const r = rec(7, `${C}::event::u1`, minimal('e1'));
-      const sent: OutRecord[] = [];
-      const send = (o: OutRecord): Observable<Delivered> => {
+      const sent: OutRecord[][] = [];
+      const sendBatch = (o: OutRecord[]): Observable<Delivered[]> => {
         sent.push(o);
-        return cold('---d|', { d: delivered });
+        return cold('---d|', { d: deliveries(o) });
       };
-      const out$ = eventNormalizer({ raw$: hot('-r-|', { r }) }, { send }, config);
+      const out$ = eventNormalizer({ batches$: hot('-r-|', { r: [r] }) }, { sendBatch }, config);
       expectObservable(out$).toBe('----n(p|)', {
-        n: { kind: 'normalized', key: `${C}::evt-e1`, partition: 0, offset: 7 },
-        p: expect.objectContaining({ kind: 'progress', counters: { processed: 1, errors: 0, foreign: 0, deadLettered: 0 }, final: true }),
+        n: batch(1, 1, 0),
+        p: expect.objectContaining({ kind: 'progress', counters: { processed: 1, errors: 0, foreign: 0, deadLettered: 0 }, total: 1, final: true }),
       });
       flush();
       expect(sent).toHaveLength(1);
-      expect(sent[0].topic).toBe('events.normalized');
-      expect(decodeNormalizedEvent(sent[0].value!).event_id).toBe('e1');
-      expect(sent[0].value!.toString('latin1')).not.toContain(C);
+      expect(sent[0]).toHaveLength(1);
+      expect(sent[0][0].topic).toBe('events.normalized');
+      expect(sent[0][0].key).toBe(`${C}::evt-e1`);
+      expect(decodeNormalizedEvent(sent[0][0].value!).event_id).toBe('e1');
+      expect(sent[0][0].value!.toString('latin1')).not.toContain(C);
       expect(r.ack).toHaveBeenCalledTimes(1);
     });
   });
 
-  it('ack waits for the delivery', () => {
+  it('ack waits for the delivery of the whole batch', () => {
     newScheduler().run(({ hot, cold, expectObservable, flush }) => {
-      const r = rec(1, `${C}::event::u1`, minimal('e1'));
-      const out$ = eventNormalizer({ raw$: hot('-r', { r }) }, { send: () => cold('-----d|', { d: delivered }) }, config);
+      const rs = [rec(1, `${C}::event::u1`, minimal('e1')), rec(2, `${C}::event::u2`, minimal('e2'))];
+      const out$ = eventNormalizer({ batches$: hot('-r', { r: rs }) }, { sendBatch: (o) => cold('-----d|', { d: deliveries(o) }) }, config);
       expectObservable(out$, '^--!').toBe('');
       flush();
-      expect(r.ack).not.toHaveBeenCalled();
+      for (const r of rs) expect(r.ack).not.toHaveBeenCalled();
     });
   });
 
-  it('many: filters foreign keys (acked at once, counted) and routes bad records to dlq.raw with the reason', () => {
+  it('many: one send per batch; foreign keys acked at once and counted; bad records to dlq.raw with the reason', () => {
     newScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const recs = {
         a: rec(1, `${C}::event::u1`, minimal('e1')),
@@ -91,87 +95,159 @@ describe('eventNormalizer (marbles)', () => {
         g: rec(7, `${C}::log::u7`, minimal('e7')),
         h: rec(8, `${C}::k8s-event::u8`, JSON.stringify({ foo: 1 })),
         i: rec(9, `Bad Client::event::u9`, minimal('e9')),
+        j: rec(10, `${C}::event::u10`, minimal('e10')),
+        k: rec(11, `other::event::u11`, minimal('e11')),
       };
-      const sent: OutRecord[] = [];
-      const send = (o: OutRecord) => {
+      const { a, b, c, d, e, f, g, h, i, j, k } = recs;
+      const sent: OutRecord[][] = [];
+      const acksAtSend: number[] = [];
+      const sendBatch = (o: OutRecord[]) => {
         sent.push(o);
-        return cold('d|', { d: delivered });
+        acksAtSend.push(Object.values(recs).filter((r) => r.ack.mock.calls.length > 0).length);
+        return cold('--d|', { d: deliveries(o) });
       };
-      const out$ = eventNormalizer({ raw$: hot('abcdefghi|', recs) }, { send }, config);
-      const dl = (offset: number, reason: unknown) => ({ kind: 'dead-lettered', cause: expect.any(String), reason, partition: 0, offset });
-      expectObservable(out$).toBe('abcdefghi(p|)', {
-        a: { kind: 'normalized', key: `${C}::evt-e1`, partition: 0, offset: 1 },
-        b: { kind: 'foreign' },
-        c: dl(3, expect.stringMatching(/^invalid JSON/)),
-        d: dl(4, 'missing key'),
-        e: dl(5, 'oversized value: 2000 bytes, limit 1024 (MAX_MESSAGE_BYTES)'),
-        f: dl(6, 'invalid UTF-8'),
-        g: dl(7, 'wrong key type "log" for raw.k8s.events, expected event'),
-        h: dl(8, expect.stringMatching(/^unknown event shape/)),
-        i: dl(9, expect.stringMatching(/^malformed key: invalid client id/)),
-        p: expect.objectContaining({ kind: 'progress', counters: { processed: 1, errors: 4, foreign: 1, deadLettered: 7 }, total: 9, final: true }),
+      // Three source batches: mixed, all foreign (no send at all), one good.
+      const out$ = eventNormalizer({ batches$: hot('x-y-z|', { x: [a, b, c, d, e, f, g, h, i], y: [k], z: [j] }) }, { sendBatch }, config);
+      const dl = (offset: number, cause: string, reason: unknown) => ({ cause, reason, partition: 0, offset });
+      // y (all foreign) is done at once, before x's delivery in the same frame; the inner of z completes at 7.
+      expectObservable(out$).toBe('--(yx)z(p|)', {
+        x: batch(9, 1, 1, [
+          dl(3, 'content', expect.stringMatching(/^invalid JSON/)),
+          dl(4, 'key', 'missing key'),
+          dl(5, 'content', 'oversized value: 2000 bytes, limit 1024 (MAX_MESSAGE_BYTES)'),
+          dl(6, 'content', 'invalid UTF-8'),
+          dl(7, 'key', 'wrong key type "log" for raw.k8s.events, expected event'),
+          dl(8, 'content', expect.stringMatching(/^unknown event shape/)),
+          dl(9, 'key', expect.stringMatching(/^malformed key: invalid client id/)),
+        ]),
+        y: batch(1, 0, 1),
+        z: batch(1, 1, 0),
+        p: expect.objectContaining({ kind: 'progress', counters: { processed: 2, errors: 4, foreign: 2, deadLettered: 7 }, total: 11, final: true }),
       });
       flush();
       for (const r of Object.values(recs)) expect(r.ack).toHaveBeenCalledTimes(1);
-      const dlq = sent.filter((o) => o.topic === 'dlq.raw');
+      expect(sent.map((s) => s.length)).toEqual([8, 1]);
+      // When the first batch was sent, only its foreign record (b) was acked.
+      expect(acksAtSend[0]).toBe(1);
+      const dlq = sent[0].filter((o) => o.topic === 'dlq.raw');
       expect(dlq).toHaveLength(7);
       expect(dlq[0].headers![DLQ_HEADERS.component]).toBe(`event-normalizer-${C}`);
       expect(dlq[0].headers![DLQ_HEADERS.sourceOffset]).toBe('3');
+      expect(dlq[0].headers![DLQ_HEADERS.error]).toMatch(/^invalid JSON/);
       expect(dlq[0].value!.toString()).toBe('{not json');
+      expect(sent[1][0].key).toBe(`${C}::evt-e10`);
     });
   });
 
   it('a throwing transform is dead-lettered and the stream goes on', () => {
-    newScheduler().run(({ hot, cold, expectObservable }) => {
+    newScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const transform = (text: string) => {
         if (text === 'boom') throw new Error('kaput');
         return { ok: true as const, value: { id: text, value: Buffer.from(text) } };
       };
+      const sent: OutRecord[][] = [];
       const out$ = normalizeRecords(
-        hot('abc|', { a: rec(1, `${C}::event::1`, 'x1'), b: rec(2, `${C}::event::2`, 'boom'), c: rec(3, `${C}::event::3`, 'x3') }),
-        { send: () => cold('d|', { d: delivered }) },
+        hot('ab|', { a: [rec(1, `${C}::event::1`, 'x1'), rec(2, `${C}::event::2`, 'boom')], b: [rec(3, `${C}::event::3`, 'x3')] }),
+        { sendBatch: (o) => (sent.push(o), cold('d|', { d: deliveries(o) })) },
         { clientId: C, component: 'event-normalizer', keyTypes: ['event'], outputTopic: 'o', outputKind: 'evt', maxValueBytes: 100 },
         transform,
       );
-      expectObservable(out$).toBe('abc|', {
-        a: { kind: 'normalized', key: `${C}::evt-x1`, partition: 0, offset: 1 },
-        b: { kind: 'dead-lettered', cause: 'content', reason: 'normalizer failed: kaput', partition: 0, offset: 2 },
-        c: { kind: 'normalized', key: `${C}::evt-x3`, partition: 0, offset: 3 },
+      expectObservable(out$).toBe('ab|', {
+        a: batch(2, 1, 0, [{ cause: 'content', reason: 'normalizer failed: kaput', partition: 0, offset: 2 }]),
+        b: batch(1, 1, 0),
       });
+      flush();
+      expect(sent.map((s) => s.map((o) => `${o.topic} ${o.key}`))).toEqual([[`o ${C}::evt-x1`, `dlq.raw ${C}::event::2`], [`o ${C}::evt-x3`]]);
     });
   });
 
-  it('retries a failed send with backoff on the scheduler, then acks', () => {
+  it('a failed batch send is retried record by record with backoff on the scheduler, then acks', () => {
+    newScheduler().run(({ hot, cold, expectObservable, flush }) => {
+      const rs = [rec(1, `${C}::event::u1`, minimal('e1')), rec(2, `${C}::event::u2`, minimal('e2'))];
+      const calls: number[] = [];
+      let failures = 2;
+      // Like KafkaSink.sendBatch$: cold, so a retry produces again.
+      const sendBatch = (o: OutRecord[]) =>
+        defer(() => {
+          calls.push(o.length);
+          return failures-- > 0 ? cold<Delivered[]>('#', undefined, new Error('broker down')) : cold('d|', { d: deliveries(o) });
+        });
+      const out$ = eventNormalizer({ batches$: hot('-r', { r: rs }) }, { sendBatch }, { ...config, retryBaseMs: 5 });
+      // t1 the batch fails; t6 (after 5 ms) record 1 fails alone, record 2 goes; t11 (5 ms more) record 1 goes, completing at t12.
+      expectObservable(out$, '^-------------!').toBe('------------n', { n: batch(2, 2, 0) });
+      flush();
+      expect(calls).toEqual([2, 1, 1, 1]);
+      for (const r of rs) expect(r.ack).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  it('a DLQ write refused for good is written once more without its value, keeping the reason', () => {
+    newScheduler().run(({ hot, cold, expectObservable, flush }) => {
+      const r = rec(1, `${C}::event::u1`, '{not json');
+      const sent: OutRecord[][] = [];
+      const sendBatch = (o: OutRecord[]) =>
+        defer(() => {
+          sent.push(o);
+          return o[0].value !== null ? cold<Delivered[]>('#', undefined, new Error('too large')) : cold('d|', { d: deliveries(o) });
+        });
+      const out$ = eventNormalizer({ batches$: hot('r|', { r: [r] }) }, { sendBatch }, { ...config, retryBaseMs: 1, sendRetries: 1 });
+      // t0 the batch fails; t1 alone fails; t2 its retry fails, then without the value at once (completing at t3).
+      expectObservable(out$).toBe('---(np|)', {
+        n: batch(1, 0, 0, [{ cause: 'content', reason: expect.stringMatching(/^invalid JSON/), partition: 0, offset: 1 }]),
+        p: expect.objectContaining({ kind: 'progress', final: true }),
+      });
+      flush();
+      const last = sent[sent.length - 1][0];
+      expect(last.value).toBeNull();
+      expect(last.headers![DLQ_HEADERS.error]).toMatch(/^invalid JSON.*; value dropped, DLQ write failed: too large$/);
+      expect(r.ack).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  it('a send failing past every retry ends the pipeline with the error (a restart resumes), nothing acked', () => {
     newScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const r = rec(1, `${C}::event::u1`, minimal('e1'));
-      let calls = 0;
-      // Like KafkaSink.send$: cold, so a retry produces again.
-      const send = () => defer(() => (++calls === 1 ? cold<Delivered>('#', undefined, new Error('broker down')) : cold('d|', { d: delivered })));
-      const out$ = eventNormalizer({ raw$: hot('-r', { r }) }, { send }, { ...config, retryBaseMs: 5 });
-      expectObservable(out$, '^-------!').toBe('------n', { n: { kind: 'normalized', key: `${C}::evt-e1`, partition: 0, offset: 1 } });
+      const out$ = eventNormalizer({ batches$: hot('r', { r: [r] }) }, { sendBatch: () => cold<Delivered[]>('#', undefined, new Error('down')) }, { ...config, sendRetries: 1, retryBaseMs: 1 });
+      // t0 the batch fails; t1 alone fails; t2 its one retry fails.
+      expectObservable(out$).toBe('--#', undefined, new Error('down'));
       flush();
-      expect(calls).toBe(2);
-      expect(r.ack).toHaveBeenCalledTimes(1);
+      expect(r.ack).not.toHaveBeenCalled();
     });
   });
 
   it('error: a source error ends the pipeline with it', () => {
     newScheduler().run(({ hot, cold, expectObservable }) => {
-      const out$ = eventNormalizer({ raw$: hot<SourceRecord>('--#', undefined, new Error('consumer lost')) }, { send: () => cold('d|', { d: delivered }) }, config);
+      const out$ = eventNormalizer({ batches$: hot<SourceRecord[]>('--#', undefined, new Error('consumer lost')) }, { sendBatch: (o) => cold('d|', { d: deliveries(o) }) }, config);
       expectObservable(out$).toBe('--#', undefined, new Error('consumer lost'));
     });
   });
 
-  it('never-ending: progress every T of scheduler time; unsubscribing reaches the source', () => {
+  it('progress counts records, not batches: a report once N records passed', () => {
+    newScheduler().run(({ hot, cold, expectObservable }) => {
+      const foreign = (o: number) => rec(o, 'other::event::x', minimal('x'));
+      const batches$ = hot('-a-b---|', { a: [foreign(1), foreign(2)], b: [foreign(3), foreign(4)] });
+      const out$ = eventNormalizer({ batches$ }, { sendBatch: (o) => cold('d|', { d: deliveries(o) }) }, { ...config, progressEveryRecords: 3 });
+      expectObservable(out$).toBe('-a-(bp)(q|)', {
+        a: batch(2, 0, 2),
+        b: batch(2, 0, 2),
+        p: { kind: 'progress', counters: { processed: 0, errors: 0, foreign: 4, deadLettered: 0 }, total: 4, ratePerSec: 1333, intervalMs: 3, final: false },
+        q: { kind: 'progress', counters: { processed: 0, errors: 0, foreign: 4, deadLettered: 0 }, total: 4, ratePerSec: 0, intervalMs: 4, final: true },
+      });
+    });
+  });
+
+  it('never-ending: progress every T of scheduler time; unsubscribing reaches the source and the sends in flight', () => {
     newScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
-      const raw$ = hot<SourceRecord>('-r', { r: rec(1, 'other::event::1', minimal('x')) });
-      const out$ = eventNormalizer({ raw$ }, { send: () => cold('d|', { d: delivered }) }, { ...config, progressIntervalMs: 10 });
+      const batches$ = hot<SourceRecord[]>('-r-s', { r: [rec(1, 'other::event::1', minimal('x'))], s: [rec(2, `${C}::event::2`, minimal('e2'))] });
+      const reply = cold<Delivered[]>('-');
+      const out$ = eventNormalizer({ batches$ }, { sendBatch: () => reply }, { ...config, progressIntervalMs: 10 });
       expectObservable(out$, '^ 25ms !').toBe('-f 8ms p 9ms q', {
-        f: { kind: 'foreign' },
+        f: batch(1, 0, 1),
         p: { kind: 'progress', counters: { processed: 0, errors: 0, foreign: 1, deadLettered: 0 }, total: 1, ratePerSec: 100, intervalMs: 10, final: false },
         q: { kind: 'progress', counters: { processed: 0, errors: 0, foreign: 1, deadLettered: 0 }, total: 1, ratePerSec: 0, intervalMs: 10, final: false },
       });
-      expectSubscriptions(raw$.subscriptions).toBe('^ 25ms !');
+      expectSubscriptions(batches$.subscriptions).toBe('^ 25ms !');
+      expectSubscriptions(reply.subscriptions).toBe('---^ 22ms !');
     });
   });
 });

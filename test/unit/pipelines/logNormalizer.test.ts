@@ -21,18 +21,18 @@ describe('logNormalizer (marbles)', () => {
         c: rec(3, `${C}::log::l3`, vector('10.0.0.2')),
         d: rec(4, `${C}::log::l4`, '{"foo":1}'),
       };
-      const raw$ = hot('a-b-c-d-|', recs);
+      // The miner's state carries across batches: l1 in the first, l3 in the second.
+      const batches$ = hot('x---y-|', { x: [recs.a, recs.b], y: [recs.c, recs.d] });
       const sent: OutRecord[] = [];
-      const out$ = logNormalizer({ raw$ }, { send: (o) => (sent.push(o), cold('-x|', { x: delivered })) }, config);
-      expectObservable(out$).toBe('-ab--c-d(p|)', {
-        a: { kind: 'normalized', key: `${C}::log-l1`, partition: 1, offset: 1 },
-        b: { kind: 'foreign' },
-        c: { kind: 'normalized', key: `${C}::log-l3`, partition: 1, offset: 3 },
-        d: { kind: 'dead-lettered', cause: 'content', reason: expect.stringMatching(/^unknown log shape/), partition: 1, offset: 4 },
-        p: expect.objectContaining({ kind: 'progress' }),
+      const out$ = logNormalizer({ batches$ }, { sendBatch: (o) => (sent.push(...o), cold('-x|', { x: o.map(() => delivered) })) }, config);
+      expectObservable(out$).toBe('-x---y(p|)', {
+        x: { kind: 'batch', records: 2, normalized: 1, foreign: 1, deadLettered: [] },
+        y: { kind: 'batch', records: 2, normalized: 1, foreign: 0, deadLettered: [{ cause: 'content', reason: expect.stringMatching(/^unknown log shape/), partition: 1, offset: 4 }] },
+        p: expect.objectContaining({ kind: 'progress', counters: { processed: 2, errors: 1, foreign: 1, deadLettered: 1 }, total: 4, final: true }),
       });
-      expectSubscriptions(raw$.subscriptions).toBe('^-------!');
+      expectSubscriptions(batches$.subscriptions).toBe('^-----!');
       flush();
+      expect(sent.filter((o) => o.topic === 'logs.normalized').map((o) => o.key)).toEqual([`${C}::log-l1`, `${C}::log-l3`]);
       const logs = sent.filter((o) => o.topic === 'logs.normalized').map((o) => decodeNormalizedLog(o.value!));
       expect(logs.map((l) => [l.level, l.error_class, l.template])).toEqual([
         ['error', 'connection_refused', 'dial tcp <*> connect: connection refused'],
