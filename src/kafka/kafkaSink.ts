@@ -161,7 +161,30 @@ export class KafkaSink {
 
   /** Sends every record; emits all deliveries (in input order) once the last report arrived. */
   sendBatch$(records: readonly OutRecord[]): Observable<Delivered[]> {
-    return defer(() => from(Promise.all(records.map((r) => this.send(r)))));
+    return defer(
+      () =>
+        new Promise<Delivered[]>((resolve, reject) => {
+          // One countdown per batch instead of Promise.all over one promise per record.
+          const out = new Array<Delivered>(records.length);
+          let left = records.length;
+          let failed = false;
+          if (left === 0) resolve(out);
+          records.forEach((r, i) =>
+            this.send(r).then(
+              (d) => {
+                out[i] = d;
+                if (--left === 0 && !failed) resolve(out);
+              },
+              (err: Error) => {
+                if (!failed) {
+                  failed = true;
+                  reject(err);
+                }
+              },
+            ),
+          );
+        }),
+    );
   }
 
   /** `send` as a cold Observable: produces on subscription, emits the delivery, completes. */
