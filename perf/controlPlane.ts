@@ -1,0 +1,187 @@
+/**
+ * Control-plane benchmark: 20 clients register at once → time until all 60 workers run (per
+ * worker p50/p95/max, and the time until the last), with child processes and with podman
+ * containers; then 5 clients stop heartbeating → stale-detection delay (last heartbeat sent →
+ * stale seen) against its bound (threshold + check interval). Workers are the real `kgroot <role>`.
+ *
+ *   npx tsc -p tsconfig.json && node dist/perf/controlPlane.js [process|docker|both]
+ * Writes perf/out/controlPlane.json and prints a markdown section. Targets: p95 < 2 s (processes), < 5 s (containers).
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { ensureTopics } from '../src/kafka/admin';
+import { loadKafkaConnection } from '../src/kafka/kafkaConfig';
+import { KafkaSink } from '../src/kafka/kafkaSink';
+import { TOPICS } from '../src/kafka/topics';
+import { componentLogger } from '../src/log/logger';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'src', 'cli.js');
+const SOCKET = '/run/podman/podman.sock';
+const CLIENTS = 20;
+const STALE_CLIENTS = 5;
+const THRESHOLD_S = 5;
+const CHECK_S = 1;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface View {
+  clients: Array<{ client: string; state: string; workers: Array<{ name: string; state: string }> }>;
+}
+
+function getJson<T>(url: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { timeout: 10_000, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body) as T) : reject(new Error(`${res.statusCode} ${body}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+function startControlPlane(env: Record<string, string>): { child: ChildProcess; base: Promise<string> } {
+  const child = spawn(process.execPath, [CLI, 'control-plane'], { env: { ...process.env, CONTROL_PLANE_PORT: '0', LOG_LEVEL: 'info', WORKER_ENV: 'LOG_LEVEL=warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const logFile = createWriteStream(join(tmpdir(), `kg-perf-control-plane-${env.SPAWNER}.log`));
+  const base = new Promise<string>((resolve) => {
+    let buf = '';
+    child.stdout!.on('data', (d) => {
+      logFile.write(d);
+      buf += String(d);
+      const m = /"url":"(http:[^"]+)\/clients"/.exec(buf);
+      if (m) resolve(m[1]);
+      if (buf.length > 1e6) buf = buf.slice(-1e5);
+    });
+  });
+  return { child, base };
+}
+
+interface Result {
+  spawner: 'process' | 'docker';
+  workers: number;
+  perWorkerMs: { p50: number; p95: number; max: number };
+  allRunningMs: number;
+  staleDelayMs: { p50: number; max: number; boundMs: number };
+  targetP95Ms: number;
+}
+
+async function runOnce(kind: 'process' | 'docker', sink: KafkaSink): Promise<Result> {
+  const run = `perf${kind[0]}${Date.now().toString(36)}`;
+  const ids = Array.from({ length: CLIENTS }, (_, i) => `${run}-${i}`);
+  // LOG_LEVEL=info only through LOG_* passthrough would flood; workers log at warn too.
+  const cp = startControlPlane({
+    SPAWNER: kind,
+    CLIENT_ALLOWLIST: ids.join(','),
+    CONTROL_PLANE_GROUP_SUFFIX: `-${run}`,
+    HEARTBEAT_CHECK_INTERVAL_SECONDS: String(CHECK_S),
+    STALE_CLIENT_THRESHOLD_SECONDS: String(THRESHOLD_S),
+    QUARANTINE_SECONDS: '0',
+    WORKER_STOP_GRACE_SECONDS: '3',
+    CONTROL_PLANE_STATE_DIR: mkdtempSync(join(tmpdir(), `kg-${run}-`)),
+    ...(kind === 'docker' ? { WORKER_IMAGE: 'localhost/kgroot:dev', DOCKER_HOST: `unix://${SOCKET}` } : {}),
+  });
+  const base = await cp.base;
+  for (;;) {
+    const h = await getJson<{ caughtUp: boolean }>(`${base}/healthz`).catch(() => ({ caughtUp: false }));
+    if (h.caughtUp) break;
+    await sleep(100);
+  }
+  const lastBeat = new Map<string, number>();
+  const beating = new Set(ids);
+  const beat = setInterval(() => {
+    for (const id of beating) {
+      lastBeat.set(id, Date.now());
+      void sink.send({ topic: TOPICS.heartbeat.name, key: id, value: Buffer.from(JSON.stringify({ client_id: id, timestamp: Date.now() })) });
+    }
+  }, 1000);
+  try {
+    const t0 = Date.now();
+    await Promise.all(ids.map((id) => sink.send({ topic: TOPICS.registry.name, key: id, value: Buffer.from(JSON.stringify({ client_id: id, cluster_name: run })) })));
+    const firstRunning = new Map<string, number>();
+    const deadline = t0 + 180_000;
+    while (firstRunning.size < CLIENTS * 3 && Date.now() < deadline) {
+      const v = await getJson<View>(`${base}/clients`);
+      const now = Date.now();
+      for (const c of v.clients) for (const w of c.workers) if (w.state === 'running' && !firstRunning.has(w.name)) firstRunning.set(w.name, now - t0);
+      await sleep(50);
+    }
+    const lat = [...firstRunning.values()];
+    // Stale detection: 5 clients fall silent.
+    const silent = ids.slice(0, STALE_CLIENTS);
+    for (const id of silent) beating.delete(id);
+    const staleAt = new Map<string, number>();
+    const staleDeadline = Date.now() + (THRESHOLD_S + CHECK_S) * 1000 + 30_000;
+    while (staleAt.size < silent.length && Date.now() < staleDeadline) {
+      const v = await getJson<View>(`${base}/clients`);
+      const now = Date.now();
+      for (const c of v.clients) if (silent.includes(c.client) && c.state === 'stale' && !staleAt.has(c.client)) staleAt.set(c.client, now - (lastBeat.get(c.client) ?? now));
+      await sleep(50);
+    }
+    const staleDelays = [...staleAt.values()];
+    return {
+      spawner: kind,
+      workers: firstRunning.size,
+      perWorkerMs: { p50: pct(lat, 50), p95: pct(lat, 95), max: Math.max(...lat) },
+      allRunningMs: firstRunning.size === CLIENTS * 3 ? Math.max(...lat) : NaN,
+      staleDelayMs: { p50: pct(staleDelays, 50), max: Math.max(...staleDelays), boundMs: (THRESHOLD_S + CHECK_S) * 1000 },
+      targetP95Ms: kind === 'process' ? 2000 : 5000,
+    };
+  } finally {
+    clearInterval(beat);
+    const exited = new Promise((r) => cp.child.once('exit', r));
+    cp.child.kill('SIGTERM');
+    await exited;
+    if (kind === 'docker') {
+      const docker = new Docker({ socketPath: SOCKET });
+      const ours = await docker.listContainers({ all: true, filters: { label: ['kg.managed-by=control-plane'] } });
+      await Promise.all(ours.filter((c) => ids.includes(c.Labels['kg.client'])).map((c) => docker.getContainer(c.Id).remove({ force: true })));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const which = process.argv[2] ?? 'both';
+  const kinds: Array<'process' | 'docker'> = which === 'both' ? ['process', 'docker'] : [which as 'process' | 'docker'];
+  const log = componentLogger('perf-control-plane');
+  const connection = loadKafkaConnection(process.env, 'perf-control-plane');
+  await ensureTopics(connection, log, [TOPICS.registry, TOPICS.heartbeat]);
+  if (kinds.includes('docker')) execFileSync(join(ROOT, '.ci', 'podman-setup.sh'), { stdio: 'inherit' });
+  const sink = await KafkaSink.connect({ connection }, log);
+  const results: Result[] = [];
+  try {
+    for (const k of kinds) results.push(await runOnce(k, sink));
+  } finally {
+    await sink.close();
+  }
+  const f = (n: number) => (Number.isFinite(n) ? `${(n / 1000).toFixed(2)} s` : 'n/a');
+  const lines = [
+    '## Control plane: 20 clients register at once → 60 workers',
+    '',
+    `Real \`kgroot <role>\` workers; time from sending the registrations to each worker seen running in GET /clients (50 ms polling). Stale detection: ${STALE_CLIENTS} clients stop heartbeating; delay from their last heartbeat sent to \`stale\` seen, against the bound threshold + check interval (${THRESHOLD_S} s + ${CHECK_S} s).`,
+    '',
+    '| spawner | workers running | p50 | p95 | all running | target p95 | stale delay p50 | stale delay max | bound |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.spawner} | ${r.workers}/60 | ${f(r.perWorkerMs.p50)} | ${f(r.perWorkerMs.p95)} | ${f(r.allRunningMs)} | < ${f(r.targetP95Ms)} ${r.perWorkerMs.p95 < r.targetP95Ms ? '✓' : '✗'} | ${f(r.staleDelayMs.p50)} | ${f(r.staleDelayMs.max)} | ${f(r.staleDelayMs.boundMs)} ${r.staleDelayMs.max <= r.staleDelayMs.boundMs + 1000 ? '✓' : '✗'} |`),
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  mkdirSync(join(ROOT, 'perf', 'out'), { recursive: true });
+  writeFileSync(join(ROOT, 'perf', 'out', 'controlPlane.json'), JSON.stringify({ at: new Date().toISOString(), clients: CLIENTS, results }, null, 2));
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`perf/controlPlane failed: ${(err as Error).stack}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,257 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import Kafka from 'node-rdkafka';
+import { defer, from, map, mergeMap, Observable, share, tap } from 'rxjs';
+import { Env, readInt, readString } from '../config/env';
+import { ensureTopics } from '../kafka/admin';
+import { KafkaConnection, librdkafkaBase, loadKafkaConnection } from '../kafka/kafkaConfig';
+import { KafkaSource } from '../kafka/kafkaSource';
+import { TOPICS } from '../kafka/topics';
+import { componentLogger, Logger } from '../log/logger';
+import { runPipeline } from '../runner/runPipeline';
+import { createSpawner } from '../spawner/createSpawner';
+import { ensureAll, removeAll, Spawner, WorkerInfo } from '../spawner/spawner';
+import { loadSpawnerConfig } from '../spawner/spawnerConfig';
+import {
+  LifecycleConfig,
+  LifecycleEffect,
+  LifecycleEvent,
+  lifecycleEffects$,
+  lifecycleSteps$,
+  LifecycleState,
+  loadLifecycleConfig,
+  WorkerRef,
+} from '../../pipelines/lifecycle';
+
+export const description = 'watch cluster.registry + cluster.heartbeat and keep three workers per live client (GET /clients)';
+
+const COMPONENT = 'control-plane';
+
+export interface ControlPlaneConfig {
+  lifecycle: LifecycleConfig;
+  /** HTTP port of GET /clients (CONTROL_PLANE_PORT, 7070; 0 = any free port). */
+  port: number;
+  /** Host the HTTP server binds (CONTROL_PLANE_HOST, 127.0.0.1). */
+  host: string;
+  /** Appended to the consumer groups, so test runs never share offsets (CONTROL_PLANE_GROUP_SUFFIX). */
+  groupSuffix: string;
+}
+
+export function loadControlPlaneConfig(env: Env): ControlPlaneConfig {
+  return {
+    lifecycle: loadLifecycleConfig(env),
+    port: readInt(env, 'CONTROL_PLANE_PORT', 7070, { min: 0, max: 65535 }),
+    host: readString(env, 'CONTROL_PLANE_HOST', '127.0.0.1'),
+    groupSuffix: readString(env, 'CONTROL_PLANE_GROUP_SUFFIX', ''),
+  };
+}
+
+/**
+ * Rewinds the registry group to the earliest offsets (the control plane rebuilds its state from
+ * the whole registry at every start) and returns the end offsets seen now: what lies below them
+ * is the replay.
+ */
+async function rewindRegistry(connection: KafkaConnection, groupId: string, topic: string, log: Logger): Promise<Record<number, number>> {
+  const consumer = new Kafka.KafkaConsumer({ ...librdkafkaBase(connection), 'group.id': groupId, 'enable.auto.commit': false }, {});
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())));
+  try {
+    const md = await new Promise<Kafka.Metadata>((resolve, reject) => consumer.getMetadata({ topic, timeout: 10_000 }, (err, m) => (err ? reject(err) : resolve(m))));
+    const partitions = md.topics.find((t) => t.name === topic)?.partitions.map((p) => p.id) ?? [];
+    const end: Record<number, number> = {};
+    const rewind: Kafka.TopicPartitionOffset[] = [];
+    for (const p of partitions) {
+      const w = await new Promise<Kafka.WatermarkOffsets>((resolve, reject) =>
+        consumer.queryWatermarkOffsets(topic, p, 10_000, (err, o) => (err ? reject(err) : resolve(o))),
+      );
+      if (w.highOffset > w.lowOffset) end[p] = w.highOffset;
+      rewind.push({ topic, partition: p, offset: w.lowOffset });
+    }
+    try {
+      if (rewind.length > 0) consumer.commitSync(rewind);
+    } catch (err) {
+      log.warn({ group: groupId, err: (err as Error).message }, 'could not rewind the registry group; the replay starts at its committed offsets');
+    }
+    log.info({ group: groupId, replayEnd: end }, 'registry rewound for the start-up replay');
+    return end;
+  } finally {
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+}
+
+interface ClientView {
+  client: string;
+  state: string;
+  lastHeartbeatAgeSeconds: number | null;
+  sinceSeconds: number;
+  returns: number;
+  info: Record<string, unknown>;
+  workers: Array<Pick<WorkerInfo, 'name' | 'role' | 'state' | 'id' | 'startedAt' | 'restarts'>>;
+}
+
+export async function clientsView(state: LifecycleState, spawner: Spawner, now: number): Promise<{ spawner: string; clients: ClientView[]; rejected: Record<string, number> }> {
+  const workers = await spawner.list();
+  const byClient = new Map<string, WorkerInfo[]>();
+  for (const w of workers) byClient.set(w.client, [...(byClient.get(w.client) ?? []), w]);
+  const ids = new Set([...Object.keys(state.clients), ...byClient.keys()]);
+  const clients = [...ids].sort().map((id): ClientView => {
+    const rec = state.clients[id];
+    return {
+      client: id,
+      state: rec?.status ?? 'unknown',
+      lastHeartbeatAgeSeconds: rec?.lastSeen != null ? Math.round((now - rec.lastSeen) / 100) / 10 : null,
+      sinceSeconds: rec ? Math.round((now - rec.since) / 1000) : 0,
+      returns: rec?.returns ?? 0,
+      info: rec?.info ?? {},
+      workers: (byClient.get(id) ?? []).map((w) => ({ name: w.name, role: w.role, state: w.state, id: w.id, startedAt: w.startedAt, restarts: w.restarts })),
+    };
+  });
+  return { spawner: spawner.kind, clients, rejected: { ...state.rejected } };
+}
+
+function logEvent(e: LifecycleEvent, config: LifecycleConfig): void {
+  const log = componentLogger(COMPONENT, e.client ?? undefined);
+  switch (e.kind) {
+    case 'client/registered':
+      log.info({ event: e.kind, info: e.info, resumed: e.resumed }, e.resumed ? 'client known from the registry is alive' : 'client registered');
+      break;
+    case 'client/heartbeat':
+      log.debug({ event: e.kind, source: e.source }, 'heartbeat');
+      break;
+    case 'client/stale':
+      log.warn({ event: e.kind, silentForS: e.silentForMs / 1000, thresholdS: config.staleAfterMs / 1000 }, 'client stale: no heartbeat');
+      break;
+    case 'client/removed':
+      log.info({ event: e.kind, reason: e.reason }, 'client removed');
+      break;
+    case 'client/returned':
+      log.info({ event: e.kind, awayS: e.awayMs / 1000 }, 'client returned');
+      break;
+    case 'client/rejected':
+      log.warn({ event: e.kind, source: e.source, reason: e.reason }, 'rejected');
+      break;
+  }
+}
+
+function logEffect(e: LifecycleEffect): void {
+  const log = componentLogger(COMPONENT, e.client);
+  if (e.kind === 'workers/failed') log.error({ effect: e.kind, action: e.action, cause: e.cause, reason: e.reason }, `workers ${e.action} failed`);
+  else if (e.kind === 'workers/spawned') log.info({ effect: e.kind, ms: e.ms, workers: e.workers.map((w) => w.name) }, 'workers running');
+  else log.info({ effect: e.kind, ms: e.ms, workers: e.workers.map((w) => w.name) }, 'workers removed');
+}
+
+function toRef(w: WorkerInfo): WorkerRef {
+  return { name: w.name, role: w.role, id: w.id, adopted: w.adopted };
+}
+
+/** The spawner as the effects stage's cold dependencies, logging each worker. */
+function spawnerDeps(spawner: Spawner) {
+  return {
+    ensureWorkers: (client: string): Observable<WorkerRef[]> =>
+      defer(() => {
+        const log = componentLogger(COMPONENT, client);
+        log.info({ spawner: spawner.kind }, 'spawning workers');
+        return from(ensureAll(spawner, client)).pipe(
+          tap((ws) => ws.forEach((w) => log.info({ worker: w.name, role: w.role, id: w.id.slice(0, 12), adopted: w.adopted }, w.adopted ? 'worker adopted' : 'worker spawned'))),
+          map((ws) => ws.map(toRef)),
+        );
+      }),
+    removeWorkers: (client: string): Observable<WorkerRef[]> =>
+      defer(() => {
+        const log = componentLogger(COMPONENT, client);
+        log.info({ spawner: spawner.kind }, 'cleaning up workers');
+        return from(removeAll(spawner, client)).pipe(
+          tap((ws) => ws.forEach((w) => log.info({ worker: w.name, role: w.role, id: w.id.slice(0, 12) }, 'worker removed'))),
+          map((ws) => ws.map(toRef)),
+        );
+      }),
+  };
+}
+
+function serve(config: ControlPlaneConfig, spawner: Spawner, state: () => LifecycleState, log: Logger): Promise<Server> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const send = (code: number, body: unknown) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body, null, 2));
+    };
+    if (req.method === 'GET' && (req.url === '/clients' || req.url?.startsWith('/clients?'))) {
+      clientsView(state(), spawner, Date.now()).then(
+        (v) => send(200, v),
+        (err: Error) => send(500, { error: err.message }),
+      );
+    } else if (req.method === 'GET' && req.url === '/healthz') {
+      send(200, { ok: true, caughtUp: state().caughtUp });
+    } else send(404, { error: 'try GET /clients' });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      const a = server.address();
+      log.info({ url: `http://${config.host}:${typeof a === 'object' && a ? a.port : config.port}/clients` }, 'status endpoint listening');
+      resolve(server);
+    });
+  });
+}
+
+export async function main(): Promise<number> {
+  const log = componentLogger(COMPONENT);
+  const config = loadControlPlaneConfig(process.env);
+  const spawnerConfig = loadSpawnerConfig(process.env);
+  const connection = loadKafkaConnection(process.env, COMPONENT);
+  const lc = config.lifecycle;
+  log.info(
+    {
+      staleAfterS: lc.staleAfterMs / 1000,
+      checkIntervalS: lc.checkIntervalMs / 1000,
+      quarantineS: lc.quarantineMs / 1000,
+      allowlist: lc.allowlist.length > 0 ? lc.allowlist : 'any',
+      registrationToken: lc.registrationSecret !== undefined ? 'required' : 'not required',
+      maxClients: lc.maxClients || 'unlimited',
+    },
+    'control plane starting',
+  );
+  await ensureTopics(connection, log, [TOPICS.registry, TOPICS.heartbeat]);
+  const spawner = await createSpawner(spawnerConfig, log);
+
+  const registryGroup = `control-plane-registry${config.groupSuffix}`;
+  const replayEnd = await rewindRegistry(connection, registryGroup, TOPICS.registry.name, log);
+  const found = await spawner.list();
+  const foundClients = [...new Set(found.map((w) => w.client))];
+  log.info({ workers: found.length, clients: foundClients }, 'labelled workers found at start');
+
+  const registry = new KafkaSource({ connection, groupId: registryGroup, topics: [TOPICS.registry.name], fromBeginning: true, consumeTimeoutMs: 50 }, log);
+  const heartbeat = new KafkaSource({ connection, groupId: `control-plane-heartbeat${config.groupSuffix}`, topics: [TOPICS.heartbeat.name], fromBeginning: false, consumeTimeoutMs: 50 }, log);
+
+  let state: LifecycleState = { clients: {}, caughtUp: false, found: null, rejected: {} };
+  const steps$ = lifecycleSteps$(
+    { registry$: registry.records$, heartbeat$: heartbeat.records$, workersFound$: from([foundClients]) },
+    { replayEnd },
+    lc,
+  ).pipe(
+    tap((s) => {
+      state = s.state;
+      if (s.input.kind === 'registry/caught-up') {
+        log.info({ clients: Object.values(s.state.clients).map((c) => `${c.client}:${c.status}`) }, 'registry replay done; reconciling with the workers found');
+      }
+      s.events.forEach((e) => logEvent(e, lc));
+    }),
+    share(),
+  );
+  const events$ = steps$.pipe(mergeMap((s) => s.events));
+  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner)).pipe(tap(logEffect));
+  const server = await serve(config, spawner, () => state, log);
+
+  return runPipeline(
+    {
+      effects$,
+      stopIntake: () => {
+        registry.stop();
+        heartbeat.stop();
+      },
+      close: async () => {
+        await new Promise<void>((r) => server.close(() => r()));
+        await Promise.all([registry.closed, heartbeat.closed]);
+        await spawner.close();
+      },
+    },
+    log,
+  );
+}

@@ -1,0 +1,5 @@
+export * from './spawner';
+export * from './spawnerConfig';
+export * from './processSpawner';
+export * from './dockerSpawner';
+export * from './createSpawner';

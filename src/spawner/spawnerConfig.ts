@@ -1,0 +1,114 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, Env, readEnum, readInt, readList, readNumber, readOptional, readString } from '../config/env';
+import { WorkerRole } from './spawner';
+
+export interface WorkerEnvConfig {
+  /** Prefixes of control-plane variables handed to every worker (WORKER_ENV_PREFIXES). */
+  passthroughPrefixes: string[];
+  /** Extra NAME=VALUE pairs for every worker (WORKER_ENV). */
+  extra: Record<string, string>;
+  /** NEO4J_DATABASE of the graph builder; `{client}` is replaced (WORKER_NEO4J_DATABASE, default `{client}`). */
+  neo4jDatabase: string;
+}
+
+export interface ProcessSpawnerConfig {
+  /** The command a worker runs, role appended (WORKER_COMMAND; default node <package>/dist/src/cli.js). */
+  command: string[] | undefined;
+  /** Grace between SIGTERM and SIGKILL, ms (WORKER_STOP_GRACE_SECONDS, 10). */
+  stopGraceMs: number;
+  /** First restart delay after an unexpected exit, ms; doubles up to restartMaxMs (WORKER_RESTART_BACKOFF_MS, 500). */
+  restartBaseMs: number;
+  restartMaxMs: number;
+  /** Worker logs go to <stateDir>/logs/<name>.log (CONTROL_PLANE_STATE_DIR). */
+  stateDir: string;
+  env: WorkerEnvConfig;
+}
+
+export interface DockerSpawnerConfig {
+  /** WORKER_IMAGE (default localhost/kgroot:dev, built by .ci/podman-setup.sh). */
+  image: string;
+  /** DOCKER_NETWORK (default host: workers reach Kafka and Neo4j on loopback). */
+  network: string;
+  /** Docker socket (DOCKER_HOST=unix://..., else /run/podman/podman.sock or /var/run/docker.sock). */
+  socketPath: string;
+  /** 'on' fails if limits cannot be applied; 'auto' drops them (logged) when cgroups refuse; 'off'. WORKER_LIMITS. */
+  limits: 'on' | 'auto' | 'off';
+  memoryBytes: number;
+  nanoCpus: number;
+  pidsLimit: number;
+  stopGraceSeconds: number;
+  env: WorkerEnvConfig;
+}
+
+export interface SpawnerConfig {
+  /** SPAWNER=docker|process|auto (auto: docker when WORKER_IMAGE is set and a Docker API answers). */
+  kind: 'docker' | 'process' | 'auto';
+  process: ProcessSpawnerConfig;
+  docker: DockerSpawnerConfig;
+}
+
+const DEFAULT_PREFIXES = ['KAFKA_', 'NEO4J_', 'GRAPH_', 'CAUSAL_', 'NORMALIZER_', 'LOG_', 'TOPIC_'];
+
+function socketFromEnv(env: Env): string {
+  const host = readOptional(env, 'DOCKER_HOST');
+  if (host !== undefined) {
+    if (!host.startsWith('unix://')) throw new ConfigError('DOCKER_HOST', `only unix sockets are supported, got ${JSON.stringify(host)}`, 'Set DOCKER_HOST=unix:///run/podman/podman.sock (or unset it)');
+    return host.slice('unix://'.length);
+  }
+  return readString(env, 'DOCKER_SOCKET', '/run/podman/podman.sock');
+}
+
+export function loadSpawnerConfig(env: Env): SpawnerConfig {
+  const extra: Record<string, string> = {};
+  for (const pair of readList(env, 'WORKER_ENV')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError('WORKER_ENV', `entry ${JSON.stringify(pair)} is not NAME=VALUE`, 'Use comma-separated NAME=VALUE pairs');
+    extra[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const workerEnv: WorkerEnvConfig = {
+    passthroughPrefixes: readList(env, 'WORKER_ENV_PREFIXES', DEFAULT_PREFIXES),
+    extra,
+    neo4jDatabase: readString(env, 'WORKER_NEO4J_DATABASE', '{client}'),
+  };
+  const command = readOptional(env, 'WORKER_COMMAND');
+  const suffix = readString(env, 'CONTROL_PLANE_GROUP_SUFFIX', '');
+  return {
+    kind: readEnum(env, 'SPAWNER', ['docker', 'process', 'auto'] as const, 'auto'),
+    process: {
+      command: command === undefined ? undefined : command.split(/\s+/).filter((s) => s.length > 0),
+      stopGraceMs: readNumber(env, 'WORKER_STOP_GRACE_SECONDS', 10, { min: 0 }) * 1000,
+      restartBaseMs: readInt(env, 'WORKER_RESTART_BACKOFF_MS', 500, { min: 10 }),
+      restartMaxMs: readInt(env, 'WORKER_RESTART_BACKOFF_MAX_MS', 30_000, { min: 10 }),
+      stateDir: readString(env, 'CONTROL_PLANE_STATE_DIR', join(homedir(), '.kgroot', `control-plane${suffix}`)),
+      env: workerEnv,
+    },
+    docker: {
+      image: readString(env, 'WORKER_IMAGE', 'localhost/kgroot:dev'),
+      network: readString(env, 'DOCKER_NETWORK', 'host'),
+      socketPath: socketFromEnv(env),
+      limits: readEnum(env, 'WORKER_LIMITS', ['on', 'auto', 'off'] as const, 'auto'),
+      memoryBytes: readInt(env, 'WORKER_MEMORY_MB', 512, { min: 16 }) * 1024 * 1024,
+      nanoCpus: Math.round(readNumber(env, 'WORKER_CPUS', 1, { min: 0.01 }) * 1e9),
+      pidsLimit: readInt(env, 'WORKER_PIDS_LIMIT', 512, { min: 16 }),
+      stopGraceSeconds: readInt(env, 'WORKER_STOP_GRACE_SECONDS', 10, { min: 0 }),
+      env: workerEnv,
+    },
+  };
+}
+
+/**
+ * The environment of one worker: CLIENT_ID, NEO4J_DATABASE (graph builder), the control plane's
+ * KAFKA_* / NEO4J_* / ... variables, and WORKER_ENV. Labels ride along as KG_* for processes.
+ */
+export function workerEnv(client: string, role: WorkerRole, cfg: WorkerEnvConfig, parent: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parent)) {
+    if (v !== undefined && cfg.passthroughPrefixes.some((p) => k.startsWith(p))) out[k] = v;
+  }
+  Object.assign(out, cfg.extra);
+  out.CLIENT_ID = client;
+  if (role === 'graph-builder') out.NEO4J_DATABASE = cfg.neo4jDatabase.split('{client}').join(client);
+  else delete out.NEO4J_DATABASE;
+  return out;
+}
