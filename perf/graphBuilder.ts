@@ -13,8 +13,7 @@
  *
  * Run: npx tsc -p tsconfig.json && node dist/perf/graphBuilder.js   (PERF_EVENTS, PERF_BATCH)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { lastValueFrom, mergeMap, from, tap, toArray } from 'rxjs';
 import { graphBuilder, rowsOfInputs } from '../pipelines/graphBuilder/graphBuilder';
 import { encodeNormalizedEvent, NormalizedEvent } from '../src/avro/normalizedCodec';
@@ -28,6 +27,7 @@ import { componentLogger } from '../src/log/logger';
 import { GraphStore } from '../src/neo4j/graphStore';
 import { loadNeo4jConfig } from '../src/neo4j/neo4jConfig';
 import { isTransientGraphError } from '../src/neo4j/neo4jErrors';
+import { percentile, writeResult } from './perfResult';
 
 const N = Number(process.env.PERF_EVENTS ?? 40_000);
 const BATCH = Number(process.env.PERF_BATCH ?? 2000);
@@ -68,10 +68,6 @@ function topology(): ResourceRow[] {
   return rows;
 }
 
-function pct(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 async function main(): Promise<void> {
   const run = `p${Date.now().toString(36)}`;
   const clients = { pipeline: `${run}-gb`, direct: `${run}-dw`, bare: `${run}-bare`, latency: `${run}-lat` };
@@ -87,6 +83,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < topo.length; i += 2000) await lastValueFrom(store.writeTopology$({ client: c, upserts: topo.slice(i, i + 2000), deletes: [] }));
   }
 
+  const loadAtStart = loadavg();
   // 1a. pipeline from Kafka
   const events = Array.from({ length: N }, (_, i) => event(run, i));
   await Promise.all(events.map((e) => sink.send({ topic, key: formatNormalizedKey(clients.pipeline, 'evt', e.event_id), value: encodeNormalizedEvent(e) })));
@@ -95,6 +92,7 @@ async function main(): Promise<void> {
   let started = 0;
   // Timed from the first record consumed, so the consumer-group join is not counted.
   let t0 = 0;
+  const cpu0 = process.cpuUsage();
   await new Promise<void>((resolve, reject) => {
     const sub = graphBuilder(
       { records$: source.records$.pipe(tap(() => { if (!t0) t0 = performance.now(); })) },
@@ -115,15 +113,18 @@ async function main(): Promise<void> {
     });
   });
   const pipelineMs = performance.now() - t0;
+  const pipelineCpu = process.cpuUsage(cpu0);
   await source.closed;
 
   // 1b. same batches, direct writer; 2. bare UNWIND MERGE baseline (same rows, driver, batch size, concurrency)
   const batches: NormalizedEvent[][] = [];
   for (let i = 0; i < N; i += BATCH) batches.push(events.slice(i, i + BATCH));
   const rowsOf = (b: NormalizedEvent[]) => rowsOfInputs(b.map((value) => ({ kind: 'event' as const, value })), 60_000);
+  let cpu = process.cpuUsage();
   let t = performance.now();
   const direct = await lastValueFrom(from(batches).pipe(mergeMap((b) => store.writeEvents$({ client: clients.direct, rows: rowsOf(b) }), IN_FLIGHT), toArray()));
   const directMs = performance.now() - t;
+  const directCpu = process.cpuUsage(cpu);
   const directEdges = direct.reduce((s, r) => s + r.causalEdgesAdded, 0);
   const bare = async (rows: unknown[]) => {
     const session = store.driver.session();
@@ -133,9 +134,11 @@ async function main(): Promise<void> {
       await session.close();
     }
   };
+  cpu = process.cpuUsage();
   t = performance.now();
   await lastValueFrom(from(batches).pipe(mergeMap((b) => from(bare(rowsOf(b))), IN_FLIGHT), toArray()));
   const bareMs = performance.now() - t;
+  const bareCpu = process.cpuUsage(cpu);
 
   // 3. latency at a steady 2k/s
   const RATE = 2000;
@@ -169,38 +172,28 @@ async function main(): Promise<void> {
   await latSource.closed;
   const lat = [...visibleAt].map(([id, v]) => v - (producedAt.get(id) ?? v)).sort((a, b) => a - b);
 
-  const result = {
-    events: N,
-    batchSize: BATCH,
-    batchesInFlight: IN_FLIGHT,
-    topology: { pods: PODS, nodes: NODES, apps: APPS },
-    pipelineEventsPerSec: Math.round(N / (pipelineMs / 1000)),
-    pipelineCausalEdges: edges,
-    directEventsPerSec: Math.round(N / (directMs / 1000)),
-    directCausalEdges: directEdges,
-    bareUnwindMergeEventsPerSec: Math.round(N / (bareMs / 1000)),
-    ratioPipelineToBare: +(bareMs / pipelineMs).toFixed(2),
-    ratioDirectToBare: +(bareMs / directMs).toFixed(2),
-    latency: { from: 'events.normalized produced → transaction committed', rate: RATE, seconds: SECONDS, seen: lat.length, p50Ms: Math.round(pct(lat, 50)), p99Ms: Math.round(pct(lat, 99)), maxMs: Math.round(lat[lat.length - 1] ?? NaN) },
-  };
-  mkdirSync(join(__dirname, '..', '..', 'perf', 'out'), { recursive: true });
-  writeFileSync(join(__dirname, '..', '..', 'perf', 'out', 'graphBuilder.json'), JSON.stringify(result, null, 2));
-  process.stdout.write(
-    [
-      '## Graph builder (issue 4)',
-      '',
-      `${N} normalized events on ${PODS} pods / ${NODES} nodes / ${APPS} services, batches of ${BATCH}, ${IN_FLIGHT} in flight, one Neo4j (Community, shared mode).`,
-      '',
-      '| measure | events/s | causal edges | vs bare |',
-      '|---|---:|---:|---:|',
-      `| graph builder pipeline (Kafka → decode → Neo4j, ABOUT + POTENTIAL_CAUSE) | ${result.pipelineEventsPerSec} | ${edges} | ${result.ratioPipelineToBare}× |`,
-      `| GraphStore.writeEvents$ direct, same batches | ${result.directEventsPerSec} | ${directEdges} | ${result.ratioDirectToBare}× |`,
-      `| bare \`UNWIND $rows MERGE (e:Event {client, eid}) SET e += row\` | ${result.bareUnwindMergeEventsPerSec} | 0 | 1× |`,
-      '',
-      `Latency at a steady ${RATE} events/s for ${SECONDS} s (${result.latency.from}; the event normalizer's own latency adds on top): p50 ${result.latency.p50Ms} ms, p99 ${result.latency.p99Ms} ms, max ${result.latency.maxMs} ms (${lat.length}/${total} seen).`,
-      '',
-    ].join('\n'),
-  );
+  const cpuMs = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);
+  const rate = (ms: number) => Math.round(N / (ms / 1000));
+  writeResult({
+    name: 'graphBuilder',
+    title: 'Graph builder (issue 4): events into Neo4j with ABOUT and POTENTIAL_CAUSE edges',
+    command: 'npx tsc -p tsconfig.json && node dist/perf/graphBuilder.js',
+    rows: [
+      { what: 'bare `UNWIND $rows MERGE (e:Event {client, eid}) SET e += row` (baseline, same driver, same rows)', msgsPerSec: rate(bareMs), seconds: bareMs / 1000, note: `node CPU ${cpuMs(bareCpu)} ms` },
+      { what: 'graph builder pipeline (Kafka → decode → batch → Neo4j, ABOUT + POTENTIAL_CAUSE)', msgsPerSec: rate(pipelineMs), seconds: pipelineMs / 1000, vsBaseline: +(bareMs / pipelineMs).toFixed(2), note: `${edges} causal edges; node CPU ${cpuMs(pipelineCpu)} ms` },
+      { what: 'GraphStore.writeEvents$ direct, same batches', msgsPerSec: rate(directMs), seconds: directMs / 1000, vsBaseline: +(bareMs / directMs).toFixed(2), note: `${directEdges} causal edges; node CPU ${cpuMs(directCpu)} ms` },
+      {
+        what: `latency at a steady ${RATE} events/s for ${SECONDS} s: events.normalized produced → transaction committed`,
+        p50Ms: percentile(lat, 50),
+        p99Ms: percentile(lat, 99),
+        note: `${lat.length}/${total} seen; max ${Math.round(lat[lat.length - 1] ?? NaN)} ms; not from raw.k8s.events (the event normalizer's latency adds on top)`,
+      },
+    ],
+    notes: [
+      `${N} normalized events on ${PODS} pods / ${NODES} nodes / ${APPS} services, batches of ${BATCH}, ${IN_FLIGHT} in flight, Neo4j Community (shared mode).`,
+      `Load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores shared with other test runs: wall rates vary run to run).`,
+    ],
+  });
   await sink.close();
   // Leave the benchmark graphs out of others' way.
   const session = store.driver.session();
