@@ -1,5 +1,5 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '../log/logger';
@@ -28,12 +28,26 @@ export function servicePaths(c: StackConfig, s: Service): Paths {
   const version = s === 'kafka' ? c.kafkaVersion : c.neo4jVersion;
   const dir = join(c.stateDir, s);
   return {
-    lib: join(c.cacheDir, `${s}-${version}`),
+    // The recipe's hash in the name: a changed pom or launcher fetches into a fresh folder.
+    lib: join(c.cacheDir, `${s}-${version}-${recipeHash(c, s)}`),
     dir,
     pid: join(dir, `${s}.pid`),
     log: join(dir, `${s}.log`),
     data: join(dir, 'data'),
   };
+}
+
+const recipeHashes = new Map<string, string>();
+function recipeHash(c: StackConfig, s: Service): string {
+  const key = `${c.recipeDir}/${s}`;
+  let h = recipeHashes.get(key);
+  if (!h) {
+    const hash = createHash('sha256');
+    for (const f of readdirSync(join(c.recipeDir, s)).sort()) hash.update(f).update(readFileSync(join(c.recipeDir, s, f)));
+    h = hash.digest('hex').slice(0, 8);
+    recipeHashes.set(key, h);
+  }
+  return h;
 }
 
 function need(tool: string, fix: string): void {
