@@ -18,14 +18,15 @@ export const description = "per-client graph builder: events.normalized, logs.no
 /**
  * Settings (environment):
  * CLIENT_ID (required); GRAPH_BATCH_SIZE (2000 records); GRAPH_BATCH_MS (250);
- * GRAPH_BATCHES_IN_FLIGHT (2); GRAPH_MAX_IN_FLIGHT (unacked records, default size × (batches + 2));
+ * GRAPH_BATCHES_IN_FLIGHT (1: concurrent transactions cannot see each other's new events, so a
+ *   cause and effect split across two in-flight batches would get no POTENTIAL_CAUSE edge); GRAPH_MAX_IN_FLIGHT (unacked records, default size × (batches + 2));
  * LOG_AGGREGATION_WINDOW_SECONDS (60); CAUSAL_WINDOW_SECONDS (300); CAUSAL_MIN_CONFIDENCE (0.1);
  * CAUSAL_MAX_CAUSES (5 per effect); CAUSAL_MAX_CANDIDATES (50 per event); plus NEO4J_* and KAFKA_*.
  */
 export function loadGraphBuilderConfig(env: Env) {
   const client = assertClientId(readRequired(env, 'CLIENT_ID', 'Set CLIENT_ID to the client this graph builder serves'), 'CLIENT_ID');
   const maxBatchSize = readInt(env, 'GRAPH_BATCH_SIZE', 2000, { min: 1, max: 50_000 });
-  const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', 2, { min: 1, max: 64 });
+  const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', 1, { min: 1, max: 64 });
   return {
     client,
     maxBatchSize,

@@ -69,3 +69,63 @@ function orientForward(p: CandidatePair): boolean {
   if (ruleFor(p.bcat, p.acat)) return false;
   return p.a < p.b;
 }
+
+/** What the stored-candidate read returned for one resource of the batch. */
+export interface StoredCandidates {
+  rid: string;
+  /** Resources related to it (itself at 0), with their distance. */
+  related: ReadonlyArray<{ rid: string; d: number }>;
+  /** Stored events near each batch event `a`, at most maxCandidates per `a`, nearest first. */
+  cands: ReadonlyArray<{ a: string; b: string; bts: number; bcat: string; d: number }>;
+}
+
+/**
+ * The candidate pairs of a batch: the stored candidates of each non-normal event with a resource,
+ * plus the batch's own events on related resources (same resource at 0 hops, or a resource in its
+ * `related` list), each event's set ordered by distance, then time apart, then id, and cut at
+ * `maxCandidates` — the same set a search after the writes would give, without reading the
+ * transaction's own writes back. A resource absent from `stored` (a stub the batch creates) is
+ * related to itself only.
+ *
+ * @example batchCandidatePairs([oomRow, backoffRow], [], 300_000, 50)  // [{ a: backoff, b: oom, d: 0, ... }, { a: oom, b: backoff, ... }]
+ */
+export function batchCandidatePairs(
+  rows: ReadonlyArray<{ eid: string; ts: number; category: string; rid: string | null }>,
+  stored: readonly StoredCandidates[],
+  windowMs: number,
+  maxCandidates: number,
+): CandidatePair[] {
+  const byRid = new Map<string, Array<{ eid: string; ts: number; category: string }>>();
+  for (const r of rows) {
+    if (r.rid === null || r.category === 'normal') continue;
+    const list = byRid.get(r.rid) ?? [];
+    list.push(r);
+    byRid.set(r.rid, list);
+  }
+  const storedByRid = new Map(stored.map((s) => [s.rid, s]));
+  const out: CandidatePair[] = [];
+  for (const [rid, events] of byRid) {
+    const s = storedByRid.get(rid);
+    const related = s && s.related.length > 0 ? s.related : [{ rid, d: 0 }];
+    const storedOf = new Map<string, Array<{ b: string; bts: number; bcat: string; d: number }>>();
+    for (const c of s?.cands ?? []) {
+      const list = storedOf.get(c.a) ?? [];
+      list.push(c);
+      storedOf.set(c.a, list);
+    }
+    for (const e of events) {
+      const seen = new Map<string, { b: string; bts: number; bcat: string; d: number }>();
+      for (const c of storedOf.get(e.eid) ?? []) seen.set(c.b, c);
+      for (const nb of related) {
+        for (const c of byRid.get(nb.rid) ?? []) {
+          if (c.eid === e.eid || Math.abs(c.ts - e.ts) > windowMs) continue;
+          const prev = seen.get(c.eid);
+          if (!prev || nb.d < prev.d) seen.set(c.eid, { b: c.eid, bts: c.ts, bcat: c.category, d: nb.d });
+        }
+      }
+      const list = [...seen.values()].sort((x, y) => x.d - y.d || Math.abs(x.bts - e.ts) - Math.abs(y.bts - e.ts) || (x.b < y.b ? -1 : x.b > y.b ? 1 : 0));
+      for (const c of list.slice(0, maxCandidates)) out.push({ a: e.eid, ats: e.ts, acat: e.category, b: c.b, bts: c.bts, bcat: c.bcat, d: c.d });
+    }
+  }
+  return out;
+}

@@ -38,36 +38,87 @@ CALL {
   WITH e, row WHERE row.rid IS NOT NULL
   MERGE (r:Resource {client: $client, rid: row.rid})
   ON CREATE SET r:$(row.kind), r.kind = row.kind, r.namespace = row.namespace, r.name = row.name, r.stub = true
-  MERGE (e)-[a:ABOUT]->(r)
-  ON CREATE SET a.client = $client
-}
-RETURN count(CASE WHEN e.created_by_batch = $batch THEN 1 END) AS added`;
+  WITH e, r
+  // An event created by this statement has no edges yet: CREATE skips MERGE's existence check.
+  CALL { WITH e, r WITH e, r WHERE e.created_by_batch = $batch CREATE (e)-[:ABOUT {client: $client}]->(r) }
+  CALL { WITH e, r WITH e, r WHERE coalesce(e.created_by_batch, "") <> $batch MERGE (e)-[a:ABOUT]->(r) ON CREATE SET a.client = $client }
+}`;
+
+const EVENT_WRITE = `${EVENT_UPSERT}
+RETURN count(CASE WHEN e.created_by_batch = $batch THEN 1 END) AS added,
+       collect(CASE WHEN row.rid IS NOT NULL AND row.category <> 'normal' THEN [e.eid, elementId(e), e.created_by_batch = $batch] END) AS refs`;
 
 /** Events (merged on `(client, eid)`) and their ABOUT edges, creating stub resources as needed. */
 export function eventUpsert(client: string, batch: string, rows: readonly EventRow[]): Statement {
-  return { text: EVENT_UPSERT, params: { client, batch, rows } };
+  return { text: `${EVENT_UPSERT}\nRETURN count(CASE WHEN e.created_by_batch = $batch THEN 1 END) AS added`, params: { client, batch, rows } };
+}
+
+/**
+ * The batch's events and ABOUT edges (as {@link eventUpsert}), returning `added` (events new in
+ * this batch) and `refs`: `[eid, elementId, new]` of every event that can take part in a causal
+ * edge, so the edges address them by id in the same transaction.
+ */
+export function eventBatchWrite(client: string, batch: string, rows: readonly EventRow[]): Statement {
+  return { text: EVENT_WRITE, params: { client, batch, rows } };
+}
+
+/**
+ * Causal candidates among the events already stored, read at the start of the batch's transaction
+ * (before its writes, so the index seeks do not wade through the transaction's own changes). Per
+ * resource of the batch's non-normal events: the related resources — itself (0 hops), one RUNS_ON /
+ * CONTROLS / SELECTS edge away (1), two CONTROLS away in one direction (2: Deployment → ReplicaSet →
+ * Pod); then per event, on those of them with stored events, an index range seek on (client, rid, ts) over
+ * the window, nearest first, at most $maxCandidates. One row per resource: `rid`, `related`
+ * ({rid, d}) and `cands` ({a, b, bts, bcat, bref, d}); the pairs inside the batch are found in code
+ * from `related` ({@link batchCandidatePairs}). Pods that merely share a node or a service are not
+ * related through it (that made every event a candidate of dozens).
+ */
+const STORED_CANDIDATES = `
+UNWIND $groups AS g
+MATCH (r:Resource {client: $client, rid: g.rid})
+// Every related resource goes back (the batch's own events pair on it); only those with events are searched.
+UNWIND [{rid: r.rid, d: 0, stored: COUNT { (r)<-[:ABOUT]-() } > 0}]
+  + [(r)-[:RUNS_ON|CONTROLS|SELECTS]-(n:Resource) WHERE n.client = $client | {rid: n.rid, d: 1, stored: COUNT { (n)<-[:ABOUT]-() } > 0}]
+  + [(r)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(n:Resource) WHERE n.client = $client | {rid: n.rid, d: 2, stored: COUNT { (n)<-[:ABOUT]-() } > 0}]
+  + [(n:Resource)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r) WHERE n.client = $client | {rid: n.rid, d: 2, stored: COUNT { (n)<-[:ABOUT]-() } > 0}] AS nb
+WITH g, nb.rid AS nrid, nb.stored AS stored, min(nb.d) AS d
+WITH g, collect({rid: nrid, d: d, stored: stored}) AS related
+CALL {
+  WITH g, related
+  UNWIND g.evs AS ev
+  UNWIND related AS nb
+  WITH ev, nb WHERE nb.stored
+  MATCH (c:Event {client: $client, rid: nb.rid})
+  WHERE c.ts >= ev.ts - $window AND c.ts <= ev.ts + $window AND c.eid <> ev.eid AND c.category <> 'normal'
+  WITH ev, c, nb.d AS d ORDER BY d, abs(c.ts - ev.ts), c.eid
+  WITH ev, collect({b: c.eid, bts: c.ts, bcat: c.category, bref: elementId(c), d: d})[0..toInteger($maxCandidates)] AS cs
+  UNWIND cs AS x
+  RETURN collect({a: ev.eid, b: x.b, bts: x.bts, bcat: x.bcat, bref: x.bref, d: x.d}) AS cands
+}
+RETURN g.rid AS rid, related, cands`;
+
+/** {@link STORED_CANDIDATES} for the batch's rows; null when no row can have a cause (no resource, or only normal events). */
+export function storedCandidates(client: string, rows: readonly EventRow[], windowMs: number, maxCandidates: number): Statement | null {
+  const groups = candidateGroups(rows).map((g) => ({ rid: g.rid, evs: g.rows.map((r) => ({ eid: r.eid, ts: r.ts })) }));
+  if (groups.length === 0) return null;
+  return { text: STORED_CANDIDATES, params: { client, groups, window: windowMs, maxCandidates } };
+}
+
+/** Rows in the order their resources are locked (by rid, then eid), so concurrent batches take locks in one order. */
+export function inLockOrder(rows: readonly EventRow[]): EventRow[] {
+  const key = (r: EventRow) => r.rid ?? '\uffff';
+  return [...rows].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : x.eid < y.eid ? -1 : x.eid > y.eid ? 1 : 0));
 }
 
 const CANDIDATES = `
 UNWIND $groups AS g
 MATCH (r:Resource {client: $client, rid: g.rid})
-CALL {
-  WITH r
-  RETURN r.rid AS nrid, 0 AS d
-  UNION
-  WITH r
-  MATCH (r)-[:RUNS_ON|CONTROLS|SELECTS]-(n:Resource {client: $client})
-  RETURN DISTINCT n.rid AS nrid, 1 AS d
-  UNION
-  WITH r
-  MATCH (r)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(n:Resource {client: $client})
-  RETURN DISTINCT n.rid AS nrid, 2 AS d
-  UNION
-  WITH r
-  MATCH (n:Resource {client: $client})-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r)
-  RETURN DISTINCT n.rid AS nrid, 2 AS d
-}
-WITH g, nrid, min(d) AS d
+WITH g, [{rid: r.rid, d: 0}]
+  + [(r)-[:RUNS_ON|CONTROLS|SELECTS]-(n:Resource) WHERE n.client = $client AND COUNT { (n)<-[:ABOUT]-() } > 0 | {rid: n.rid, d: 1}]
+  + [(r)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(n:Resource) WHERE n.client = $client AND COUNT { (n)<-[:ABOUT]-() } > 0 | {rid: n.rid, d: 2}]
+  + [(n:Resource)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r) WHERE n.client = $client AND COUNT { (n)<-[:ABOUT]-() } > 0 | {rid: n.rid, d: 2}] AS related
+UNWIND related AS nb
+WITH g, nb.rid AS nrid, min(nb.d) AS d
 UNWIND g.eids AS eid
 MATCH (e:Event {client: $client, eid: eid})
 MATCH (c:Event {client: $client, rid: nrid})
@@ -78,36 +129,68 @@ UNWIND cs AS x
 RETURN e.eid AS a, e.ts AS ats, e.category AS acat, x.b AS b, x.bts AS bts, x.bcat AS bcat, x.d AS d`;
 
 /**
- * Events related to the batch's events: within `windowMs` in time, on the same resource (0 hops),
- * on a resource one RUNS_ON / CONTROLS / SELECTS edge away (1), or two CONTROLS away in one
- * direction (2: Deployment → ReplicaSet → Pod). Pods that merely share a node or a service are not
- * related through it (that made every event a candidate of dozens). Normal events are left out.
- * Null when no row can have a cause (no resource, or only normal events).
+ * Events related to the given (already written) events: within `windowMs` in time, on the same
+ * resource (0 hops), on a resource one RUNS_ON / CONTROLS / SELECTS edge away (1), or two CONTROLS
+ * away in one direction (2). Normal events are left out. Null when no row can have a cause (no
+ * resource, or only normal events). The batch writer does the
+ * same search on the stored events before writing ({@link storedCandidates}); this one serves reads of stored events.
  */
 export function causalCandidates(client: string, rows: readonly EventRow[], windowMs: number, maxCandidates: number): Statement | null {
-  const byRid = new Map<string, string[]>();
-  for (const r of rows) {
-    if (r.rid === null || r.category === 'normal') continue;
-    const list = byRid.get(r.rid) ?? [];
-    list.push(r.eid);
-    byRid.set(r.rid, list);
-  }
-  if (byRid.size === 0) return null;
-  const groups = [...byRid].map(([rid, eids]) => ({ rid, eids }));
+  const groups = candidateGroups(rows).map((g) => ({ rid: g.rid, eids: g.rows.map((r) => r.eid) }));
+  if (groups.length === 0) return null;
   return { text: CANDIDATES, params: { client, groups, window: windowMs, maxCandidates } };
 }
 
+/** The rows that can have a cause (a resource, not normal), grouped by resource: the neighbourhood is looked up once per resource. */
+export function candidateGroups(rows: readonly EventRow[]): Array<{ rid: string; rows: EventRow[] }> {
+  const byRid = new Map<string, EventRow[]>();
+  for (const r of rows) {
+    if (r.rid === null || r.category === 'normal') continue;
+    const list = byRid.get(r.rid) ?? [];
+    list.push(r);
+    byRid.set(r.rid, list);
+  }
+  return [...byRid].map(([rid, rs]) => ({ rid, rows: rs }));
+}
+
+const CAUSAL_EDGES_NEW = `
+UNWIND $edges AS ed
+MATCH (c:Event) WHERE elementId(c) = ed.cause_ref
+MATCH (e:Event) WHERE elementId(e) = ed.effect_ref
+WITH c, e, ed WHERE c.client = $client AND e.client = $client
+CREATE (c)-[:POTENTIAL_CAUSE {client: $client, confidence: ed.confidence, rule: ed.rule, lag_ms: ed.lag_ms, distance: ed.distance}]->(e)`;
+
 const CAUSAL_EDGES = `
 UNWIND $edges AS ed
-MATCH (c:Event {client: $client, eid: ed.cause})
-MATCH (e:Event {client: $client, eid: ed.effect})
+MATCH (c:Event) WHERE elementId(c) = ed.cause_ref
+MATCH (e:Event) WHERE elementId(e) = ed.effect_ref
+WITH c, e, ed WHERE c.client = $client AND e.client = $client
 MERGE (c)-[p:POTENTIAL_CAUSE]->(e)
-ON CREATE SET p.created_by_batch = $batch
-SET p.client = $client, p.confidence = ed.confidence, p.rule = ed.rule, p.lag_ms = ed.lag_ms, p.distance = ed.distance
-RETURN count(CASE WHEN p.created_by_batch = $batch THEN 1 END) AS added`;
+SET p.client = $client, p.confidence = ed.confidence, p.rule = ed.rule, p.lag_ms = ed.lag_ms, p.distance = ed.distance`;
 
-export function causalEdgeUpsert(client: string, batch: string, edges: readonly CausalEdgeRow[]): Statement {
-  return { text: CAUSAL_EDGES, params: { client, batch, edges } };
+/** A causal edge with the element ids of its two events, as {@link storedCandidates} and {@link eventBatchWrite} returned them in the same transaction. */
+export interface CausalEdgeRef extends CausalEdgeRow {
+  cause_ref: string;
+  effect_ref: string;
+  /** True when either event was created in this transaction, so the edge cannot exist yet. */
+  fresh: boolean;
+}
+
+/**
+ * POTENTIAL_CAUSE edges between events found in this transaction, by element id (a seek by id,
+ * no index lookup), both ends still checked to belong to `client`: CREATE where an end is new in
+ * this transaction, MERGE otherwise (a replay). Sorted by the cause's then the effect's id, so
+ * concurrent batches lock events in one order. Relationships created = the statements' counters.
+ */
+export function causalEdgeUpserts(client: string, edges: readonly CausalEdgeRef[]): Statement[] {
+  const sorted = [...edges].sort((x, y) => (x.cause_ref < y.cause_ref ? -1 : x.cause_ref > y.cause_ref ? 1 : x.effect_ref < y.effect_ref ? -1 : x.effect_ref > y.effect_ref ? 1 : 0));
+  const strip = (e: CausalEdgeRef) => ({ cause_ref: e.cause_ref, effect_ref: e.effect_ref, confidence: e.confidence, rule: e.rule, lag_ms: e.lag_ms, distance: e.distance });
+  const fresh = sorted.filter((e) => e.fresh).map(strip);
+  const old = sorted.filter((e) => !e.fresh).map(strip);
+  const out: Statement[] = [];
+  if (fresh.length > 0) out.push({ text: CAUSAL_EDGES_NEW, params: { client, edges: fresh } });
+  if (old.length > 0) out.push({ text: CAUSAL_EDGES, params: { client, edges: old } });
+  return out;
 }
 
 // ---- topology ----

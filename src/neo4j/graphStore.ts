@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import neo4j, { Driver, ManagedTransaction, Session } from 'neo4j-driver';
 import { defer, Observable } from 'rxjs';
-import { CandidatePair, CausalEdgeOptions, causalEdges } from '../graph/causality';
-import { causalCandidates, causalEdgeUpsert, eventUpsert, GRAPH_COUNTS, publishedTopology, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement } from '../graph/cypher';
+import { batchCandidatePairs, CausalEdgeOptions, causalEdges, StoredCandidates } from '../graph/causality';
+import { causalEdgeUpserts, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, publishedTopology, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement } from '../graph/cypher';
 import { EventRow } from '../graph/eventRows';
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
@@ -208,20 +208,33 @@ export class GraphStore {
   }
 
   /**
-   * Writes a batch of events in one transaction: the events and ABOUT edges, then the causal
-   * candidates of the batch, scored in code, then the POTENTIAL_CAUSE edges. Cold: runs on subscribe.
+   * Writes a batch of events in one transaction: first the causal candidates among the stored
+   * events (read before the writes: cheap index seeks), then the events and their ABOUT edges, then
+   * the pairs inside the batch and the scoring in code ({@link batchCandidatePairs},
+   * {@link causalEdges}), then the POTENTIAL_CAUSE edges, addressed by element id. Rows go in
+   * resource order so concurrent batches lock shared resources in the same order. Cold: runs on subscribe.
    */
   writeEvents$(batch: EventBatch): Observable<EventWriteResult> {
     return defer(async () => {
       const started = performance.now();
       const batchId = randomUUID();
+      const rows = inLockOrder(batch.rows);
       const result = await this.write(batch.client, async (tx) => {
-        const up = await run(tx, eventUpsert(batch.client, batchId, batch.rows));
-        const cand = causalCandidates(batch.client, batch.rows, this.causal.windowMs, this.causal.maxCandidates);
-        const pairs = cand ? ((await run(tx, cand)) as unknown as CandidatePair[]) : [];
-        const edges = causalEdges(pairs, this.causal);
-        const added = edges.length > 0 ? await run(tx, causalEdgeUpsert(batch.client, batchId, edges)) : [{ added: 0 }];
-        return { eventsAdded: Number(up[0]?.added ?? 0), causalEdgesAdded: Number(added[0]?.added ?? 0), candidates: pairs.length, causalEdges: edges.length };
+        const cand = storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates);
+        const stored = cand ? ((await run(tx, cand)) as unknown as Array<StoredCandidates & { cands: Array<{ b: string; bref: string }> }>) : [];
+        const [written] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
+        const refs = new Map<string, { ref: string; fresh: boolean }>();
+        for (const s of stored) for (const c of s.cands) refs.set(c.b, { ref: c.bref, fresh: false });
+        for (const [eid, ref, fresh] of (written?.refs ?? []) as Array<[string, string, boolean]>) refs.set(eid, { ref, fresh });
+        const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates);
+        const edges = causalEdges(pairs, this.causal).map((e) => {
+          const c = refs.get(e.cause) as { ref: string; fresh: boolean };
+          const f = refs.get(e.effect) as { ref: string; fresh: boolean };
+          return { ...e, cause_ref: c.ref, effect_ref: f.ref, fresh: c.fresh || f.fresh };
+        });
+        let edgesAdded = 0;
+        for (const s of causalEdgeUpserts(batch.client, edges)) edgesAdded += (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsCreated;
+        return { eventsAdded: Number(written?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: edges.length };
       });
       return { rows: batch.rows.length, ...result, writeMs: Math.round(performance.now() - started) };
     });

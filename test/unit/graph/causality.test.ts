@@ -1,5 +1,5 @@
 import { categorizeK8sEvent, scorePair } from '../../../src/graph/causalRules';
-import { causalEdges, CandidatePair } from '../../../src/graph/causality';
+import { batchCandidatePairs, causalEdges, CandidatePair } from '../../../src/graph/causality';
 
 const opts = { windowMs: 300_000, minConfidence: 0.1, maxCausesPerEffect: 5 };
 const pair = (a: string, ats: number, acat: string, b: string, bts: number, bcat: string, d = 0): CandidatePair => ({ a, ats, acat, b, bts, bcat, d });
@@ -69,5 +69,27 @@ describe('causalEdges', () => {
     const pairs = [pair('a', 0, 'oom', 'b', 10, 'backoff'), pair('b', 10, 'backoff', 'c', 20, 'unhealthy'), pair('a', 0, 'oom', 'c', 20, 'unhealthy')];
     const sort = (x: ReturnType<typeof causalEdges>) => [...x].sort((p, q) => (p.cause + p.effect < q.cause + q.effect ? -1 : 1));
     expect(sort(causalEdges([...pairs].reverse(), opts))).toEqual(sort(causalEdges(pairs, opts)));
+  });
+});
+
+describe('batchCandidatePairs', () => {
+  const row = (eid: string, ts: number, category: string, rid: string | null) => ({ eid, ts, category, rid });
+  it('pairs the batch events on the same resource, a stub resource included, both ways', () => {
+    const pairs = batchCandidatePairs([row('oom', 0, 'oom', 'Pod/a/p'), row('bo', 10_000, 'backoff', 'Pod/a/p'), row('n', 5, 'normal', 'Pod/a/p')], [], 300_000, 50);
+    expect(pairs).toEqual([pair('oom', 0, 'oom', 'bo', 10_000, 'backoff'), pair('bo', 10_000, 'backoff', 'oom', 0, 'oom')]);
+  });
+  it('pairs on related resources at their distance, merges stored candidates, orders nearest first and cuts at maxCandidates', () => {
+    const stored = [
+      { rid: 'Service/a/s', related: [{ rid: 'Service/a/s', d: 0 }, { rid: 'Pod/a/p', d: 1 }], cands: [{ a: 'alert', b: 'old', bts: 50_000, bcat: 'unhealthy', d: 1 }] },
+    ];
+    const rows = [row('alert', 60_000, 'alert', 'Service/a/s'), row('bo', 10_000, 'backoff', 'Pod/a/p'), row('far', 500_000, 'oom', 'Pod/a/p')];
+    const pairs = batchCandidatePairs(rows, stored, 300_000, 1);
+    // alert: 'old' (10 s away) beats 'bo' (50 s away) at the same distance; 'far' is out of the window.
+    expect(pairs.filter((p) => p.a === 'alert')).toEqual([pair('alert', 60_000, 'alert', 'old', 50_000, 'unhealthy', 1)]);
+    // The pod has no stored row: related to itself only, so the service's alert is found from the alert's side.
+    expect(pairs.filter((p) => p.a === 'bo')).toEqual([]);
+    expect(causalEdges(batchCandidatePairs(rows, stored, 300_000, 50), opts).map((e) => [e.cause, e.effect, e.rule])).toEqual(
+      expect.arrayContaining([['bo', 'alert', 'backoff->alert'], ['old', 'alert', 'unhealthy->alert']]),
+    );
   });
 });

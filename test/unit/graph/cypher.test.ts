@@ -1,4 +1,4 @@
-import { causalCandidates, eventUpsert, publishedTopology, resourceUpserts, rootCauses, SCHEMA_STATEMENTS } from '../../../src/graph/cypher';
+import { causalCandidates, causalEdgeUpserts, eventBatchWrite, eventUpsert, publishedTopology, storedCandidates, resourceUpserts, rootCauses, SCHEMA_STATEMENTS } from '../../../src/graph/cypher';
 import { eventRowOfNormalized } from '../../../src/graph/eventRows';
 import { EVENTS } from '../../fixtures/graph/incident';
 
@@ -9,7 +9,8 @@ describe('cypher builders', () => {
     expect(s.params).toEqual({ client: 'acme', batch: 'b1', rows });
     for (const r of rows) expect(s.text).not.toContain(r.eid);
     expect(s.text).toMatch(/MERGE \(e:Event \{client: \$client, eid: row.eid\}\)/);
-    const all = [s, causalCandidates('acme', rows, 300_000, 50)!, rootCauses('acme', 'evt:x'), ...resourceUpserts('acme', [], 0), ...publishedTopology('acme', [])];
+    const edge = { cause: 'a', effect: 'b', confidence: 0.5, rule: 'r', lag_ms: 1, distance: 0, cause_ref: 'x', effect_ref: 'y' };
+    const all = [s, causalCandidates('acme', rows, 300_000, 50)!, storedCandidates('acme', rows, 300_000, 50)!, eventBatchWrite('acme', 'b1', rows), ...causalEdgeUpserts('acme', [{ ...edge, fresh: true }, { ...edge, fresh: false }]), rootCauses('acme', 'evt:x'), ...resourceUpserts('acme', [], 0), ...publishedTopology('acme', [])];
     for (const st of all) {
       expect(st.params.client).toBe('acme');
       expect(st.text).not.toContain('acme');
