@@ -19,6 +19,7 @@ export interface GraphBuilderConfig {
   /** Longest a record waits for its batch to fill, ms. */
   maxBatchMs?: number;
   /** Batches being written at once; more wait (and the source stops at its in-flight bound). */
+  /** Transactions at once (default 1: concurrent transactions do not see each other's new events, so causal pairs split across them would be missed). */
   maxBatchesInFlight?: number;
   /** Width of the windows classified error logs are aggregated in, ms. */
   logWindowMs?: number;
@@ -79,7 +80,7 @@ export function graphBuilder(
     topics = { events: TOPICS.eventsNormalized.name, logs: TOPICS.logsNormalized.name, alerts: TOPICS.alertsRaw.name },
     maxBatchSize = 2000,
     maxBatchMs = 250,
-    maxBatchesInFlight = 2,
+    maxBatchesInFlight = 1,
     logWindowMs = 60_000,
     retryInitialMs = 500,
     retryMaxMs = 10_000,
