@@ -18,8 +18,10 @@ export interface GraphBuilderConfig {
   maxBatchSize?: number;
   /** Longest a record waits for its batch to fill, ms. */
   maxBatchMs?: number;
-  /** Batches being written at once; more wait (and the source stops at its in-flight bound). */
-  /** Transactions at once (default 1: concurrent transactions do not see each other's new events, so causal pairs split across them would be missed). */
+  /**
+   * Batches being written at once; more wait (and the source stops at its in-flight bound). Default 1:
+   * concurrent transactions do not see each other's new events, so causal pairs split across them would be missed.
+   */
   maxBatchesInFlight?: number;
   /** Width of the windows classified error logs are aggregated in, ms. */
   logWindowMs?: number;
