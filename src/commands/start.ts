@@ -26,9 +26,10 @@ export async function main(): Promise<number> {
   const env = { ...process.env };
   const stack = loadStackConfig(env);
   const ownStack = !env.KAFKA_BROKERS && !env.NEO4J_URI;
+  let startedServices: Awaited<ReturnType<typeof stackUp>> = [];
   if (ownStack) {
-    log.info('KAFKA_BROKERS and NEO4J_URI are unset: starting the local stack');
-    await stackUp(stack, log);
+    log.info('KAFKA_BROKERS and NEO4J_URI are unset: using the local stack');
+    startedServices = await stackUp(stack, log);
     env.KAFKA_BROKERS = kafkaBrokersOf(stack);
     env.NEO4J_URI = boltUriOf(stack);
   } else if (!env.KAFKA_BROKERS || !env.NEO4J_URI) {
@@ -88,7 +89,8 @@ export async function main(): Promise<number> {
     }, 45_000);
     const codes = await Promise.all(exited.values());
     clearTimeout(grace);
-    if (ownStack) await stackDown(stack, log);
+    // Only what this run started: a stack that was already running stays up.
+    if (startedServices.length > 0) await stackDown(stack, log, startedServices);
     log.info({ codes }, 'everything stopped');
     resolveDone(why === 'component exited' ? 1 : 0);
   };

@@ -237,11 +237,12 @@ async function waitReady(c: StackConfig, s: Service, pid: number, log: Logger): 
   }
 }
 
-/** Starts the given services (both by default); a service already running is left alone. */
-export async function stackUp(c: StackConfig, log: Logger, services: readonly Service[] = SERVICES): Promise<void> {
+/** Starts the given services (both by default); a service already running is left alone. Resolves with the services it started. */
+export async function stackUp(c: StackConfig, log: Logger, services: readonly Service[] = SERVICES): Promise<Service[]> {
   // Fetch both first: one Maven pass each, before anything starts.
   for (const s of services) await fetchService(c, s, log);
   const started: Array<[Service, number]> = [];
+  const startedNow: Service[] = [];
   for (const s of services) {
     const existing = runningPid(c, s);
     if (existing !== undefined) {
@@ -249,12 +250,14 @@ export async function stackUp(c: StackConfig, log: Logger, services: readonly Se
       started.push([s, existing]);
       continue;
     }
+    startedNow.push(s);
     await assertPortFree(c, s);
     const pid = s === 'kafka' ? await startKafka(c, log) : await startNeo4j(c, log);
     log.info({ service: s, pid, log: servicePaths(c, s).log }, 'started');
     started.push([s, pid]);
   }
   await Promise.all(started.map(([s, pid]) => waitReady(c, s, pid, log)));
+  return startedNow;
 }
 
 async function assertPortFree(c: StackConfig, s: Service): Promise<void> {

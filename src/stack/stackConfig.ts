@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Env, readInt, readString } from '../config/env';
 
 /** Where the local stack keeps jars (cache) and pids, logs and data (state), and its ports. */
@@ -30,7 +31,7 @@ export function loadStackConfig(env: Env = process.env): StackConfig {
   return {
     cacheDir: readString(env, 'KGROOT_CACHE_DIR', join(homedir(), '.cache', 'kgroot')),
     stateDir: readString(env, 'KGROOT_STACK_DIR', join(homedir(), '.kgroot', 'stack')),
-    recipeDir: resolve(__dirname, '..', '..', '..', 'stack'),
+    recipeDir: findRecipeDir(__dirname),
     kafkaVersion: KAFKA_VERSION,
     neo4jVersion: NEO4J_VERSION,
     host: '127.0.0.1',
@@ -42,6 +43,14 @@ export function loadStackConfig(env: Env = process.env): StackConfig {
     neo4jPagecache: readString(env, 'KGROOT_NEO4J_PAGECACHE', '512m'),
     readyTimeoutMs: readInt(env, 'KGROOT_STACK_READY_TIMEOUT_MS', 120_000, { min: 1000 }),
   };
+}
+
+/** The package's stack/ folder, found upward from here (dist/src/stack when built, src/stack under ts-jest). */
+function findRecipeDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'stack', 'kafka', 'pom.xml'))) return join(dir, 'stack');
+    if (dirname(dir) === dir) throw new Error(`kgroot's stack/ folder (stack/kafka/pom.xml) was not found above ${from}`);
+  }
 }
 
 export function kafkaBrokersOf(c: StackConfig): string {
