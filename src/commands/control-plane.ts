@@ -1,3 +1,4 @@
+import { clientsByState, spawnsTotal } from '../metrics/metrics';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import Kafka from 'node-rdkafka';
 import { defer, from, map, mergeMap, Observable, share, tap } from 'rxjs';
@@ -133,6 +134,8 @@ function logEvent(e: LifecycleEvent, config: LifecycleConfig): void {
 
 function logEffect(e: LifecycleEffect): void {
   const log = componentLogger(COMPONENT, e.client);
+  if (e.kind === 'workers/failed') spawnsTotal.labels('all', e.action, 'error').inc();
+  else for (const w of e.workers) spawnsTotal.labels(w.role, e.kind === 'workers/spawned' ? 'spawn' : 'remove', 'ok').inc();
   if (e.kind === 'workers/failed') log.error({ effect: e.kind, action: e.action, cause: e.cause, reason: e.reason }, `workers ${e.action} failed`);
   else if (e.kind === 'workers/spawned') log.info({ effect: e.kind, ms: e.ms, workers: e.workers.map((w) => w.name) }, 'workers running');
   else log.info({ effect: e.kind, ms: e.ms, workers: e.workers.map((w) => w.name) }, 'workers removed');
@@ -228,6 +231,7 @@ export async function main(): Promise<number> {
   ).pipe(
     tap((s) => {
       state = s.state;
+      countClients(s.state);
       if (s.input.kind === 'registry/caught-up') {
         log.info({ clients: Object.values(s.state.clients).map((c) => `${c.client}:${c.status}`) }, 'registry replay done; reconciling with the workers found');
       }
@@ -254,4 +258,11 @@ export async function main(): Promise<number> {
     },
     log,
   );
+}
+
+/** kgroot_clients{state}: how many clients are in each state now. */
+function countClients(state: LifecycleState): void {
+  const counts: Record<string, number> = { pending: 0, live: 0, stale: 0, removed: 0 };
+  for (const c of Object.values(state.clients)) counts[c.status] = (counts[c.status] ?? 0) + 1;
+  for (const [k, n] of Object.entries(counts)) clientsByState.labels(k).set(n);
 }

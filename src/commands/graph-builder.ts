@@ -1,3 +1,4 @@
+import { batchSize, neo4jWriteSeconds, recordsTotal } from '../metrics/metrics';
 import { tap } from 'rxjs';
 import { GraphBuilderEffect, graphBuilder, GRAPH_BUILDER } from '../../pipelines/graphBuilder/graphBuilder';
 import { Env, readInt, readNumber, readRequired } from '../config/env';
@@ -44,7 +45,8 @@ export function loadGraphBuilderConfig(env: Env) {
 }
 
 /** Logs one structured line per batch, with the foreign / skipped / dead-lettered counts since the last one. */
-export function batchLogger(log: Logger): (e: GraphBuilderEffect) => void {
+export function batchLogger(log: Logger, client = ''): (e: GraphBuilderEffect) => void {
+  const m = graphMetrics(client);
   let foreign = 0;
   let skipped = 0;
   let deadLettered = 0;
@@ -52,18 +54,23 @@ export function batchLogger(log: Logger): (e: GraphBuilderEffect) => void {
     switch (e.kind) {
       case 'foreign':
         foreign++;
+        m.foreign.inc();
         return;
       case 'skipped':
         skipped++;
         return;
       case 'dead-lettered':
         deadLettered++;
+        m.deadLettered.inc();
         log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
         return;
       case 'write-retry':
         log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying');
         return;
       case 'batch-written':
+        m.out.inc(e.rows);
+        m.batch.observe(e.records);
+        m.write.observe(e.writeMs / 1000);
         log.info(
           { batchSize: e.records, rows: e.rows, eventsAdded: e.eventsAdded, causalEdgesAdded: e.causalEdgesAdded, candidates: e.candidates, writeMs: e.writeMs, foreignSkipped: foreign, skipped, deadLettered },
           'batch written',
@@ -95,7 +102,7 @@ export async function main(): Promise<number> {
     { records$: source.records$ },
     { writeEvents: (b) => store.writeEvents$(b), send: (o) => sink.send$(o), isTransient: isTransientGraphError },
     config,
-  ).pipe(tap(batchLogger(log)));
+  ).pipe(tap(batchLogger(log, config.client)));
   return runPipeline(
     {
       effects$,
@@ -108,4 +115,14 @@ export async function main(): Promise<number> {
     },
     log,
   );
+}
+
+function graphMetrics(client: string) {
+  return {
+    foreign: recordsTotal.labels(GRAPH_BUILDER, client, 'foreign'),
+    deadLettered: recordsTotal.labels(GRAPH_BUILDER, client, 'dead_lettered'),
+    out: recordsTotal.labels(GRAPH_BUILDER, client, 'out'),
+    batch: batchSize.labels(GRAPH_BUILDER, 'neo4j'),
+    write: neo4jWriteSeconds.labels(GRAPH_BUILDER),
+  };
 }

@@ -1,3 +1,4 @@
+import { normalizerMetrics } from '../metrics/normalizerMetrics';
 import { tap } from 'rxjs';
 import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
@@ -13,6 +14,7 @@ export const description = 'per-client log normalizer: raw.k8s.logs → logs.nor
 export async function main(): Promise<number> {
   const s = loadNormalizerSettings(process.env, LOG_NORMALIZER);
   const log = componentLogger(LOG_NORMALIZER, s.clientId);
+  const metrics = normalizerMetrics('log-normalizer', s.clientId);
   const connection = loadKafkaConnection(process.env, `${LOG_NORMALIZER}-${s.clientId}`);
   await ensureTopics(connection, log);
   const sink = await KafkaSink.connect({ connection, component: LOG_NORMALIZER, extra: { 'queue.buffering.max.kbytes': s.producerQueueKbytes } }, log);
@@ -46,7 +48,10 @@ export async function main(): Promise<number> {
   ).pipe(
     tap((e) => {
       if (e.kind === 'progress') log.info({ ...e.counters, total: e.total, rate: e.ratePerSec, final: e.final }, 'progress');
-      else for (const d of e.deadLettered) log.warn({ reason: d.reason, partition: d.partition, offset: d.offset }, 'dead-lettered');
+      else {
+        metrics.record(e);
+        for (const d of e.deadLettered) log.warn({ reason: d.reason, partition: d.partition, offset: d.offset }, 'dead-lettered');
+      }
     }),
   );
   return runPipeline(

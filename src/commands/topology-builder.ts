@@ -1,3 +1,4 @@
+import { batchSize, neo4jWriteSeconds, recordsTotal } from '../metrics/metrics';
 import { tap } from 'rxjs';
 import { TOPOLOGY_BUILDER, topologyBuilder } from '../../pipelines/topologyBuilder/topologyBuilder';
 import { Env, readInt } from '../config/env';
@@ -42,10 +43,13 @@ export async function main(): Promise<number> {
   ).pipe(
     tap((e) => {
       if (e.kind === 'batch-written') {
+        batchSize.labels('topology-builder', 'neo4j').observe(e.records);
+        for (const c of e.clients) neo4jWriteSeconds.labels('topology-builder').observe(c.writeMs / 1000);
         log.info({ batchSize: e.records, clients: e.clients.map((c) => ({ client: c.client, upserted: c.upserted, deleted: c.deleted, writeMs: c.writeMs })) }, 'batch written');
       } else if (e.kind === 'write-retry') {
         log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying');
       } else {
+        recordsTotal.labels('topology-builder', '', 'dead_lettered').inc();
         log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
       }
     }),
