@@ -1,67 +1,17 @@
-import { normalizerMetrics } from '../metrics/normalizerMetrics';
-import { tap } from 'rxjs';
-import { ensureTopics } from '../kafka/admin';
-import { loadKafkaConnection } from '../kafka/kafkaConfig';
-import { KafkaSink } from '../kafka/kafkaSink';
-import { KafkaSource } from '../kafka/kafkaSource';
-import { componentLogger } from '../log/logger';
-import { loadNormalizerSettings } from '../normalize/normalizerConfig';
-import { runPipeline } from '../runner/runPipeline';
+import { runNormalizer } from '../runner/runNormalizer';
 import { EVENT_NORMALIZER, eventNormalizer } from '../../pipelines/eventNormalizer/eventNormalizer';
 
 export const description = 'per-client event normalizer: raw.k8s.events → events.normalized (Avro); env CLIENT_ID';
 
-export async function main(): Promise<number> {
-  const s = loadNormalizerSettings(process.env, EVENT_NORMALIZER);
-  const log = componentLogger(EVENT_NORMALIZER, s.clientId);
-  const metrics = normalizerMetrics('event-normalizer', s.clientId);
-  const connection = loadKafkaConnection(process.env, `${EVENT_NORMALIZER}-${s.clientId}`);
-  await ensureTopics(connection, log);
-  const sink = await KafkaSink.connect({ connection, component: EVENT_NORMALIZER, extra: { 'queue.buffering.max.kbytes': s.producerQueueKbytes } }, log);
-  const source = new KafkaSource(
-    {
-      connection,
-      groupId: s.groupId,
-      topics: [s.inputTopic],
-      maxInFlight: s.maxInFlight,
-      batchSize: s.batchSize,
-      prefetchKbytes: s.prefetchKbytes,
-      // Small fetches and prefetch keep native memory low; a short backoff keeps a small prefetch fed.
-      extra: { 'fetch.max.bytes': s.fetchMaxKbytes * 1024, 'fetch.queue.backoff.ms': s.fetchQueueBackoffMs },
-      metrics: { component: EVENT_NORMALIZER, client: s.clientId },
-    },
-    log,
-  );
-  log.info({ group: s.groupId, input: s.inputTopic, output: s.outputTopic, maxValueBytes: s.maxValueBytes }, 'starting');
-  const effects$ = eventNormalizer(
-    { batches$: source.batches$ },
-    { sendBatch: (o) => sink.sendBatch$(o) },
-    {
+export function main(): Promise<number> {
+  return runNormalizer(EVENT_NORMALIZER, (s, sources, deps) =>
+    eventNormalizer(sources, deps, {
       clientId: s.clientId,
       outputTopic: s.outputTopic,
       maxValueBytes: s.maxValueBytes,
       maxMessageChars: s.maxMessageChars,
       progressEveryRecords: s.progressEveryRecords,
       progressIntervalMs: s.progressIntervalMs,
-    },
-  ).pipe(
-    tap((e) => {
-      if (e.kind === 'progress') log.info({ ...e.counters, total: e.total, rate: e.ratePerSec, final: e.final }, 'progress');
-      else {
-        metrics.record(e);
-        for (const d of e.deadLettered) log.warn({ reason: d.reason, partition: d.partition, offset: d.offset }, 'dead-lettered');
-      }
     }),
-  );
-  return runPipeline(
-    {
-      effects$,
-      stopIntake: () => source.stop(),
-      close: async () => {
-        await sink.close();
-        await source.closed;
-      },
-    },
-    log,
   );
 }
