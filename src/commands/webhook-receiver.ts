@@ -4,6 +4,7 @@ import { KafkaSink } from '../kafka/kafkaSink';
 import { componentLogger } from '../log/logger';
 import { loadWebhookConfig } from '../http/webhookConfig';
 import { createWebhookServer } from '../http/webhookServer';
+import { loadMetricsConfig, startMetricsServer } from '../metrics/metricsServer';
 
 export const description = 'Alertmanager webhook receiver: POST /webhooks/alertmanager/{client} → alerts.raw (WEBHOOK_TOKENS, WEBHOOK_PORT)';
 
@@ -21,11 +22,17 @@ export async function main(): Promise<number> {
   });
   const address = server.address();
   log.info({ address, clients: [...config.tokens.keys()], maxBodyBytes: config.maxBodyBytes }, 'listening');
+  // /metrics and /healthz on METRICS_PORT, like every other component (the Docker HEALTHCHECK asks it).
+  const metrics = await startMetricsServer(loadMetricsConfig(process.env), log, () => server.listening).catch((err: Error) => {
+    log.warn({ err: err.message }, 'metrics server not started; set METRICS_PORT to a free port, 0 for any, -1 for none');
+    return undefined;
+  });
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'stopping: no new requests, finishing the ones under way');
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
+      metrics?.close();
       server.close(() => {
         void sink.close().then(() => resolve(0));
       });
