@@ -58,8 +58,9 @@ export async function runNormalizer(role: NormalizerRole, build: BuildNormalizer
       effects$,
       stopIntake: () => source.stop(),
       close: async () => {
-        await sink.close();
+        // Drain first (acks need deliveries, so the sink must still accept retries), then flush.
         await source.closed;
+        await sink.close();
       },
     },
     log,

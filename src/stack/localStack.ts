@@ -279,7 +279,7 @@ async function assertPortFree(c: StackConfig, s: Service): Promise<void> {
 
 /** Stops exactly the processes our pid files name: SIGTERM, then SIGKILL after `graceMs`. */
 export async function stackDown(c: StackConfig, log: Logger, services: readonly Service[] = SERVICES, graceMs = 30_000): Promise<void> {
-  // Neo4j first is irrelevant to correctness; Kafka last so clients see the graph go before the broker.
+  // Reverse start order: Neo4j stops before Kafka.
   for (const s of [...services].reverse()) {
     const pid = runningPid(c, s);
     const p = servicePaths(c, s);

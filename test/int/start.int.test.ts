@@ -75,6 +75,12 @@ describe('kgroot start (embedded default)', () => {
     );
     sim.kill('SIGTERM');
 
+    // The control plane's metrics say what happened: one live client, three spawns.
+    const metrics = await (await fetch(`http://127.0.0.1:${base}/metrics`)).text();
+    expect(metrics).toMatch(/^kgroot_clients\{state="live"\} 1$/m);
+    const spawns = [...metrics.matchAll(/^kgroot_spawns_total\{role="[a-z-]+",action="spawn",result="ok"\} (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(spawns.reduce((a, b) => a + b, 0)).toBe(3);
+
     // Ctrl-C: everything it started goes away; the stack it did not start stays.
     const children = await childPids(server.pid!);
     expect(children.length).toBeGreaterThanOrEqual(3);
