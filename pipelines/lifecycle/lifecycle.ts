@@ -1,4 +1,4 @@
-import { asyncScheduler, defer, EMPTY, endWith, filter, ignoreElements, interval, map, merge, mergeMap, Observable, of, scan, SchedulerLike, share, Subject, take, takeUntil, tap, timer } from 'rxjs';
+import { asyncScheduler, catchError, defer, EMPTY, endWith, filter, ignoreElements, interval, map, merge, mergeMap, Observable, of, scan, SchedulerLike, share, Subject, take, takeUntil, tap, timer } from 'rxjs';
 import { KafkaRecord } from '../../src/kafka/record';
 import { LifecycleConfig } from './lifecycleConfig';
 import { initialLifecycleState, LifecycleEvent, LifecycleInput, LifecycleStep } from './lifecycleTypes';
@@ -22,6 +22,17 @@ export interface LifecycleOptions {
    * the replay. `{}` = nothing to replay (caught up at once).
    */
   replayEnd: Readonly<Record<number, number>>;
+  /**
+   * Per registry partition, the offset the registry group had committed before the start-up rewind:
+   * invalid records below it were read, and dead-lettered, by an earlier run. `{}` = none.
+   */
+  processedBefore?: Readonly<Record<number, number>>;
+  /**
+   * Writes an invalid registry or heartbeat record to the dead-letter topic with the reason; the
+   * record is acknowledged only once this emits (its offset is not committed before). Omitted:
+   * invalid records are only counted and logged.
+   */
+  deadLetter?: (record: KafkaRecord, reason: string) => Observable<unknown>;
 }
 
 /**
@@ -43,6 +54,7 @@ export function registryInputs(registry$: Observable<Ackable>, opts: LifecycleOp
         const end = remaining.get(rec.partition);
         const replay = !caughtUp && end !== undefined && rec.offset < end;
         const input = parseRegistryRecord(rec, scheduler.now(), replay);
+        if (input.kind === 'input/invalid') input.replay = rec.offset < (opts.processedBefore?.[rec.partition] ?? 0);
         if (end !== undefined && rec.offset >= end - 1) remaining.delete(rec.partition);
         if (!caughtUp && remaining.size === 0) {
           const done = caughtUpInput();
@@ -89,8 +101,21 @@ export function lifecycleSteps$(
       },
       { input: { kind: 'clock/tick', at: 0 }, state: initialLifecycleState, events: [] },
     ),
-    tap((step) => {
-      if ('ack' in step.input) step.input.ack?.();
+    mergeMap((step) => {
+      const input = step.input;
+      if (input.kind === 'input/invalid' && opts.deadLetter && input.record && !input.replay) {
+        // The step goes on at once; the record is acknowledged once its dead-letter copy is.
+        const record = input.record;
+        return merge(of(step), opts.deadLetter(record, `${input.source}: ${input.reason}`).pipe(
+            take(1),
+            tap(() => input.ack?.()),
+            ignoreElements(),
+            // Not acknowledged: the record is read again after a restart (the caller logs the failure).
+            catchError(() => EMPTY),
+          ));
+      }
+      if ('ack' in input) input.ack?.();
+      return of(step);
     }),
   );
 }

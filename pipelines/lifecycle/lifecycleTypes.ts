@@ -1,3 +1,5 @@
+import type { KafkaRecord } from '../../src/kafka/record';
+
 /**
  * The lifecycle vocabulary: what comes in (inputs read from Kafka or the clock), what the
  * reducer decides (events), and the state it keeps. Times are the server's receive time, ms.
@@ -24,7 +26,18 @@ export type LifecycleInput =
     }
   | { kind: 'registry/tombstone'; client: string; replay: boolean; at: number; ack?: () => void }
   | { kind: 'heartbeat/received'; client: string; at: number; ack?: () => void }
-  | { kind: 'input/invalid'; source: 'registry' | 'heartbeat'; key: string | null; reason: string; at: number; ack?: () => void }
+  | {
+      kind: 'input/invalid';
+      source: 'registry' | 'heartbeat';
+      key: string | null;
+      reason: string;
+      at: number;
+      ack?: () => void;
+      /** The record as read, for the dead-letter topic. */
+      record?: KafkaRecord;
+      /** A registry record an earlier run already read (and dead-lettered): not dead-lettered again. */
+      replay?: boolean;
+    }
   /** The start-up replay of the registry has reached the end offsets seen at start. */
   | { kind: 'registry/caught-up'; at: number }
   /** Clients owning labelled workers found at start (reconciliation). */

@@ -12,7 +12,8 @@ function keyOf(rec: KafkaRecord): string | null {
 }
 
 function invalid(source: 'registry' | 'heartbeat', rec: Ackable, reason: string, at: number): LifecycleInput {
-  return { kind: 'input/invalid', source, key: keyOf(rec), reason, at, ack: rec.ack?.bind(rec) };
+  const record: KafkaRecord = { topic: rec.topic, partition: rec.partition, offset: rec.offset, key: rec.key, value: rec.value, headers: rec.headers, timestamp: rec.timestamp };
+  return { kind: 'input/invalid', source, key: keyOf(rec), reason, at, ack: rec.ack?.bind(rec), record };
 }
 
 /** Validates the key as a client id and the JSON payload's client_id against it. */

@@ -1,4 +1,4 @@
-import { clientsByState, spawnsTotal } from '../metrics/metrics';
+import { clientsByState, recordsTotal, spawnsTotal } from '../metrics/metrics';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import Kafka from 'node-rdkafka';
 import { defer, from, map, mergeMap, Observable, share, tap } from 'rxjs';
@@ -6,6 +6,9 @@ import { Env, readInt, readString } from '../config/env';
 import { ensureTopics } from '../kafka/admin';
 import { KafkaConnection, librdkafkaBase, loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSource } from '../kafka/kafkaSource';
+import { KafkaSink } from '../kafka/kafkaSink';
+import { deadLetter } from '../kafka/deadLetter';
+import { KafkaRecord } from '../kafka/record';
 import { TOPICS } from '../kafka/topics';
 import { componentLogger, Logger } from '../log/logger';
 import { runPipeline } from '../runner/runPipeline';
@@ -51,7 +54,12 @@ export function loadControlPlaneConfig(env: Env): ControlPlaneConfig {
  * the whole registry at every start) and returns the end offsets seen now: what lies below them
  * is the replay.
  */
-async function rewindRegistry(connection: KafkaConnection, groupId: string, topic: string, log: Logger): Promise<Record<number, number>> {
+async function rewindRegistry(
+  connection: KafkaConnection,
+  groupId: string,
+  topic: string,
+  log: Logger,
+): Promise<{ replayEnd: Record<number, number>; processedBefore: Record<number, number> }> {
   const consumer = new Kafka.KafkaConsumer({ ...librdkafkaBase(connection), 'group.id': groupId, 'enable.auto.commit': false }, {});
   await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())));
   try {
@@ -59,6 +67,15 @@ async function rewindRegistry(connection: KafkaConnection, groupId: string, topi
     const partitions = md.topics.find((t) => t.name === topic)?.partitions.map((p) => p.id) ?? [];
     const end: Record<number, number> = {};
     const rewind: Kafka.TopicPartitionOffset[] = [];
+    // Where the previous run had got to: invalid records below it were dead-lettered by that run.
+    const processedBefore: Record<number, number> = {};
+    const committed = await new Promise<Kafka.TopicPartitionOffset[]>((resolve) =>
+      consumer.committed(partitions.map((partition) => ({ topic, partition })), 10_000, (err, tps) => {
+        if (err) log.warn({ group: groupId, err: err.message }, 'could not read the registry group offsets; invalid records of the replay are dead-lettered again');
+        resolve(err ? [] : tps);
+      }),
+    );
+    for (const tp of committed) if (typeof tp.offset === 'number' && tp.offset > 0) processedBefore[tp.partition] = tp.offset;
     for (const p of partitions) {
       const w = await new Promise<Kafka.WatermarkOffsets>((resolve, reject) =>
         consumer.queryWatermarkOffsets(topic, p, 10_000, (err, o) => (err ? reject(err) : resolve(o))),
@@ -71,8 +88,8 @@ async function rewindRegistry(connection: KafkaConnection, groupId: string, topi
     } catch (err) {
       log.warn({ group: groupId, err: (err as Error).message }, 'could not rewind the registry group; the replay starts at its committed offsets');
     }
-    log.info({ group: groupId, replayEnd: end }, 'registry rewound for the start-up replay');
-    return end;
+    log.info({ group: groupId, replayEnd: end, processedBefore }, 'registry rewound for the start-up replay');
+    return { replayEnd: end, processedBefore };
   } finally {
     await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }
@@ -211,11 +228,22 @@ export async function main(): Promise<number> {
     },
     'control plane starting',
   );
-  await ensureTopics(connection, log, [TOPICS.registry, TOPICS.heartbeat]);
+  await ensureTopics(connection, log, [TOPICS.registry, TOPICS.heartbeat, TOPICS.dlqRaw]);
   const spawner = await createSpawner(spawnerConfig, log);
+  const dlq = await KafkaSink.connect({ connection, component: COMPONENT }, log);
+  const deadLetter$ = (record: KafkaRecord, reason: string): Observable<unknown> =>
+    dlq.send$(deadLetter(record, COMPONENT, reason, TOPICS.dlqRaw.name)).pipe(
+      tap({
+        next: (d) => {
+          recordsTotal.labels(COMPONENT, '', 'dead_lettered').inc();
+          log.warn({ reason, source: `${record.topic}/${record.partition}@${record.offset}`, dlq: `${d.topic}/${d.partition}@${d.offset}` }, 'invalid record dead-lettered');
+        },
+        error: (err: Error) => log.error({ reason, source: `${record.topic}/${record.partition}@${record.offset}`, err: err.message }, 'dead-letter write failed; the record stays unacknowledged'),
+      }),
+    );
 
   const registryGroup = `control-plane-registry${config.groupSuffix}`;
-  const replayEnd = await rewindRegistry(connection, registryGroup, TOPICS.registry.name, log);
+  const { replayEnd, processedBefore } = await rewindRegistry(connection, registryGroup, TOPICS.registry.name, log);
   const found = await spawner.list();
   const foundClients = [...new Set(found.map((w) => w.client))];
   log.info({ workers: found.length, clients: foundClients }, 'labelled workers found at start');
@@ -226,7 +254,7 @@ export async function main(): Promise<number> {
   let state: LifecycleState = { clients: {}, caughtUp: false, found: null, rejected: {} };
   const steps$ = lifecycleSteps$(
     { registry$: registry.records$, heartbeat$: heartbeat.records$, workersFound$: from([foundClients]) },
-    { replayEnd },
+    { replayEnd, processedBefore, deadLetter: deadLetter$ },
     lc,
   ).pipe(
     tap((s) => {
@@ -253,6 +281,7 @@ export async function main(): Promise<number> {
       close: async () => {
         await new Promise<void>((r) => server.close(() => r()));
         await Promise.all([registry.closed, heartbeat.closed]);
+        await dlq.close();
         await spawner.close();
       },
     },

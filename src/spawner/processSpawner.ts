@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setPriority } from 'node:os';
 import { Logger } from '../log/logger';
 import { ProcessSpawnerConfig, workerEnv } from './spawnerConfig';
 import { MANAGED_BY, Spawner, WorkerInfo, WorkerRole, workerName } from './spawner';
@@ -109,6 +110,13 @@ export class ProcessSpawner implements Spawner {
     }
     m.child = child;
     m.startedAt = Date.now();
+    if (this.config.nice > 0 && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, this.config.nice);
+      } catch (err) {
+        this.log.warn({ client: m.client, worker: m.name, nice: this.config.nice, err: (err as Error).message }, 'could not lower the worker priority');
+      }
+    }
     let resolveExit!: () => void;
     m.exited = new Promise((r) => (resolveExit = r));
     child.on('error', (err) => this.log.error({ client: m.client, worker: m.name, err: err.message }, 'worker failed to start'));

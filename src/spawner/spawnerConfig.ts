@@ -22,6 +22,12 @@ export interface ProcessSpawnerConfig {
   restartMaxMs: number;
   /** Worker logs go to <stateDir>/logs/<name>.log (CONTROL_PLANE_STATE_DIR). */
   stateDir: string;
+  /**
+   * Scheduling niceness of worker processes (WORKER_NICE, 10; 0 = same as the control plane).
+   * A burst of registrations starts dozens of Node processes at once; below the control plane's
+   * priority they cannot starve its heartbeat intake, its spawns or the embedded broker.
+   */
+  nice: number;
   env: WorkerEnvConfig;
 }
 
@@ -81,6 +87,7 @@ export function loadSpawnerConfig(env: Env): SpawnerConfig {
       restartBaseMs: readInt(env, 'WORKER_RESTART_BACKOFF_MS', 500, { min: 10 }),
       restartMaxMs: readInt(env, 'WORKER_RESTART_BACKOFF_MAX_MS', 30_000, { min: 10 }),
       stateDir: readString(env, 'CONTROL_PLANE_STATE_DIR', join(homedir(), '.kgroot', `control-plane${suffix}`)),
+      nice: readInt(env, 'WORKER_NICE', 10, { min: 0, max: 19 }),
       env: workerEnv,
     },
     docker: {

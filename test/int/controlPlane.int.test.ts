@@ -9,6 +9,7 @@ import { loadKafkaConnection } from '../../src/kafka/kafkaConfig';
 import { KafkaSink } from '../../src/kafka/kafkaSink';
 import { TOPICS } from '../../src/kafka/topics';
 import { componentLogger } from '../../src/log/logger';
+import { drainTopic } from '../support/kafkaTest';
 
 /**
  * The control plane end to end on the real broker: clients register and heartbeat through
@@ -216,6 +217,36 @@ describe('control plane with the process spawner', () => {
     clients.stop();
     expect(await cp.stop()).toBe(0);
     for (const w of again.values()) expect(pidAlive(Number(w.id))).toBe(false);
+  });
+
+  it('invalid registry and heartbeat records go to dlq.raw with the reason, once: a restart replays the registry without dead-lettering them again', async () => {
+    const env = { ...lifecycleEnv(ids, `${run}-dlq`), SPAWNER: 'process' };
+    const bad = [
+      { topic: TOPICS.registry.name, key: `${run}zz`, value: '{"client_id": ', reason: /^registry: malformed payload: not JSON/ },
+      { topic: TOPICS.heartbeat.name, key: ids[0], value: JSON.stringify({ client_id: `${run}evil` }), reason: /^heartbeat: key .* differs from the payload's client_id/ },
+    ];
+    const first = new ControlPlane(env);
+    await first.clients();
+    await until('caught up', async () => ((await getJson<{ caughtUp: boolean }>((await first.url).replace('/clients', '/healthz'))).caughtUp ? true : undefined), 30_000);
+    const delivered = await Promise.all(bad.map((b) => sink.send({ topic: b.topic, key: b.key, value: Buffer.from(b.value) })));
+    await until('both rejected', async () => ((await first.clients()) as unknown as { rejected: Record<string, number> }).rejected && first.logs.filter((l) => l.includes('invalid record dead-lettered')).length >= 2 ? true : undefined, 30_000);
+    expect(await first.stop()).toBe(0);
+    // A second run rewinds the registry and reads the bad registration again.
+    const second = new ControlPlane(env);
+    await until('second caught up', async () => ((await getJson<{ caughtUp: boolean }>((await second.url).replace('/clients', '/healthz'))).caughtUp ? true : undefined), 30_000);
+    expect(second.logs.join('\n')).toMatch(/registry rewound for the start-up replay/);
+    await sleep(1000);
+    expect(await second.stop()).toBe(0);
+
+    const dlq = (await drainTopic(TOPICS.dlqRaw.name)).filter((r) => r.headers['kg.component']?.toString() === 'control-plane' && (r.key?.toString() ?? '').startsWith(run));
+    expect(dlq).toHaveLength(2);
+    bad.forEach((b, i) => {
+      const hit = dlq.find((r) => r.headers['kg.source.topic']?.toString() === b.topic)!;
+      expect(hit.key!.toString()).toBe(b.key);
+      expect(hit.value!.toString()).toBe(b.value);
+      expect(hit.headers['kg.source.offset']?.toString()).toBe(String(delivered[i].offset));
+      expect(hit.headers['kg.error']?.toString()).toMatch(b.reason);
+    });
   });
 });
 

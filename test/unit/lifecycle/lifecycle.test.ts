@@ -143,6 +143,53 @@ describe('lifecycle$ + lifecycleEffects$ on virtual time', () => {
     expect(rec.acked).toBe(true);
   });
 
+  it('with a dead-letter writer: an invalid record goes to the DLQ with its reason and is acked only on its delivery', () => {
+    const bad = record('cluster.heartbeat', 'acme', '{not json');
+    const good = hb('acme');
+    const dead: Array<{ offset: number; reason: string }> = [];
+    const ackedAt: Record<string, boolean> = {};
+    scheduler().run(({ hot, cold, expectObservable, flush }) => {
+      const heartbeat$ = hot('--a-b', { a: bad, b: good });
+      const deadLetter = (r: { offset: number }, reason: string) => {
+        dead.push({ offset: r.offset, reason });
+        return cold('----(d|)', { d: 'delivered' });
+      };
+      const events$ = lifecycle$({ registry$: NEVER, heartbeat$ }, { replayEnd: {}, deadLetter }, config).pipe(map(short));
+      // The step is not held back by the DLQ write: rejected at 2, the next heartbeat reduced at 4.
+      expectObservable(events$, '10ms !').toBe('--r-x', { r: 'rejected:?', x: 'rejected:acme' });
+      hot('-----c').subscribe(() => (ackedAt.before = bad.acked));
+      flush();
+      ackedAt.after = bad.acked;
+    });
+    expect(dead).toEqual([{ offset: bad.offset, reason: expect.stringMatching(/^heartbeat: malformed payload: not JSON/) }]);
+    expect(ackedAt).toEqual({ before: false, after: true });
+    expect(good.acked).toBe(true);
+  });
+
+  it('a failed dead-letter write leaves the record unacked, and the stream goes on', () => {
+    const bad = record('cluster.heartbeat', 'acme', '{not json');
+    scheduler().run(({ hot, cold, expectObservable }) => {
+      const heartbeat$ = hot('--a', { a: bad });
+      const events$ = lifecycle$({ registry$: NEVER, heartbeat$ }, { replayEnd: {}, deadLetter: () => cold('-#') }, config).pipe(map(short));
+      expectObservable(events$, '10ms !').toBe('--r', { r: 'rejected:?' });
+    });
+    expect(bad.acked).toBe(false);
+  });
+
+  it('an invalid registry record an earlier run already read (below processedBefore) is not dead-lettered again', () => {
+    const old = record('cluster.registry', 'acme', '{old', { offset: 3 });
+    const fresh = record('cluster.registry', 'acme', '{new', { offset: 7 });
+    const dead: number[] = [];
+    scheduler().run(({ hot, cold, expectObservable }) => {
+      const registry$ = hot('-a-b', { a: old, b: fresh });
+      const deadLetter = (r: { offset: number }) => (dead.push(r.offset), cold('(d|)', { d: 1 }));
+      const events$ = lifecycle$({ registry$, heartbeat$: NEVER }, { replayEnd: { 0: 8 }, processedBefore: { 0: 5 }, deadLetter }, config).pipe(map(short));
+      expectObservable(events$, '10ms !').toBe('-r-r', { r: 'rejected:?' });
+    });
+    expect(dead).toEqual([7]);
+    expect(old.acked && fresh.acked).toBe(true);
+  });
+
   it('replaying the registry at start spawns nothing for a client that stays silent, and removes its leftovers', () => {
     const calls: Calls = { spawn: [], remove: [] };
     scheduler().run(({ hot, cold, expectObservable }) => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { ProcessSpawner, findLeftoverWorkers } from '../../../src/spawner/processSpawner';
@@ -18,6 +18,7 @@ function config(extra: Partial<ProcessSpawnerConfig> = {}): ProcessSpawnerConfig
     restartBaseMs: 50,
     restartMaxMs: 400,
     stateDir: mkdtempSync(join(tmpdir(), 'kg-spawner-')),
+    nice: 0,
     env: { passthroughPrefixes: ['KAFKA_'], extra: {}, neo4jDatabase: 'db-{client}' },
     ...extra,
   };
@@ -60,6 +61,18 @@ describe('ProcessSpawner', () => {
       expect(first.some((w) => alive(Number(w.id)))).toBe(false);
       expect(await s.list()).toEqual([]);
       expect(await s.remove('acme', 'graph-builder')).toBeNull();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('starts workers below the control plane priority (WORKER_NICE), so a burst of starts cannot starve it', async () => {
+    const s = await ProcessSpawner.create(config({ nice: 7 }), log, { PATH: process.env.PATH });
+    try {
+      const w = await s.ensure('nicely', 'event-normalizer');
+      // Field 19 of /proc/<pid>/stat is the nice value (after the parenthesised command name).
+      const niceOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+      expect(niceOf(Number(w.id))).toBe(getPriority() + 7);
     } finally {
       await s.close();
     }
