@@ -105,8 +105,40 @@ interface ClientView {
   workers: Array<Pick<WorkerInfo, 'name' | 'role' | 'state' | 'id' | 'startedAt' | 'restarts'>>;
 }
 
-export async function clientsView(state: LifecycleState, spawner: Spawner, now: number): Promise<{ spawner: string; clients: ClientView[]; rejected: Record<string, number> }> {
-  const workers = await spawner.list();
+/**
+ * The spawner's worker list for GET /clients, at most `maxAgeMs` old. A list that takes longer
+ * than `waitMs` (a container engine busy starting or stopping dozens of containers) does not hold
+ * the answer back: the previous list is served, with its age, and the lifecycle state is current.
+ */
+export function cachedWorkerList(spawner: Pick<Spawner, 'list'>, maxAgeMs = 200, waitMs = 300): () => Promise<{ workers: WorkerInfo[]; asOf: number }> {
+  let last: { workers: WorkerInfo[]; asOf: number } | undefined;
+  let pending: Promise<{ workers: WorkerInfo[]; asOf: number }> | undefined;
+  const refresh = () => {
+    if (!pending) {
+      const asOf = Date.now();
+      pending = spawner
+        .list()
+        .then((workers) => (last = { workers, asOf }))
+        .finally(() => (pending = undefined));
+    }
+    return pending;
+  };
+  return async () => {
+    if (last && Date.now() - last.asOf <= maxAgeMs) return last;
+    const fresh = refresh();
+    if (!last) return fresh;
+    const stale = last;
+    return Promise.race([fresh, new Promise<typeof stale>((r) => setTimeout(() => r(stale), waitMs).unref())]);
+  };
+}
+
+export async function clientsView(
+  state: LifecycleState,
+  list: () => Promise<{ workers: WorkerInfo[]; asOf: number }>,
+  kind: string,
+  now: number,
+): Promise<{ spawner: string; workersAsOf: string; clients: ClientView[]; rejected: Record<string, number> }> {
+  const { workers, asOf } = await list();
   const byClient = new Map<string, WorkerInfo[]>();
   for (const w of workers) byClient.set(w.client, [...(byClient.get(w.client) ?? []), w]);
   const ids = new Set([...Object.keys(state.clients), ...byClient.keys()]);
@@ -122,7 +154,7 @@ export async function clientsView(state: LifecycleState, spawner: Spawner, now: 
       workers: (byClient.get(id) ?? []).map((w) => ({ name: w.name, role: w.role, state: w.state, id: w.id, startedAt: w.startedAt, restarts: w.restarts })),
     };
   });
-  return { spawner: spawner.kind, clients, rejected: { ...state.rejected } };
+  return { spawner: kind, workersAsOf: new Date(asOf).toISOString(), clients, rejected: { ...state.rejected } };
 }
 
 function logEvent(e: LifecycleEvent, config: LifecycleConfig): void {
@@ -187,13 +219,14 @@ function spawnerDeps(spawner: Spawner) {
 }
 
 function serve(config: ControlPlaneConfig, spawner: Spawner, state: () => LifecycleState, log: Logger): Promise<Server> {
+  const workers = cachedWorkerList(spawner);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const send = (code: number, body: unknown) => {
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body, null, 2));
     };
     if (req.method === 'GET' && (req.url === '/clients' || req.url?.startsWith('/clients?'))) {
-      clientsView(state(), spawner, Date.now()).then(
+      clientsView(state(), workers, spawner.kind, Date.now()).then(
         (v) => send(200, v),
         (err: Error) => send(500, { error: err.message }),
       );
