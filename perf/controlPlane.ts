@@ -116,7 +116,9 @@ async function runOnce(kind: 'process' | 'docker', sink: KafkaSink): Promise<Res
       await sleep(50);
     }
     const lat = [...firstRunning.values()];
-    // Stale detection: 5 clients fall silent.
+    // Stale detection: 5 clients fall silent, after at least two heartbeats each (the spawns can be
+    // done before the first heartbeat was sent; the delay is measured from the last one sent).
+    await sleep(2200);
     const silent = ids.slice(0, STALE_CLIENTS);
     for (const id of silent) beating.delete(id);
     const staleAt = new Map<string, number>();
@@ -124,7 +126,12 @@ async function runOnce(kind: 'process' | 'docker', sink: KafkaSink): Promise<Res
     while (staleAt.size < silent.length && Date.now() < staleDeadline) {
       const v = await getJson<View>(`${base}/clients`);
       const now = Date.now();
-      for (const c of v.clients) if (silent.includes(c.client) && c.state === 'stale' && !staleAt.has(c.client)) staleAt.set(c.client, now - (lastBeat.get(c.client) ?? now));
+      for (const c of v.clients) {
+        if (!silent.includes(c.client) || c.state !== 'stale' || staleAt.has(c.client)) continue;
+        const last = lastBeat.get(c.client);
+        if (last === undefined) throw new Error(`${c.client} went stale before its first heartbeat was sent`);
+        staleAt.set(c.client, now - last);
+      }
       await sleep(50);
     }
     const staleDelays = [...staleAt.values()];
