@@ -1,10 +1,11 @@
-import { asyncScheduler, bufferTime, catchError, concat, connect, defer, filter, map, merge, mergeMap, Observable, of, SchedulerLike, timer } from 'rxjs';
+import { asyncScheduler, catchError, concat, connect, defer, filter, map, merge, mergeMap, Observable, of, SchedulerLike, timer } from 'rxjs';
 import { clientPrefix } from '../../src/domain/keys';
 import { aggregateErrorLogs, EventRow, eventRowOfAlert, eventRowOfNormalized, mergeEventRows } from '../../src/graph/eventRows';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
 import type { EventBatch, EventWriteResult } from '../../src/neo4j/graphStore';
+import { batchedWrites } from '../operators/batchedWrites';
 import { decodeGraphRecord, GraphInput, GraphTopics } from './decodeGraphRecord';
 
 export const GRAPH_BUILDER = 'graph-builder';
@@ -134,9 +135,7 @@ export function graphBuilder(
         ),
         shared$.pipe(
           mergeMap(({ rec, decoded }) => (decoded.kind === 'input' ? [{ rec, input: decoded.input }] : [])),
-          bufferTime(maxBatchMs, null, maxBatchSize, scheduler),
-          filter((batch) => batch.length > 0),
-          mergeMap((batch) => write$(batch), maxBatchesInFlight),
+          batchedWrites((batch: Item[]) => write$(batch), { maxSize: maxBatchSize, maxMs: maxBatchMs, concurrency: maxBatchesInFlight }, scheduler),
         ),
       ),
     ),

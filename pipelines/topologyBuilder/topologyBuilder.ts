@@ -1,8 +1,9 @@
-import { asyncScheduler, bufferTime, catchError, concat, concatMap, connect, defer, filter, from, map, merge, mergeMap, Observable, of, SchedulerLike, timer, toArray } from 'rxjs';
+import { asyncScheduler, catchError, concat, concatMap, connect, defer, from, map, merge, mergeMap, Observable, of, SchedulerLike, timer, toArray } from 'rxjs';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
 import type { TopologyBatch, TopologyWriteResult } from '../../src/neo4j/graphStore';
+import { batchedWrites } from '../operators/batchedWrites';
 import { decodeTopologyRecord, TopologyChange, TopologyTopics } from './decodeTopologyRecord';
 
 export const TOPOLOGY_BUILDER = 'topology-builder';
@@ -118,9 +119,7 @@ export function topologyBuilder(
         shared$.pipe(mergeMap(({ rec, decoded }) => (decoded.kind === 'reject' ? deadLetter$(rec, decoded.reason) : []), 16)),
         shared$.pipe(
           mergeMap(({ rec, decoded }) => (decoded.kind === 'change' ? [{ rec, change: decoded.change }] : [])),
-          bufferTime(maxBatchMs, null, maxBatchSize, scheduler),
-          filter((batch) => batch.length > 0),
-          concatMap((batch) => write$(batch)),
+          batchedWrites((batch: Item[]) => write$(batch), { maxSize: maxBatchSize, maxMs: maxBatchMs, concurrency: 1 }, scheduler),
         ),
       ),
     ),
