@@ -4,9 +4,11 @@
  *
  *   npm run perf                       all benchmarks
  *   npm run perf -- adapter normalizer only these
+ *   PERF_KEEP=1 npm run perf -- normalizer   rerun one; the others' sections come from their last
+ *                                            run (perf/out/*.json), each marked with when it ran
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { KAFKA_VERSION, NEO4J_VERSION } from '../src/stack/stackConfig';
@@ -85,6 +87,17 @@ function main(): void {
     }
     const file = join(OUT_DIR, `${name}.json`);
     if (existsSync(file)) results.push(JSON.parse(readFileSync(file, 'utf8')) as PerfResult);
+  }
+  if (process.env.PERF_KEEP === '1') {
+    // Sections not rerun now, from their last run, in the usual order and marked with their time.
+    for (const name of BENCHMARKS) {
+      const file = join(OUT_DIR, `${name}.json`);
+      if (wanted.includes(name) || !existsSync(file)) continue;
+      const kept = JSON.parse(readFileSync(file, 'utf8')) as PerfResult;
+      kept.notes = [...(kept.notes ?? []), `From an earlier run (${statSync(file).mtime.toISOString()}); not rerun with the sections above.`];
+      results.push(kept);
+    }
+    results.sort((a, b) => BENCHMARKS.indexOf(a.name) - BENCHMARKS.indexOf(b.name));
   }
   const md = [
     '# kgroot benchmarks',
