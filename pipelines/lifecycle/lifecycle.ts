@@ -53,8 +53,9 @@ export function registryInputs(registry$: Observable<Ackable>, opts: LifecycleOp
       mergeMap((rec): Observable<LifecycleInput> => {
         const end = remaining.get(rec.partition);
         const replay = !caughtUp && end !== undefined && rec.offset < end;
-        const input = parseRegistryRecord(rec, scheduler.now(), replay);
-        if (input.kind === 'input/invalid') input.replay = rec.offset < (opts.processedBefore?.[rec.partition] ?? 0);
+        const parsed = parseRegistryRecord(rec, scheduler.now(), replay);
+        const input: LifecycleInput =
+          parsed.kind === 'input/invalid' ? { ...parsed, seenByEarlierRun: rec.offset < (opts.processedBefore?.[rec.partition] ?? 0) } : parsed;
         if (end !== undefined && rec.offset >= end - 1) remaining.delete(rec.partition);
         if (!caughtUp && remaining.size === 0) {
           const done = caughtUpInput();
@@ -103,16 +104,16 @@ export function lifecycleSteps$(
     ),
     mergeMap((step) => {
       const input = step.input;
-      if (input.kind === 'input/invalid' && opts.deadLetter && input.record && !input.replay) {
+      if (input.kind === 'input/invalid' && opts.deadLetter && input.record && !input.seenByEarlierRun) {
         // The step goes on at once; the record is acknowledged once its dead-letter copy is.
-        const record = input.record;
-        return merge(of(step), opts.deadLetter(record, `${input.source}: ${input.reason}`).pipe(
-            take(1),
-            tap(() => input.ack?.()),
-            ignoreElements(),
-            // Not acknowledged: the record is read again after a restart (the caller logs the failure).
-            catchError(() => EMPTY),
-          ));
+        const dead$ = opts.deadLetter(input.record, `${input.source}: ${input.reason}`).pipe(
+          take(1),
+          tap(() => input.ack?.()),
+          ignoreElements(),
+          // Not acknowledged: the record is read again after a restart (the caller logs the failure).
+          catchError(() => EMPTY),
+        );
+        return merge(of(step), dead$);
       }
       if ('ack' in input) input.ack?.();
       return of(step);

@@ -36,7 +36,7 @@ export type LifecycleInput =
       /** The record as read, for the dead-letter topic. */
       record?: KafkaRecord;
       /** A registry record an earlier run already read (and dead-lettered): not dead-lettered again. */
-      replay?: boolean;
+      seenByEarlierRun?: boolean;
     }
   /** The start-up replay of the registry has reached the end offsets seen at start. */
   | { kind: 'registry/caught-up'; at: number }

@@ -12,8 +12,7 @@ function keyOf(rec: KafkaRecord): string | null {
 }
 
 function invalid(source: 'registry' | 'heartbeat', rec: Ackable, reason: string, at: number): LifecycleInput {
-  const record: KafkaRecord = { topic: rec.topic, partition: rec.partition, offset: rec.offset, key: rec.key, value: rec.value, headers: rec.headers, timestamp: rec.timestamp };
-  return { kind: 'input/invalid', source, key: keyOf(rec), reason, at, ack: rec.ack?.bind(rec), record };
+  return { kind: 'input/invalid', source, key: keyOf(rec), reason, at, ack: rec.ack?.bind(rec), record: rec };
 }
 
 /** Validates the key as a client id and the JSON payload's client_id against it. */

@@ -44,19 +44,19 @@ export function batchedWrites<T, R>(
 
       const start = (batch: T[]) => {
         active++;
-        let done = false;
-        let sub: Subscription | undefined;
-        sub = from(write(batch)).subscribe({
-          next: (r) => subscriber.next(r),
-          error: (err) => subscriber.error(err),
-          complete: () => {
-            done = true;
-            active--;
-            if (sub) writes.delete(sub);
-            pump();
-          },
-        });
-        if (!done) writes.add(sub);
+        const sub = new Subscription();
+        writes.add(sub);
+        sub.add(
+          from(write(batch)).subscribe({
+            next: (r) => subscriber.next(r),
+            error: (err) => subscriber.error(err),
+            complete: () => {
+              active--;
+              writes.delete(sub);
+              pump();
+            },
+          }),
+        );
       };
 
       const pump = (): void => {

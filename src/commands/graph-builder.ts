@@ -12,7 +12,7 @@ import { componentLogger, Logger } from '../log/logger';
 import { GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
-import { runPipeline } from '../runner/runPipeline';
+import { runPipeline, sourced } from '../runner/runPipeline';
 
 export const description = "per-client graph builder: events.normalized, logs.normalized, alerts.raw → the client's graph in Neo4j (env CLIENT_ID)";
 
@@ -104,15 +104,7 @@ export async function main(): Promise<number> {
     config,
   ).pipe(tap(batchLogger(log, config.client)));
   return runPipeline(
-    {
-      effects$,
-      stopIntake: () => source.stop(),
-      close: async () => {
-        await source.closed;
-        await sink.close();
-        await store.close();
-      },
-    },
+    sourced(effects$, source, () => sink.close(), () => store.close()),
     log,
   );
 }

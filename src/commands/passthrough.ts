@@ -3,7 +3,7 @@ import { KafkaSink } from '../kafka/kafkaSink';
 import { KafkaSource } from '../kafka/kafkaSource';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { componentLogger } from '../log/logger';
-import { runPipeline } from '../runner/runPipeline';
+import { runPipeline, sourced } from '../runner/runPipeline';
 import { passthrough } from '../../pipelines/passthrough/passthrough';
 import { tap } from 'rxjs';
 
@@ -47,15 +47,7 @@ export async function main(): Promise<number> {
     }),
   );
   return runPipeline(
-    {
-      effects$,
-      stopIntake: () => source.stop(),
-      close: async () => {
-        await source.closed;
-        await sink.close();
-        log.info({ copied }, 'passthrough finished');
-      },
-    },
+    sourced(effects$, source, () => sink.close(), () => log.info({ copied }, 'passthrough finished')),
     log,
   );
 }

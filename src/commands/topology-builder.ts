@@ -11,7 +11,7 @@ import { componentLogger } from '../log/logger';
 import { GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
-import { runPipeline } from '../runner/runPipeline';
+import { runPipeline, sourced } from '../runner/runPipeline';
 
 export const description = 'shared topology builder: state.k8s.resource and state.k8s.topology → resources and RUNS_ON/CONTROLS/SELECTS in each client graph';
 
@@ -55,15 +55,7 @@ export async function main(): Promise<number> {
     }),
   );
   return runPipeline(
-    {
-      effects$,
-      stopIntake: () => source.stop(),
-      close: async () => {
-        await source.closed;
-        await sink.close();
-        await store.close();
-      },
-    },
+    sourced(effects$, source, () => sink.close(), () => store.close()),
     log,
   );
 }

@@ -122,7 +122,7 @@ export class KafkaSink {
   /** Produces one record; resolves with its partition and offset once the broker acknowledged it. */
   send(record: OutRecord): Promise<Delivered> {
     if (this.closing) return Promise.reject(new Error('sink is closing'));
-    if (!this.pollFast && !this.closing) this.setPolling(true);
+    if (!this.pollFast) this.setPolling(true);
     return new Promise<Delivered>((resolve, reject) => {
       const pending: Pending = { resolve, reject };
       const headers = record.headers && hasKeys(record.headers)

@@ -7,7 +7,7 @@ import { Delivered, OutRecord, SourceRecord } from '../kafka/record';
 import { componentLogger } from '../log/logger';
 import { normalizerMetrics } from '../metrics/normalizerMetrics';
 import { NormalizerRole, NormalizerSettings, loadNormalizerSettings } from '../normalize/normalizerConfig';
-import { runPipeline } from './runPipeline';
+import { runPipeline, sourced } from './runPipeline';
 import type { NormalizedBatch } from '../../pipelines/operators/normalizeRecords';
 import type { Progress } from '../../pipelines/operators/reportProgress';
 
@@ -54,15 +54,7 @@ export async function runNormalizer(role: NormalizerRole, build: BuildNormalizer
     }),
   );
   return runPipeline(
-    {
-      effects$,
-      stopIntake: () => source.stop(),
-      close: async () => {
-        // Drain first (acks need deliveries, so the sink must still accept retries), then flush.
-        await source.closed;
-        await sink.close();
-      },
-    },
+    sourced(effects$, source, () => sink.close()),
     log,
   );
 }

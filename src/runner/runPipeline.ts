@@ -12,6 +12,30 @@ export interface Runnable {
   close(): Promise<void>;
 }
 
+/** A source as the runner stops it: `stop()` ends intake; `closed` resolves once it drained and committed. */
+export interface DrainableSource {
+  stop(): void;
+  readonly closed: Promise<unknown>;
+}
+
+/**
+ * The Runnable of a pipeline fed by one source, with the shutdown order every component shares:
+ * stop the source, wait until it drained (in-flight records acked, offsets committed: acks need
+ * deliveries, so sinks must still accept retries meanwhile), then close the rest in the order given.
+ *
+ * @example runPipeline(sourced(effects$, source, () => sink.close(), () => store.close()), log)
+ */
+export function sourced(effects$: Observable<unknown>, source: DrainableSource, ...thenClose: Array<() => Promise<unknown> | void>): Runnable {
+  return {
+    effects$,
+    stopIntake: () => source.stop(),
+    close: async () => {
+      await source.closed;
+      for (const close of thenClose) await close();
+    },
+  };
+}
+
 export interface RunOptions {
   /** How long a graceful stop may drain before the pipeline is cut, ms. */
   drainTimeoutMs?: number;
