@@ -22,7 +22,9 @@ export const description = "per-client graph builder: events.normalized, logs.no
  * GRAPH_BATCHES_IN_FLIGHT (1: concurrent transactions cannot see each other's new events, so a
  *   cause and effect split across two in-flight batches would get no POTENTIAL_CAUSE edge); GRAPH_MAX_IN_FLIGHT (unacked records, default size × (batches + 2));
  * LOG_AGGREGATION_WINDOW_SECONDS (60); CAUSAL_WINDOW_SECONDS (300); CAUSAL_MIN_CONFIDENCE (0.1);
- * CAUSAL_MAX_CAUSES (5 per effect); CAUSAL_MAX_CANDIDATES (50 per event); plus NEO4J_* and KAFKA_*.
+ * CAUSAL_MAX_CAUSES (5 per effect); CAUSAL_MAX_CANDIDATES (50 per event);
+ * CAUSAL_MEMORY_EVENTS (200000 stored events held in memory for the candidate search; 0 searches Neo4j every batch);
+ * CAUSAL_TOPOLOGY_TTL_SECONDS (10: how late a topology change may reach the candidate search); plus NEO4J_* and KAFKA_*.
  */
 export function loadGraphBuilderConfig(env: Env) {
   const client = assertClientId(readRequired(env, 'CLIENT_ID', 'Set CLIENT_ID to the client this graph builder serves'), 'CLIENT_ID');
@@ -40,6 +42,8 @@ export function loadGraphBuilderConfig(env: Env) {
       minConfidence: readNumber(env, 'CAUSAL_MIN_CONFIDENCE', 0.1, { min: 0, max: 1 }),
       maxCausesPerEffect: readInt(env, 'CAUSAL_MAX_CAUSES', 5, { min: 1 }),
       maxCandidates: readInt(env, 'CAUSAL_MAX_CANDIDATES', 50, { min: 1 }),
+      memoryEvents: readInt(env, 'CAUSAL_MEMORY_EVENTS', 200_000, { min: 0 }),
+      topologyTtlMs: readInt(env, 'CAUSAL_TOPOLOGY_TTL_SECONDS', 10, { min: 0 }) * 1000,
     },
   };
 }
@@ -72,7 +76,7 @@ export function batchLogger(log: Logger, client = ''): (e: GraphBuilderEffect) =
         m.batch.observe(e.records);
         m.write.observe(e.writeMs / 1000);
         log.info(
-          { batchSize: e.records, rows: e.rows, eventsAdded: e.eventsAdded, causalEdgesAdded: e.causalEdgesAdded, candidates: e.candidates, writeMs: e.writeMs, foreignSkipped: foreign, skipped, deadLettered },
+          { batchSize: e.records, rows: e.rows, eventsAdded: e.eventsAdded, causalEdgesAdded: e.causalEdgesAdded, candidates: e.candidates, search: e.search, writeMs: e.writeMs, foreignSkipped: foreign, skipped, deadLettered },
           'batch written',
         );
         foreign = skipped = deadLettered = 0;

@@ -46,7 +46,7 @@ CALL {
 
 const EVENT_WRITE = `${EVENT_UPSERT}
 RETURN count(CASE WHEN e.created_by_batch = $batch THEN 1 END) AS added,
-       collect(CASE WHEN row.rid IS NOT NULL AND row.category <> 'normal' THEN [e.eid, elementId(e), e.created_by_batch = $batch] END) AS refs`;
+       collect(CASE WHEN row.rid IS NOT NULL AND row.category <> 'normal' THEN [e.eid, elementId(e), e.created_by_batch = $batch, e.ts, e.category, e.rid] END) AS refs`;
 
 /** Events (merged on `(client, eid)`) and their ABOUT edges, creating stub resources as needed. */
 export function eventUpsert(client: string, batch: string, rows: readonly EventRow[]): Statement {
@@ -55,7 +55,7 @@ export function eventUpsert(client: string, batch: string, rows: readonly EventR
 
 /**
  * The batch's events and ABOUT edges (as {@link eventUpsert}), returning `added` (events new in
- * this batch) and `refs`: `[eid, elementId, new]` of every event that can take part in a causal
+ * this batch) and `refs`: `[eid, elementId, new, ts, category, rid]` (as stored) of every event that can take part in a causal
  * edge, so the edges address them by id in the same transaction.
  */
 export function eventBatchWrite(client: string, batch: string, rows: readonly EventRow[]): Statement {
@@ -157,14 +157,14 @@ const CAUSAL_EDGES_NEW = `
 UNWIND $edges AS ed
 MATCH (c:Event) WHERE elementId(c) = ed.cause_ref
 MATCH (e:Event) WHERE elementId(e) = ed.effect_ref
-WITH c, e, ed WHERE c.client = $client AND e.client = $client
+WITH c, e, ed WHERE c.client = $client AND e.client = $client AND c.eid = ed.cause AND e.eid = ed.effect
 CREATE (c)-[:POTENTIAL_CAUSE {client: $client, confidence: ed.confidence, rule: ed.rule, lag_ms: ed.lag_ms, distance: ed.distance}]->(e)`;
 
 const CAUSAL_EDGES = `
 UNWIND $edges AS ed
 MATCH (c:Event) WHERE elementId(c) = ed.cause_ref
 MATCH (e:Event) WHERE elementId(e) = ed.effect_ref
-WITH c, e, ed WHERE c.client = $client AND e.client = $client
+WITH c, e, ed WHERE c.client = $client AND e.client = $client AND c.eid = ed.cause AND e.eid = ed.effect
 MERGE (c)-[p:POTENTIAL_CAUSE]->(e)
 SET p.client = $client, p.confidence = ed.confidence, p.rule = ed.rule, p.lag_ms = ed.lag_ms, p.distance = ed.distance`;
 
@@ -178,13 +178,14 @@ export interface CausalEdgeRef extends CausalEdgeRow {
 
 /**
  * POTENTIAL_CAUSE edges between events found in this transaction, by element id (a seek by id,
- * no index lookup), both ends still checked to belong to `client`: CREATE where an end is new in
+ * no index lookup), both ends still checked to belong to `client` and to carry the expected event
+ * id (an id remembered from an earlier batch could since name another node): CREATE where an end is new in
  * this transaction, MERGE otherwise (a replay). Sorted by the cause's then the effect's id, so
  * concurrent batches lock events in one order. Relationships created = the statements' counters.
  */
 export function causalEdgeUpserts(client: string, edges: readonly CausalEdgeRef[]): Statement[] {
   const sorted = [...edges].sort((x, y) => (x.cause_ref < y.cause_ref ? -1 : x.cause_ref > y.cause_ref ? 1 : x.effect_ref < y.effect_ref ? -1 : x.effect_ref > y.effect_ref ? 1 : 0));
-  const strip = (e: CausalEdgeRef) => ({ cause_ref: e.cause_ref, effect_ref: e.effect_ref, confidence: e.confidence, rule: e.rule, lag_ms: e.lag_ms, distance: e.distance });
+  const strip = (e: CausalEdgeRef) => ({ cause: e.cause, effect: e.effect, cause_ref: e.cause_ref, effect_ref: e.effect_ref, confidence: e.confidence, rule: e.rule, lag_ms: e.lag_ms, distance: e.distance });
   const fresh = sorted.filter((e) => e.fresh).map(strip);
   const old = sorted.filter((e) => !e.fresh).map(strip);
   const out: Statement[] = [];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import neo4j, { Driver, ManagedTransaction, Session } from 'neo4j-driver';
 import { defer, Observable } from 'rxjs';
+import { CausalMemory } from '../graph/causalMemory';
 import { batchCandidatePairs, CausalEdgeOptions, causalEdges, StoredCandidates } from '../graph/causality';
 import { causalEdgeUpserts, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, publishedTopology, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement } from '../graph/cypher';
 import { EventRow } from '../graph/eventRows';
@@ -15,6 +16,15 @@ export interface EventBatch {
   rows: readonly EventRow[];
 }
 
+/** How causal candidates are found: `maxCandidates` per event; with `memoryEvents` > 0, in a per-client {@link CausalMemory}. */
+export interface CausalSearchOptions extends CausalEdgeOptions {
+  maxCandidates: number;
+  /** Most stored events a client's candidate memory holds; 0 searches in Neo4j for every batch. */
+  memoryEvents: number;
+  /** How long a resource's related set is trusted before it is read again, ms. */
+  topologyTtlMs: number;
+}
+
 export interface EventWriteResult {
   rows: number;
   eventsAdded: number;
@@ -22,6 +32,8 @@ export interface EventWriteResult {
   /** Candidate pairs examined and edges merged (new or not). */
   candidates: number;
   causalEdges: number;
+  /** Where the candidates came from: the client's memory, or a search in Neo4j (memory off, or the range too large to hold). */
+  search: 'memory' | 'neo4j';
   writeMs: number;
 }
 
@@ -63,16 +75,17 @@ export class GraphStore {
   private resolvedMode: Promise<IsolationMode> | undefined;
   private readonly prepared = new Map<string, Promise<string | undefined>>();
   private readonly schemaDone = new Map<string, Promise<void>>();
+  private readonly memories = new Map<string, CausalMemory>();
 
   private constructor(
     readonly driver: Driver,
     private readonly config: Neo4jConfig,
     private readonly log: Logger,
-    readonly causal: CausalEdgeOptions & { maxCandidates: number },
+    readonly causal: CausalSearchOptions,
   ) {}
 
   /** Connects and checks the server answers (retrying for up to `waitMs`). */
-  static async connect(config: Neo4jConfig, log: Logger, causal: Partial<CausalEdgeOptions & { maxCandidates: number }> = {}, waitMs = 60_000): Promise<GraphStore> {
+  static async connect(config: Neo4jConfig, log: Logger, causal: Partial<CausalSearchOptions> = {}, waitMs = 60_000): Promise<GraphStore> {
     const driver = neo4j.driver(config.uri, config.auth ? neo4j.auth.basic(config.auth.user, config.auth.password) : undefined, {
       disableLosslessIntegers: true,
       maxTransactionRetryTime: config.maxTransactionRetryTimeMs,
@@ -99,6 +112,8 @@ export class GraphStore {
       minConfidence: causal.minConfidence ?? 0.1,
       maxCausesPerEffect: causal.maxCausesPerEffect ?? 5,
       maxCandidates: causal.maxCandidates ?? 50,
+      memoryEvents: causal.memoryEvents ?? 200_000,
+      topologyTtlMs: causal.topologyTtlMs ?? 10_000,
     });
   }
 
@@ -207,25 +222,43 @@ export class GraphStore {
     }
   }
 
+  /** The client's candidate memory (created on first use); undefined when memory is off. */
+  memoryOf(client: string): CausalMemory | undefined {
+    if (this.causal.memoryEvents <= 0) return undefined;
+    let m = this.memories.get(client);
+    if (!m) {
+      const { windowMs, maxCandidates, memoryEvents: maxEvents, topologyTtlMs } = this.causal;
+      m = new CausalMemory(client, { windowMs, maxCandidates, maxEvents, topologyTtlMs, isolatedTtlMs: Math.min(1000, topologyTtlMs) });
+      this.memories.set(client, m);
+    }
+    return m;
+  }
+
   /**
    * Writes a batch of events in one transaction: first the causal candidates among the stored
-   * events (read before the writes: cheap index seeks), then the events and their ABOUT edges, then
-   * the pairs inside the batch and the scoring in code ({@link batchCandidatePairs},
+   * events — from the client's {@link CausalMemory} (reading only what it lacks), or searched in
+   * Neo4j before the writes (memory off, or a range too large to hold) — then the events and their
+   * ABOUT edges, then the pairs inside the batch and the scoring in code ({@link batchCandidatePairs},
    * {@link causalEdges}), then the POTENTIAL_CAUSE edges, addressed by element id. Rows go in
-   * resource order so concurrent batches lock shared resources in the same order. Cold: runs on subscribe.
+   * resource order so concurrent batches lock shared resources in the same order. After the commit
+   * the memory takes in the batch's events. Cold: runs on subscribe.
    */
   writeEvents$(batch: EventBatch): Observable<EventWriteResult> {
     return defer(async () => {
       const started = performance.now();
       const batchId = randomUUID();
       const rows = inLockOrder(batch.rows);
+      const memory = this.memoryOf(batch.client);
+      let written: Array<[string, string, boolean, number, string, string]> = [];
       const result = await this.write(batch.client, async (tx) => {
-        const cand = storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates);
-        const stored = cand ? ((await run(tx, cand)) as unknown as Array<StoredCandidates & { cands: Array<{ b: string; bref: string }> }>) : [];
-        const [written] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
+        const fromMemory = memory ? await memory.prepare(rows, (s) => run(tx, s)) : null;
+        const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates);
+        const stored = fromMemory ?? (cand ? ((await run(tx, cand)) as unknown as Array<StoredCandidates & { cands: Array<{ b: string; bref: string }> }>) : []);
+        const [w] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
+        written = (w?.refs ?? []) as typeof written;
         const refs = new Map<string, { ref: string; fresh: boolean }>();
         for (const s of stored) for (const c of s.cands) refs.set(c.b, { ref: c.bref, fresh: false });
-        for (const [eid, ref, fresh] of (written?.refs ?? []) as Array<[string, string, boolean]>) refs.set(eid, { ref, fresh });
+        for (const [eid, ref, fresh] of written) refs.set(eid, { ref, fresh });
         const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates);
         const edges = causalEdges(pairs, this.causal).map((e) => {
           const c = refs.get(e.cause) as { ref: string; fresh: boolean };
@@ -234,8 +267,10 @@ export class GraphStore {
         });
         let edgesAdded = 0;
         for (const s of causalEdgeUpserts(batch.client, edges)) edgesAdded += (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsCreated;
-        return { eventsAdded: Number(written?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: edges.length };
+        const search: EventWriteResult['search'] = fromMemory ? 'memory' : 'neo4j';
+        return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: edges.length, search };
       });
+      memory?.remember(written.map(([eid, ref, , ts, category, rid]) => ({ eid, ref, ts, category, rid })));
       return { rows: batch.rows.length, ...result, writeMs: Math.round(performance.now() - started) };
     });
   }

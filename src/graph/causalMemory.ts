@@ -1,0 +1,202 @@
+import { StoredCandidates } from './causality';
+import { candidateGroups, Statement } from './cypher';
+import { EventRow } from './eventRows';
+
+/** A stored event that can take part in a causal edge (it has a resource and is not normal). */
+export interface RememberedEvent {
+  eid: string;
+  ts: number;
+  category: string;
+  rid: string;
+  /** Its element id, so edges address it without an index lookup. */
+  ref: string;
+}
+
+export interface CausalMemoryOptions {
+  windowMs: number;
+  maxCandidates: number;
+  /** Most events held; past it the oldest (by event time) go, and the covered range shrinks with them. */
+  maxEvents: number;
+  /** How long a resource's related set is trusted before it is read again, ms. */
+  topologyTtlMs: number;
+  /** The same for a resource with no related resource yet (its topology often arrives after its first events), ms. */
+  isolatedTtlMs: number;
+}
+
+export interface StoredCandidatesWithRefs extends StoredCandidates {
+  cands: ReadonlyArray<{ a: string; b: string; bts: number; bcat: string; bref: string; d: number }>;
+}
+
+type Related = ReadonlyArray<{ rid: string; d: number }>;
+
+const RELATED = `
+UNWIND $rids AS rid
+MATCH (r:Resource {client: $client, rid: rid})
+RETURN rid,
+  [(r)-[:RUNS_ON|CONTROLS|SELECTS]-(n:Resource) WHERE n.client = $client | {rid: n.rid, d: 1}]
+  + [(r)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(n:Resource) WHERE n.client = $client | {rid: n.rid, d: 2}]
+  + [(n:Resource)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r) WHERE n.client = $client | {rid: n.rid, d: 2}] AS related`;
+
+const EVENTS_IN_RANGE = `
+MATCH (e:Event {client: $client})
+WHERE e.ts >= $from AND e.ts <= $to AND e.rid IS NOT NULL AND e.category <> 'normal'
+RETURN e.eid AS eid, e.ts AS ts, e.category AS category, e.rid AS rid, elementId(e) AS ref
+LIMIT toInteger($limit)`;
+
+/** Runs a read in the caller's transaction. */
+export type ReadRows = (s: Statement) => Promise<Array<Record<string, unknown>>>;
+
+/**
+ * One client's causal candidate search in memory, so a batch costs Neo4j its writes and not a
+ * search: the related resources of each resource (read once, trusted for `topologyTtlMs`) and the
+ * stored events that can be causes, over a covered range of event time.
+ *
+ * Coverage: every stored event with a resource, not normal, whose time lies in [from, to] is held,
+ * plus every event this process wrote since (the graph builder is its client's only event writer).
+ * A batch needs [its earliest − window, its latest + window]; what is missing is read from Neo4j
+ * (the `(client, ts)` index) first. A range holding more than `maxEvents` cannot be covered: that
+ * batch takes the search in Neo4j instead ({@link CausalMemory.prepare} returns null).
+ *
+ * The candidates are the same set the Neo4j search gives (nearest first by distance, then time
+ * apart, then id, at most `maxCandidates` per event), as the integration test checks edge for edge.
+ * What differs: a topology change reaches the search up to `topologyTtlMs` late, and a second
+ * process writing the same client's events would go unseen.
+ */
+export class CausalMemory {
+  private readonly related = new Map<string, { related: Related; at: number }>();
+  private readonly byRid = new Map<string, Map<string, RememberedEvent>>();
+  private size = 0;
+  private from = Infinity;
+  private to = -Infinity;
+
+  constructor(
+    readonly client: string,
+    private readonly opts: CausalMemoryOptions,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Events held and the covered range (for logs and tests). */
+  stats(): { events: number; from: number; to: number; resources: number } {
+    return { events: this.size, from: this.from, to: this.to, resources: this.related.size };
+  }
+
+  /**
+   * Brings the memory up to what `rows` need (related sets, covered range) with reads in `read`'s
+   * transaction, and returns each resource's related set and stored candidates, as the Neo4j
+   * search would; null when the range needed holds too many events to keep.
+   */
+  async prepare(rows: readonly EventRow[], read: ReadRows): Promise<StoredCandidatesWithRefs[] | null> {
+    const groups = candidateGroups(rows);
+    if (groups.length === 0) return [];
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const g of groups) for (const r of g.rows) (lo = Math.min(lo, r.ts)), (hi = Math.max(hi, r.ts));
+    if (!(await this.cover(lo - this.opts.windowMs, hi + this.opts.windowMs, read))) return null;
+    await this.refreshRelated(groups.map((g) => g.rid), read);
+    return groups.map((g) => this.candidatesOf(g.rid, g.rows));
+  }
+
+  /** Takes in what a committed batch wrote (its events with a resource, not normal; `ts` as stored). */
+  remember(events: readonly RememberedEvent[]): void {
+    for (const e of events) {
+      let m = this.byRid.get(e.rid);
+      if (!m) this.byRid.set(e.rid, (m = new Map()));
+      if (!m.has(e.eid)) this.size++;
+      m.set(e.eid, e);
+    }
+    if (this.size > this.opts.maxEvents) this.evict(Math.floor(this.opts.maxEvents * 0.75));
+  }
+
+  /** Forgets everything (e.g. after the client's graph was cleared under it). */
+  clear(): void {
+    this.related.clear();
+    this.byRid.clear();
+    this.size = 0;
+    this.from = Infinity;
+    this.to = -Infinity;
+  }
+
+  private async cover(from: number, to: number, read: ReadRows): Promise<boolean> {
+    if (from >= this.from && to <= this.to) return true;
+    // Read ahead by a window on the late side: batches mostly move forward in event time.
+    const ahead = to + this.opts.windowMs;
+    const missing: Array<[number, number]> =
+      this.from > this.to
+        ? [[from, ahead]]
+        : [
+            ...(from < this.from ? [[from, this.from - 1] as [number, number]] : []),
+            ...(to > this.to ? [[this.to + 1, ahead] as [number, number]] : []),
+          ];
+    for (const [a, b] of missing) {
+      const room = this.opts.maxEvents - this.size;
+      if (room <= 0) return false;
+      const rows = await read({ text: EVENTS_IN_RANGE, params: { client: this.client, from: a, to: b, limit: room + 1 } });
+      if (rows.length > room) return false;
+      this.remember(rows as unknown as RememberedEvent[]);
+      this.from = Math.min(this.from, a);
+      this.to = Math.max(this.to, b);
+    }
+    return true;
+  }
+
+  private async refreshRelated(rids: readonly string[], read: ReadRows): Promise<void> {
+    const now = this.now();
+    const stale = rids.filter((rid) => {
+      const c = this.related.get(rid);
+      return !c || now - c.at > (c.related.length > 1 ? this.opts.topologyTtlMs : this.opts.isolatedTtlMs);
+    });
+    if (stale.length === 0) return;
+    const found = new Map<string, Related>();
+    for (const row of await read({ text: RELATED, params: { client: this.client, rids: stale } })) {
+      const best = new Map<string, number>([[row.rid as string, 0]]);
+      for (const n of row.related as Array<{ rid: string; d: number }>) best.set(n.rid, Math.min(best.get(n.rid) ?? Infinity, Number(n.d)));
+      found.set(row.rid as string, [...best].map(([rid, d]) => ({ rid, d })));
+    }
+    // A resource not stored yet is related to itself only (the batch creates it as a stub).
+    for (const rid of stale) this.related.set(rid, { related: found.get(rid) ?? [{ rid, d: 0 }], at: now });
+    if (this.related.size > 4 * this.opts.maxEvents) this.dropStaleRelated(now);
+  }
+
+  private dropStaleRelated(now: number): void {
+    for (const [rid, c] of this.related) if (now - c.at > this.opts.topologyTtlMs) this.related.delete(rid);
+  }
+
+  private candidatesOf(rid: string, rows: readonly EventRow[]): StoredCandidatesWithRefs {
+    const related = this.related.get(rid)?.related ?? [{ rid, d: 0 }];
+    const w = this.opts.windowMs;
+    const cands: Array<{ a: string; b: string; bts: number; bcat: string; bref: string; d: number }> = [];
+    for (const ev of rows) {
+      const found: Array<{ e: RememberedEvent; d: number }> = [];
+      for (const nb of related) {
+        for (const c of this.byRid.get(nb.rid)?.values() ?? []) {
+          if (c.eid !== ev.eid && c.ts >= ev.ts - w && c.ts <= ev.ts + w) found.push({ e: c, d: nb.d });
+        }
+      }
+      found.sort((x, y) => x.d - y.d || Math.abs(x.e.ts - ev.ts) - Math.abs(y.e.ts - ev.ts) || (x.e.eid < y.e.eid ? -1 : x.e.eid > y.e.eid ? 1 : 0));
+      for (const { e, d } of found.slice(0, this.opts.maxCandidates)) cands.push({ a: ev.eid, b: e.eid, bts: e.ts, bcat: e.category, bref: e.ref, d });
+    }
+    return { rid, related, cands };
+  }
+
+  /** Keeps the `keep` latest events (by event time); the covered range starts at the earliest kept. */
+  private evict(keep: number): void {
+    const times: number[] = [];
+    for (const m of this.byRid.values()) for (const e of m.values()) times.push(e.ts);
+    times.sort((a, b) => a - b);
+    const cut = times[times.length - keep] ?? Infinity;
+    for (const [rid, m] of this.byRid) {
+      for (const [eid, e] of m) {
+        if (e.ts < cut) {
+          m.delete(eid);
+          this.size--;
+        }
+      }
+      if (m.size === 0) this.byRid.delete(rid);
+    }
+    this.from = Math.max(this.from, cut);
+    if (this.from > this.to) {
+      this.from = Infinity;
+      this.to = -Infinity;
+    }
+  }
+}

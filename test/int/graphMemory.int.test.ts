@@ -1,0 +1,150 @@
+import { lastValueFrom } from 'rxjs';
+import { NormalizedEvent } from '../../src/avro/normalizedCodec';
+import { eventRowOfNormalized, EventRow } from '../../src/graph/eventRows';
+import { refOfResourceKey, resourceOfObject, ResourceRow } from '../../src/graph/k8sObject';
+import { componentLogger } from '../../src/log/logger';
+import { EventWriteResult, GraphStore } from '../../src/neo4j/graphStore';
+import { loadNeo4jConfig } from '../../src/neo4j/neo4jConfig';
+import { uniqueId } from '../fixtures/graph/harness';
+
+/**
+ * The in-memory candidate search against the search in Neo4j, on the real Neo4j: the same
+ * topology and the same stream of batches (out of event-time order, spanning six windows, a pod
+ * with more events than the per-event candidate limit, a replay of earlier batches) written for
+ * three clients — candidates searched in Neo4j every batch, held in memory, and held in a memory
+ * too small for the stream (evictions and fallbacks) — give the same POTENTIAL_CAUSE edges, edge for edge.
+ */
+const log = componentLogger('graph-memory-test');
+const WINDOW = 300_000;
+const T0 = 1_714_557_600_000;
+
+/** A deterministic pseudo-random stream (mulberry32), so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function topology(): ResourceRow[] {
+  const rows: ResourceRow[] = [];
+  const add = (kind: string, id: string, object: Record<string, unknown>) => {
+    const r = resourceOfObject(object, refOfResourceKey(kind, id)!);
+    if (!r.ok) throw new Error(r.reason);
+    rows.push(r.value);
+  };
+  for (let n = 0; n < 3; n++) add('Node', `node-${n}`, { kind: 'Node', metadata: { name: `node-${n}` } });
+  for (let a = 0; a < 4; a++) {
+    add('Deployment', `shop/app${a}`, { kind: 'Deployment', metadata: { name: `app${a}`, namespace: 'shop' } });
+    add('ReplicaSet', `shop/app${a}-rs`, { kind: 'ReplicaSet', metadata: { name: `app${a}-rs`, namespace: 'shop', ownerReferences: [{ kind: 'Deployment', name: `app${a}` }] } });
+    add('Service', `shop/app${a}`, { kind: 'Service', metadata: { name: `app${a}`, namespace: 'shop' }, spec: { selector: { app: `app${a}` } } });
+  }
+  for (let p = 0; p < 12; p++) {
+    const a = p % 4;
+    add('Pod', `shop/app${a}-${p}`, {
+      kind: 'Pod',
+      metadata: { name: `app${a}-${p}`, namespace: 'shop', labels: { app: `app${a}` }, ownerReferences: [{ kind: 'ReplicaSet', name: `app${a}-rs` }] },
+      spec: { nodeName: `node-${p % 3}` },
+    });
+  }
+  return rows;
+}
+
+const REASONS: Array<[string, 'Warning' | 'Normal']> = [
+  ['OOMKilled', 'Warning'], ['BackOff', 'Warning'], ['Unhealthy', 'Warning'], ['Killing', 'Normal'], ['Pulled', 'Normal'], ['FailedMount', 'Warning'], ['Evicted', 'Warning'],
+];
+
+function stream(seed: number): EventRow[][] {
+  const r = rng(seed);
+  const events: EventRow[] = [];
+  for (let i = 0; i < 700; i++) {
+    const [reason, type] = REASONS[Math.floor(r() * REASONS.length)];
+    // One hot pod takes a fifth of the events (more than the 50 candidates an event keeps); some are about nodes or replica sets.
+    const pick = r();
+    const pod = pick < 0.2 ? 0 : Math.floor(r() * 12);
+    const on = pick > 0.92 ? { object_kind: 'Node', object_namespace: '', object_name: `node-${pod % 3}` } : pick > 0.86 ? { object_kind: 'ReplicaSet', object_namespace: 'shop', object_name: `app${pod % 4}-rs` } : { object_kind: 'Pod', object_namespace: 'shop', object_name: `app${pod % 4}-${pod}` };
+    const ev: NormalizedEvent = {
+      event_id: `m${i}`, timestamp: T0 + Math.floor(r() * 6 * WINDOW), reason, message: `${reason} ${i}`, type, severity: type === 'Warning' ? 'warning' : 'info',
+      event_type_abstract: reason.toLowerCase(), ...on, object_uid: null, pod: null, container: null, node: null, count: 1, reporting_component: 'kubelet', source_format: 'core/v1',
+    };
+    events.push(eventRowOfNormalized(ev));
+  }
+  // Arrival order: event time plus up to ±8 minutes of jitter, so batches reach back past the covered range.
+  const arrival = events.map((e) => ({ e, at: e.ts + (r() - 0.5) * 16 * 60_000 })).sort((x, y) => x.at - y.at).map((x) => x.e);
+  const batches: EventRow[][] = [];
+  for (let i = 0; i < arrival.length; ) {
+    const n = 1 + Math.floor(r() * 60);
+    batches.push(arrival.slice(i, i + n));
+    i += n;
+  }
+  // A replay of two earlier batches in the middle of the stream.
+  const mid = Math.floor(batches.length / 2);
+  batches.splice(mid, 0, batches[2], batches[3]);
+  return batches;
+}
+
+describe('causal candidates in memory and in Neo4j', () => {
+  const run = uniqueId('m');
+  const variants = {
+    neo4j: { client: `${run}-db`, memoryEvents: 0 },
+    memory: { client: `${run}-mem`, memoryEvents: 200_000 },
+    small: { client: `${run}-small`, memoryEvents: 60 },
+  };
+  const stores = new Map<string, GraphStore>();
+
+  beforeAll(async () => {
+    for (const [name, v] of Object.entries(variants)) {
+      const store = await GraphStore.connect(loadNeo4jConfig({ ...process.env, GRAPH_ISOLATION: process.env.GRAPH_ISOLATION ?? 'auto' }), log, { windowMs: WINDOW, memoryEvents: v.memoryEvents });
+      stores.set(name, store);
+      await store.prepareClient(v.client);
+      await lastValueFrom(store.writeTopology$({ client: v.client, upserts: topology(), deletes: [] }));
+    }
+  });
+
+  afterAll(async () => {
+    for (const [name, store] of stores) {
+      const client = variants[name as keyof typeof variants].client;
+      const session = store.driver.session();
+      await session.run('MATCH (n {client: $client}) DETACH DELETE n', { client }).catch(() => undefined);
+      await session.close();
+      await store.close();
+    }
+  });
+
+  it('gives the same POTENTIAL_CAUSE edges, edge for edge, with memory on, off and too small', async () => {
+    const batches = stream(42);
+    const results: Record<string, EventWriteResult[]> = {};
+    for (const [name, v] of Object.entries(variants)) {
+      const store = stores.get(name)!;
+      results[name] = [];
+      for (const rows of batches) results[name].push(await lastValueFrom(store.writeEvents$({ client: v.client, rows })));
+    }
+    const edgesOf = async (name: keyof typeof variants) => {
+      const { client } = variants[name];
+      const rows = await stores.get(name)!.read(client, {
+        text: 'MATCH (c:Event {client: $client})-[p:POTENTIAL_CAUSE]->(e:Event {client: $client}) RETURN c.eid AS c, e.eid AS e, p.rule AS rule, p.confidence AS conf, p.distance AS d ORDER BY c, e',
+        params: { client },
+      });
+      return rows.map((x) => `${x.c}->${x.e} ${x.rule} ${Number(x.conf).toFixed(6)} d${x.d}`);
+    };
+    const reference = await edgesOf('neo4j');
+    expect(reference.length).toBeGreaterThan(300);
+    expect(await edgesOf('memory')).toEqual(reference);
+    expect(await edgesOf('small')).toEqual(reference);
+
+    // Each variant took the path it was meant to: memory never fell back; the small one did both.
+    expect(results.neo4j.every((r) => r.search === 'neo4j')).toBe(true);
+    expect(results.memory.every((r) => r.search === 'memory')).toBe(true);
+    const small = results.small.map((r) => r.search);
+    expect(small.filter((s) => s === 'memory').length).toBeGreaterThan(0);
+    expect(small.filter((s) => s === 'neo4j').length).toBeGreaterThan(0);
+    const m = stores.get('small')!.memoryOf(variants.small.client)!.stats();
+    expect(m.events).toBeLessThanOrEqual(60);
+    // The replayed batches added no event, whichever way the candidates were found.
+    const mid = Math.floor((batches.length - 2) / 2);
+    for (const name of Object.keys(variants)) expect(results[name][mid].eventsAdded + results[name][mid + 1].eventsAdded).toBe(0);
+  });
+});

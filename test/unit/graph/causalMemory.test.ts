@@ -1,0 +1,84 @@
+import { CausalMemory, ReadRows } from '../../../src/graph/causalMemory';
+import { EventRow } from '../../../src/graph/eventRows';
+
+const W = 1000;
+const row = (eid: string, ts: number, rid: string | null = 'Pod/ns/p', category = 'oom'): EventRow =>
+  ({ eid, ts, last_ts: ts, rid, category, source: 'k8s', reason: 'r', severity: 'warning', message: '', count: 1, detail: null, kind: 'Pod', namespace: 'ns', name: 'p' }) as EventRow;
+
+/** A read that answers from fixed tables and records what was asked. */
+function fakeRead(stored: Array<{ eid: string; ts: number; category: string; rid: string; ref: string }>, related: Record<string, Array<{ rid: string; d: number }>>) {
+  const calls: Array<Record<string, unknown>> = [];
+  const read: ReadRows = async (s) => {
+    calls.push(s.params);
+    if ('rids' in s.params) return (s.params.rids as string[]).filter((r) => r in related).map((rid) => ({ rid, related: related[rid] }));
+    const { from, to, limit } = s.params as { from: number; to: number; limit: number };
+    return stored.filter((e) => e.ts >= from && e.ts <= to).slice(0, limit);
+  };
+  return { read, calls };
+}
+
+describe('CausalMemory', () => {
+  let now = 0;
+  const memory = (maxEvents = 100) => new CausalMemory('acme', { windowMs: W, maxCandidates: 2, maxEvents, topologyTtlMs: 5000, isolatedTtlMs: 500 }, () => now);
+  beforeEach(() => (now = 0));
+
+  it('reads the missing range once (a window ahead on the late side) and the related sets once per TTL', async () => {
+    const stored = [{ eid: 's1', ts: 4500, category: 'oom', rid: 'Node//n', ref: 'r1' }];
+    const { read, calls } = fakeRead(stored, { 'Pod/ns/p': [{ rid: 'Node//n', d: 1 }] });
+    const m = memory();
+    const first = await m.prepare([row('a', 5000)], read);
+    expect(calls).toEqual([
+      expect.objectContaining({ from: 4000, to: 7000 }),
+      expect.objectContaining({ rids: ['Pod/ns/p'] }),
+    ]);
+    expect(first).toEqual([{ rid: 'Pod/ns/p', related: [{ rid: 'Pod/ns/p', d: 0 }, { rid: 'Node//n', d: 1 }], cands: [{ a: 'a', b: 's1', bts: 4500, bcat: 'oom', bref: 'r1', d: 1 }] }]);
+    now = 4000;
+    await m.prepare([row('b', 5500)], read);
+    expect(calls).toHaveLength(2);
+    now = 5001;
+    await m.prepare([row('c', 6100)], read);
+    expect(calls.slice(2)).toEqual([expect.objectContaining({ from: 7001, to: 8100 }), expect.objectContaining({ rids: ['Pod/ns/p'] })]);
+  });
+
+  it('re-reads a resource with no related resource after the shorter TTL', async () => {
+    const { read, calls } = fakeRead([], {});
+    const m = memory();
+    await m.prepare([row('a', 5000)], read);
+    now = 501;
+    await m.prepare([row('b', 5000)], read);
+    expect(calls.filter((c) => 'rids' in c)).toHaveLength(2);
+  });
+
+  it('keeps the nearest candidates by distance, then time apart, then id, and remembers written events', async () => {
+    const { read } = fakeRead([], { 'Pod/ns/p': [{ rid: 'Node//n', d: 1 }] });
+    const m = memory();
+    await m.prepare([row('x', 5000)], read);
+    m.remember([
+      { eid: 'far', ts: 5900, category: 'oom', rid: 'Pod/ns/p', ref: 'r-far' },
+      { eid: 'node', ts: 5001, category: 'oom', rid: 'Node//n', ref: 'r-node' },
+      { eid: 'near-b', ts: 5100, category: 'oom', rid: 'Pod/ns/p', ref: 'r-b' },
+      { eid: 'near-a', ts: 4900, category: 'oom', rid: 'Pod/ns/p', ref: 'r-a' },
+      { eid: 'out', ts: 6100, category: 'oom', rid: 'Pod/ns/p', ref: 'r-out' },
+    ]);
+    const [g] = (await m.prepare([row('e', 5000)], read))!;
+    expect(g.cands.map((c) => c.b)).toEqual(['near-a', 'near-b']);
+  });
+
+  it('gives up (null) on a range holding more events than it may keep', async () => {
+    const stored = Array.from({ length: 5 }, (_, i) => ({ eid: `s${i}`, ts: 5000 + i, category: 'oom', rid: 'Pod/ns/p', ref: `r${i}` }));
+    const { read } = fakeRead(stored, {});
+    expect(await memory(4).prepare([row('a', 5000)], read)).toBeNull();
+    expect(await memory(5).prepare([row('a', 5000)], read)).not.toBeNull();
+  });
+
+  it('evicts the oldest events past its bound and reads their range again when a batch reaches back', async () => {
+    const { read, calls } = fakeRead([], {});
+    const m = memory(4);
+    await m.prepare([row('a', 10_000)], read);
+    m.remember([1, 2, 3, 4, 5].map((i) => ({ eid: `w${i}`, ts: 10_000 + i * 100, category: 'oom', rid: 'Pod/ns/p', ref: `r${i}` })));
+    expect(m.stats()).toMatchObject({ events: 3, from: 10_300 });
+    calls.length = 0;
+    await m.prepare([row('late', 9500)], read);
+    expect(calls[0]).toMatchObject({ from: 8500, to: 10_299 });
+  });
+});
