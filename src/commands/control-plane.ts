@@ -99,20 +99,32 @@ interface ClientView {
   client: string;
   state: string;
   lastHeartbeatAgeSeconds: number | null;
+  /** The last heartbeat or registration, server receive time (ISO). */
+  lastHeartbeatAt: string | null;
   sinceSeconds: number;
+  /** When the client entered its state, server time (ISO). */
+  stateSince: string | null;
   returns: number;
   info: Record<string, unknown>;
   workers: Array<Pick<WorkerInfo, 'name' | 'role' | 'state' | 'id' | 'startedAt' | 'restarts'>>;
 }
 
+export interface WorkerList {
+  (): Promise<{ workers: WorkerInfo[]; asOf: number }>;
+  /** What a spawn or removal just returned; it stands in the view until a list taken after it. */
+  note(info: WorkerInfo): void;
+}
+
 /**
- * The spawner's worker list for GET /clients, at most `maxAgeMs` old. A list that takes longer
- * than `waitMs` (a container engine busy starting or stopping dozens of containers) does not hold
- * the answer back: the previous list is served, with its age, and the lifecycle state is current.
+ * The workers for GET /clients: the spawner's list at most `maxAgeMs` old, and when a refresh takes
+ * longer than `waitMs` (the engine busy creating containers) the previous one, so the endpoint stays
+ * responsive. What spawns and removals returned since the list was taken is laid over it, so a
+ * worker shows as running as soon as its start returned, not when the engine next answers a list.
  */
-export function cachedWorkerList(spawner: Pick<Spawner, 'list'>, maxAgeMs = 200, waitMs = 300): () => Promise<{ workers: WorkerInfo[]; asOf: number }> {
+export function cachedWorkerList(spawner: Pick<Spawner, 'list'>, maxAgeMs = 200, waitMs = 300): WorkerList {
   let last: { workers: WorkerInfo[]; asOf: number } | undefined;
   let pending: Promise<{ workers: WorkerInfo[]; asOf: number }> | undefined;
+  const noted = new Map<string, { info: WorkerInfo; at: number }>();
   const refresh = () => {
     if (!pending) {
       const asOf = Date.now();
@@ -123,13 +135,24 @@ export function cachedWorkerList(spawner: Pick<Spawner, 'list'>, maxAgeMs = 200,
     }
     return pending;
   };
-  return async () => {
-    if (last && Date.now() - last.asOf <= maxAgeMs) return last;
-    const fresh = refresh();
-    if (!last) return fresh;
-    const stale = last;
-    return Promise.race([fresh, new Promise<typeof stale>((r) => setTimeout(() => r(stale), waitMs).unref())]);
+  const overlay = (l: { workers: WorkerInfo[]; asOf: number }) => {
+    for (const [name, n] of noted) if (n.at <= l.asOf) noted.delete(name);
+    if (noted.size === 0) return l;
+    const byName = new Map(l.workers.map((w) => [w.name, w]));
+    for (const [name, n] of noted) {
+      if (n.info.state === 'removed') byName.delete(name);
+      else byName.set(name, n.info);
+    }
+    return { workers: [...byName.values()], asOf: l.asOf };
   };
+  const get = async () => {
+    if (last && Date.now() - last.asOf <= maxAgeMs) return overlay(last);
+    const fresh = refresh();
+    if (!last) return overlay(await fresh);
+    const stale = last;
+    return overlay(await Promise.race([fresh, new Promise<typeof stale>((r) => setTimeout(() => r(stale), waitMs).unref())]));
+  };
+  return Object.assign(get, { note: (info: WorkerInfo) => void noted.set(info.name, { info, at: Date.now() }) });
 }
 
 export async function clientsView(
@@ -148,7 +171,9 @@ export async function clientsView(
       client: id,
       state: rec?.status ?? 'unknown',
       lastHeartbeatAgeSeconds: rec?.lastSeen != null ? Math.round((now - rec.lastSeen) / 100) / 10 : null,
+      lastHeartbeatAt: rec?.lastSeen != null ? new Date(rec.lastSeen).toISOString() : null,
       sinceSeconds: rec ? Math.round((now - rec.since) / 1000) : 0,
+      stateSince: rec ? new Date(rec.since).toISOString() : null,
       returns: rec?.returns ?? 0,
       info: rec?.info ?? {},
       workers: (byClient.get(id) ?? []).map((w) => ({ name: w.name, role: w.role, state: w.state, id: w.id, startedAt: w.startedAt, restarts: w.restarts })),
@@ -195,14 +220,19 @@ function toRef(w: WorkerInfo): WorkerRef {
 }
 
 /** The spawner as the effects stage's cold dependencies, logging each worker. */
-function spawnerDeps(spawner: Spawner) {
+function spawnerDeps(spawner: Spawner, workers: WorkerList) {
   return {
     ensureWorkers: (client: string): Observable<WorkerRef[]> =>
       defer(() => {
         const log = componentLogger(COMPONENT, client);
         log.info({ spawner: spawner.kind }, 'spawning workers');
         return from(ensureAll(spawner, client)).pipe(
-          tap((ws) => ws.forEach((w) => log.info({ worker: w.name, role: w.role, id: w.id.slice(0, 12), adopted: w.adopted }, w.adopted ? 'worker adopted' : 'worker spawned'))),
+          tap((ws) =>
+            ws.forEach((w) => {
+              workers.note(w);
+              log.info({ worker: w.name, role: w.role, id: w.id.slice(0, 12), adopted: w.adopted }, w.adopted ? 'worker adopted' : 'worker spawned');
+            }),
+          ),
           map((ws) => ws.map(toRef)),
         );
       }),
@@ -211,15 +241,19 @@ function spawnerDeps(spawner: Spawner) {
         const log = componentLogger(COMPONENT, client);
         log.info({ spawner: spawner.kind }, 'cleaning up workers');
         return from(removeAll(spawner, client)).pipe(
-          tap((ws) => ws.forEach((w) => log.info({ worker: w.name, role: w.role, id: w.id.slice(0, 12) }, 'worker removed'))),
+          tap((ws) =>
+            ws.forEach((w) => {
+              workers.note(w);
+              log.info({ worker: w.name, role: w.role, id: w.id.slice(0, 12) }, 'worker removed');
+            }),
+          ),
           map((ws) => ws.map(toRef)),
         );
       }),
   };
 }
 
-function serve(config: ControlPlaneConfig, spawner: Spawner, state: () => LifecycleState, log: Logger): Promise<Server> {
-  const workers = cachedWorkerList(spawner);
+function serve(config: ControlPlaneConfig, spawner: Spawner, workers: WorkerList, state: () => LifecycleState, log: Logger): Promise<Server> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const send = (code: number, body: unknown) => {
       res.writeHead(code, { 'content-type': 'application/json' });
@@ -301,8 +335,9 @@ export async function main(): Promise<number> {
     share(),
   );
   const events$ = steps$.pipe(mergeMap((s) => s.events));
-  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner)).pipe(tap(logEffect));
-  const server = await serve(config, spawner, () => state, log);
+  const workers = cachedWorkerList(spawner);
+  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers)).pipe(tap(logEffect));
+  const server = await serve(config, spawner, workers, () => state, log);
 
   return runPipeline(
     {

@@ -28,6 +28,14 @@ function message(err: unknown): string {
   return e?.json?.message ?? e?.message ?? String(err);
 }
 
+/**
+ * The engine says a container of that name exists: 409 from Docker; 500 with "already in use" from
+ * podman's compat API before its fix (podman PR #28286), which Debian's podman still has.
+ */
+export function isNameConflict(err: unknown): boolean {
+  return status(err) === 409 || (status(err) === 500 && /already in use/i.test(message(err)));
+}
+
 /** An error from the engine that says cgroup limits cannot be applied on this host. */
 export function isLimitsUnsupported(err: unknown): boolean {
   return /cgroup|controller|memory\.|cpu\.|pids\.|swap|resource limit|not supported/i.test(message(err));
@@ -78,31 +86,40 @@ export class DockerSpawner implements Spawner {
     }
   }
 
-  async ensure(client: string, role: WorkerRole): Promise<WorkerInfo> {
+  /**
+   * Creates and starts the worker; when a container of that name exists (409), adopts it instead:
+   * ours (labelled) and running → adopted as is; ours and stopped → started. Creating first saves the
+   * engine a lookup per new worker while 60 of them are being created at once.
+   */
+  async ensure(client: string, role: WorkerRole, attempt = 0): Promise<WorkerInfo> {
     const name = workerName(role, client);
-    const found = await this.inspect(name);
-    if (found) {
-      this.assertOurs(found, name);
-      if (found.State.Running) return this.toInfo(found, true);
-      await this.docker.getContainer(found.Id).start().catch((err) => {
-        if (status(err) !== 304) throw err; // 304: already started
-      });
-      const after = await this.inspect(name);
-      return this.toInfo(after ?? found, false);
-    }
     let container: Docker.Container;
     try {
       container = await this.create(name, client, role);
     } catch (err) {
-      if (status(err) === 409) return this.ensure(client, role); // created meanwhile: adopt it
+      if (isNameConflict(err)) return this.adopt(client, role, name, attempt);
       throw err;
     }
     await container.start().catch((err) => {
       if (status(err) !== 304) throw err;
     });
-    const info = await this.inspect(name);
-    if (!info) throw new Error(`container ${name} vanished right after it was started`);
-    return this.toInfo(info, false);
+    // Started means running; an immediate exit shows in the next list.
+    return { name, client, role, id: container.id, state: 'running', startedAt: Date.now(), adopted: false, restarts: 0 };
+  }
+
+  private async adopt(client: string, role: WorkerRole, name: string, attempt: number): Promise<WorkerInfo> {
+    const found = await this.inspect(name);
+    if (!found) {
+      if (attempt >= 2) throw new Error(`container ${name} existed at create and was gone at inspect, ${attempt + 1} times`);
+      return this.ensure(client, role, attempt + 1); // removed meanwhile: create it
+    }
+    this.assertOurs(found, name);
+    if (found.State.Running) return this.toInfo(found, true);
+    await this.docker.getContainer(found.Id).start().catch((err) => {
+      if (status(err) !== 304) throw err; // 304: already started
+    });
+    const after = await this.inspect(name);
+    return this.toInfo(after ?? found, false);
   }
 
   private async create(name: string, client: string, role: WorkerRole): Promise<Docker.Container> {
@@ -118,14 +135,14 @@ export class DockerSpawner implements Spawner {
       HostConfig: {
         NetworkMode: this.config.network,
         RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
-        ...(withLimits ? { Memory: this.config.memoryBytes, NanoCpus: this.config.nanoCpus, PidsLimit: this.config.pidsLimit } : {}),
+        ...(withLimits ? { Memory: this.config.memoryBytes, NanoCpus: this.config.nanoCpus, CpuShares: this.config.cpuShares, PidsLimit: this.config.pidsLimit } : {}),
       },
     });
     if (!this.limitsOn) return this.docker.createContainer(options(false));
     try {
       return await this.docker.createContainer(options(true));
     } catch (err) {
-      if (this.config.limits === 'auto' && status(err) !== 409 && isLimitsUnsupported(err)) {
+      if (this.config.limits === 'auto' && !isNameConflict(err) && isLimitsUnsupported(err)) {
         this.limitsOn = false;
         this.log.warn({ err: message(err) }, 'the container engine refused resource limits; workers run without them (WORKER_LIMITS=auto)');
         return this.docker.createContainer(options(false));

@@ -42,6 +42,8 @@ export interface DockerSpawnerConfig {
   limits: 'on' | 'auto' | 'off';
   memoryBytes: number;
   nanoCpus: number;
+  /** Relative CPU weight of each worker container; low, so the engine's conmon and runc (in the same parent cgroup) are not starved by booting workers. */
+  cpuShares: number;
   pidsLimit: number;
   stopGraceSeconds: number;
   env: WorkerEnvConfig;
@@ -97,6 +99,7 @@ export function loadSpawnerConfig(env: Env): SpawnerConfig {
       limits: readEnum(env, 'WORKER_LIMITS', ['on', 'auto', 'off'] as const, 'auto'),
       memoryBytes: readInt(env, 'WORKER_MEMORY_MB', 512, { min: 16 }) * 1024 * 1024,
       nanoCpus: Math.round(readNumber(env, 'WORKER_CPUS', 1, { min: 0.01 }) * 1e9),
+      cpuShares: readInt(env, 'WORKER_CPU_SHARES', 2, { min: 2, max: 262_144 }),
       pidsLimit: readInt(env, 'WORKER_PIDS_LIMIT', 512, { min: 16 }),
       stopGraceSeconds: readInt(env, 'WORKER_STOP_GRACE_SECONDS', 10, { min: 0 }),
       env: workerEnv,

@@ -30,4 +30,23 @@ describe('cachedWorkerList (GET /clients while the engine is busy)', () => {
     const list = cachedWorkerList({ list: async () => Promise.reject(new Error('engine down')) }, 50, 10);
     await expect(list()).rejects.toThrow('engine down');
   });
+
+  it('shows what a spawn or removal returned at once, until a list taken after it replaces it', async () => {
+    let listed: WorkerInfo[] = [w('old'), w('gone')];
+    let delayMs = 0;
+    const list = cachedWorkerList({ list: async () => (await sleep(delayMs), listed) }, 50, 20);
+    expect((await list()).workers.map((x) => x.name)).toEqual(['old', 'gone']);
+    await sleep(60);
+    delayMs = 300; // the engine is busy creating containers: the refresh lags
+    list.note({ ...w('new'), state: 'running' });
+    list.note({ ...w('gone'), state: 'removed' });
+    const served = (await list()).workers;
+    expect(served.map((x) => `${x.name}:${x.state}`).sort()).toEqual(['new:running', 'old:running']);
+    // A list taken after the notes wins, even where it disagrees (the new worker died meanwhile).
+    listed = [w('old'), { ...w('new'), state: 'exited' }];
+    delayMs = 0;
+    await sleep(350);
+    await sleep(60);
+    expect((await list()).workers.map((x) => `${x.name}:${x.state}`).sort()).toEqual(['new:exited', 'old:running']);
+  });
 });
