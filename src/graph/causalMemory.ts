@@ -68,6 +68,8 @@ export class CausalMemory {
   private size = 0;
   private from = Infinity;
   private to = -Infinity;
+  /** Bumped when the covered range shrinks, so a read begun before cannot extend it over the gap. */
+  private generation = 0;
 
   constructor(
     readonly client: string,
@@ -107,15 +109,6 @@ export class CausalMemory {
     if (this.size > this.opts.maxEvents) this.evict(Math.floor(this.opts.maxEvents * 0.75));
   }
 
-  /** Forgets everything (e.g. after the client's graph was cleared under it). */
-  clear(): void {
-    this.related.clear();
-    this.byRid.clear();
-    this.size = 0;
-    this.from = Infinity;
-    this.to = -Infinity;
-  }
-
   private async cover(from: number, to: number, read: ReadRows): Promise<boolean> {
     if (from >= this.from && to <= this.to) return true;
     // Read ahead by a window on the late side: batches mostly move forward in event time.
@@ -127,11 +120,13 @@ export class CausalMemory {
             ...(from < this.from ? [[from, this.from - 1] as [number, number]] : []),
             ...(to > this.to ? [[this.to + 1, ahead] as [number, number]] : []),
           ];
+    const generation = this.generation;
     for (const [a, b] of missing) {
       const room = this.opts.maxEvents - this.size;
       if (room <= 0) return false;
       const rows = await read({ text: EVENTS_IN_RANGE, params: { client: this.client, from: a, to: b, limit: room + 1 } });
-      if (rows.length > room) return false;
+      // An eviction meanwhile (another batch in flight) moved the range this read was to extend.
+      if (rows.length > room || generation !== this.generation) return false;
       this.remember(rows as unknown as RememberedEvent[]);
       this.from = Math.min(this.from, a);
       this.to = Math.max(this.to, b);
@@ -180,6 +175,7 @@ export class CausalMemory {
 
   /** Keeps the `keep` latest events (by event time); the covered range starts at the earliest kept. */
   private evict(keep: number): void {
+    this.generation++;
     const times: number[] = [];
     for (const m of this.byRid.values()) for (const e of m.values()) times.push(e.ts);
     times.sort((a, b) => a - b);

@@ -81,4 +81,22 @@ describe('CausalMemory', () => {
     await m.prepare([row('late', 9500)], read);
     expect(calls[0]).toMatchObject({ from: 8500, to: 10_299 });
   });
+
+  it('does not extend its range with a read that an eviction overtook (two batches in flight)', async () => {
+    const { read } = fakeRead([], {});
+    const m = memory(4);
+    await m.prepare([row('a', 10_000)], read);
+    let release: () => void = () => undefined;
+    const slow: ReadRows = async (st) => {
+      if ('from' in st.params) await new Promise<void>((r) => (release = r));
+      return read(st);
+    };
+    const pending = m.prepare([row('b', 20_000)], slow);
+    await new Promise((r) => setImmediate(r));
+    m.remember([1, 2, 3, 4, 5].map((i) => ({ eid: `w${i}`, ts: 10_000 + i * 100, category: 'oom', rid: 'Pod/ns/p', ref: `r${i}` })));
+    release();
+    expect(await pending).toBeNull();
+    expect(m.stats()).toMatchObject({ from: 10_300, to: 12_000 });
+  });
 });
+
