@@ -19,6 +19,7 @@ import { loadKafkaConnection } from '../src/kafka/kafkaConfig';
 import { KafkaSink } from '../src/kafka/kafkaSink';
 import { TOPICS } from '../src/kafka/topics';
 import { componentLogger } from '../src/log/logger';
+import { loadSpawnerConfig } from '../src/spawner/spawnerConfig';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
@@ -170,17 +171,19 @@ async function runOnce(kind: 'process' | 'docker', sink: KafkaSink): Promise<Res
  */
 async function engineBaseline(): Promise<{ p50: number; p95: number; max: number }> {
   const docker = new Docker({ socketPath: SOCKET });
+  // The spawner's own settings (image, network, limits, CPU shares), as the control plane reads them.
+  const cfg = loadSpawnerConfig({ ...process.env, WORKER_IMAGE: 'localhost/kgroot:dev' }).docker;
   const run = `kgperfbase${Date.now().toString(36)}`;
   const t0 = Date.now();
   const times = await Promise.all(
     Array.from({ length: CLIENTS * 3 }, async (_, i) => {
       const c = await docker.createContainer({
         name: `${run}-${i}`,
-        Image: 'localhost/kgroot:dev',
+        Image: cfg.image,
         Entrypoint: ['/usr/bin/node'],
         Cmd: ['-e', 'setTimeout(() => {}, 3_600_000)'],
         Labels: { 'kg.perf': run },
-        HostConfig: { NetworkMode: 'host', Memory: 512 * 1024 * 1024, NanoCpus: 1e9, CpuShares: 2, PidsLimit: 512 },
+        HostConfig: { NetworkMode: cfg.network, Memory: cfg.memoryBytes, NanoCpus: cfg.nanoCpus, CpuShares: cfg.cpuShares, PidsLimit: cfg.pidsLimit },
       });
       await c.start();
       return Date.now() - t0;
@@ -214,7 +217,7 @@ async function main(): Promise<void> {
       p50Ms: engine.p50,
       p95Ms: engine.p95,
       seconds: engine.max / 1000,
-      note: 'same host config as the spawner (host network, limits, CPU shares 2); time until each start returned',
+      note: 'the spawner\'s host config (network, limits, CPU shares from the same settings); time until each start returned',
     });
   }
   for (const r of results) {

@@ -219,37 +219,25 @@ function toRef(w: WorkerInfo): WorkerRef {
   return { name: w.name, role: w.role, id: w.id, adopted: w.adopted };
 }
 
-/** The spawner as the effects stage's cold dependencies, logging each worker. */
+/** The spawner as the effects stage's cold dependencies: each worker logged and noted in the /clients view. */
 function spawnerDeps(spawner: Spawner, workers: WorkerList) {
+  const act = (client: string, starting: string, work: () => Promise<WorkerInfo[]>, done: (w: WorkerInfo) => string): Observable<WorkerRef[]> =>
+    defer(() => {
+      const log = componentLogger(COMPONENT, client);
+      log.info({ spawner: spawner.kind }, starting);
+      return from(work()).pipe(
+        tap((ws) =>
+          ws.forEach((w) => {
+            workers.note(w);
+            log.info({ worker: w.name, role: w.role, id: w.id.slice(0, 12), adopted: w.adopted }, done(w));
+          }),
+        ),
+        map((ws) => ws.map(toRef)),
+      );
+    });
   return {
-    ensureWorkers: (client: string): Observable<WorkerRef[]> =>
-      defer(() => {
-        const log = componentLogger(COMPONENT, client);
-        log.info({ spawner: spawner.kind }, 'spawning workers');
-        return from(ensureAll(spawner, client)).pipe(
-          tap((ws) =>
-            ws.forEach((w) => {
-              workers.note(w);
-              log.info({ worker: w.name, role: w.role, id: w.id.slice(0, 12), adopted: w.adopted }, w.adopted ? 'worker adopted' : 'worker spawned');
-            }),
-          ),
-          map((ws) => ws.map(toRef)),
-        );
-      }),
-    removeWorkers: (client: string): Observable<WorkerRef[]> =>
-      defer(() => {
-        const log = componentLogger(COMPONENT, client);
-        log.info({ spawner: spawner.kind }, 'cleaning up workers');
-        return from(removeAll(spawner, client)).pipe(
-          tap((ws) =>
-            ws.forEach((w) => {
-              workers.note(w);
-              log.info({ worker: w.name, role: w.role, id: w.id.slice(0, 12) }, 'worker removed');
-            }),
-          ),
-          map((ws) => ws.map(toRef)),
-        );
-      }),
+    ensureWorkers: (client: string) => act(client, 'spawning workers', () => ensureAll(spawner, client), (w) => (w.adopted ? 'worker adopted' : 'worker spawned')),
+    removeWorkers: (client: string) => act(client, 'cleaning up workers', () => removeAll(spawner, client), () => 'worker removed'),
   };
 }
 

@@ -22,7 +22,7 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE INDEX kg_resource_namespace IF NOT EXISTS FOR (r:Resource) ON (r.client, r.namespace)',
 ];
 
-const EVENT_UPSERT = `
+const EVENT_WRITE = `
 UNWIND $rows AS row
 MERGE (e:Event {client: $client, eid: row.eid})
 ON CREATE SET e.created_by_batch = $batch, e.ts = row.ts, e.last_ts = row.last_ts, e.count = row.count
@@ -42,21 +42,15 @@ CALL {
   // An event created by this statement has no edges yet: CREATE skips MERGE's existence check.
   CALL { WITH e, r WITH e, r WHERE e.created_by_batch = $batch CREATE (e)-[:ABOUT {client: $client}]->(r) }
   CALL { WITH e, r WITH e, r WHERE coalesce(e.created_by_batch, "") <> $batch MERGE (e)-[a:ABOUT]->(r) ON CREATE SET a.client = $client }
-}`;
-
-const EVENT_WRITE = `${EVENT_UPSERT}
+}
 RETURN count(CASE WHEN e.created_by_batch = $batch THEN 1 END) AS added,
        collect(CASE WHEN row.rid IS NOT NULL AND row.category <> 'normal' THEN [e.eid, elementId(e), e.created_by_batch = $batch, e.ts, e.category, e.rid] END) AS refs`;
 
-/** Events (merged on `(client, eid)`) and their ABOUT edges, creating stub resources as needed. */
-export function eventUpsert(client: string, batch: string, rows: readonly EventRow[]): Statement {
-  return { text: `${EVENT_UPSERT}\nRETURN count(CASE WHEN e.created_by_batch = $batch THEN 1 END) AS added`, params: { client, batch, rows } };
-}
-
 /**
- * The batch's events and ABOUT edges (as {@link eventUpsert}), returning `added` (events new in
- * this batch) and `refs`: `[eid, elementId, new, ts, category, rid]` (as stored) of every event that can take part in a causal
- * edge, so the edges address them by id in the same transaction.
+ * The batch's events (merged on `(client, eid)`) and their ABOUT edges, creating stub resources as
+ * needed, returning `added` (events new in this batch) and `refs`: `[eid, elementId, new, ts,
+ * category, rid]` (as stored) of every event that can take part in a causal edge, so the edges
+ * address them by id in the same transaction.
  */
 export function eventBatchWrite(client: string, batch: string, rows: readonly EventRow[]): Statement {
   return { text: EVENT_WRITE, params: { client, batch, rows } };
@@ -108,37 +102,6 @@ export function storedCandidates(client: string, rows: readonly EventRow[], wind
 export function inLockOrder(rows: readonly EventRow[]): EventRow[] {
   const key = (r: EventRow) => r.rid ?? '\uffff';
   return [...rows].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : x.eid < y.eid ? -1 : x.eid > y.eid ? 1 : 0));
-}
-
-const CANDIDATES = `
-UNWIND $groups AS g
-MATCH (r:Resource {client: $client, rid: g.rid})
-WITH g, [{rid: r.rid, d: 0}]
-  + [(r)-[:RUNS_ON|CONTROLS|SELECTS]-(n:Resource) WHERE n.client = $client AND COUNT { (n)<-[:ABOUT]-() } > 0 | {rid: n.rid, d: 1}]
-  + [(r)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(n:Resource) WHERE n.client = $client AND COUNT { (n)<-[:ABOUT]-() } > 0 | {rid: n.rid, d: 2}]
-  + [(n:Resource)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r) WHERE n.client = $client AND COUNT { (n)<-[:ABOUT]-() } > 0 | {rid: n.rid, d: 2}] AS related
-UNWIND related AS nb
-WITH g, nb.rid AS nrid, min(nb.d) AS d
-UNWIND g.eids AS eid
-MATCH (e:Event {client: $client, eid: eid})
-MATCH (c:Event {client: $client, rid: nrid})
-WHERE c.ts >= e.ts - $window AND c.ts <= e.ts + $window AND c.eid <> e.eid AND c.category <> 'normal'
-WITH e, c, d ORDER BY d, abs(c.ts - e.ts), c.eid
-WITH e, collect({b: c.eid, bts: c.ts, bcat: c.category, d: d})[0..toInteger($maxCandidates)] AS cs
-UNWIND cs AS x
-RETURN e.eid AS a, e.ts AS ats, e.category AS acat, x.b AS b, x.bts AS bts, x.bcat AS bcat, x.d AS d`;
-
-/**
- * Events related to the given (already written) events: within `windowMs` in time, on the same
- * resource (0 hops), on a resource one RUNS_ON / CONTROLS / SELECTS edge away (1), or two CONTROLS
- * away in one direction (2). Normal events are left out. Null when no row can have a cause (no
- * resource, or only normal events). The batch writer does the
- * same search on the stored events before writing ({@link storedCandidates}); this one serves reads of stored events.
- */
-export function causalCandidates(client: string, rows: readonly EventRow[], windowMs: number, maxCandidates: number): Statement | null {
-  const groups = candidateGroups(rows).map((g) => ({ rid: g.rid, eids: g.rows.map((r) => r.eid) }));
-  if (groups.length === 0) return null;
-  return { text: CANDIDATES, params: { client, groups, window: windowMs, maxCandidates } };
 }
 
 /** The rows that can have a cause (a resource, not normal), grouped by resource: the neighbourhood is looked up once per resource. */

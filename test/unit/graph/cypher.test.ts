@@ -1,16 +1,16 @@
-import { causalCandidates, causalEdgeUpserts, eventBatchWrite, eventUpsert, publishedTopology, storedCandidates, resourceUpserts, rootCauses, SCHEMA_STATEMENTS } from '../../../src/graph/cypher';
+import { causalEdgeUpserts, eventBatchWrite, publishedTopology, storedCandidates, resourceUpserts, rootCauses, SCHEMA_STATEMENTS } from '../../../src/graph/cypher';
 import { eventRowOfNormalized } from '../../../src/graph/eventRows';
 import { EVENTS } from '../../fixtures/graph/incident';
 
 describe('cypher builders', () => {
   const rows = EVENTS.map(eventRowOfNormalized);
   it('pass every value as a parameter and scope every pattern to the client', () => {
-    const s = eventUpsert('acme', 'b1', rows);
+    const s = eventBatchWrite('acme', 'b1', rows);
     expect(s.params).toEqual({ client: 'acme', batch: 'b1', rows });
     for (const r of rows) expect(s.text).not.toContain(r.eid);
     expect(s.text).toMatch(/MERGE \(e:Event \{client: \$client, eid: row.eid\}\)/);
     const edge = { cause: 'a', effect: 'b', confidence: 0.5, rule: 'r', lag_ms: 1, distance: 0, cause_ref: 'x', effect_ref: 'y' };
-    const all = [s, causalCandidates('acme', rows, 300_000, 50)!, storedCandidates('acme', rows, 300_000, 50)!, eventBatchWrite('acme', 'b1', rows), ...causalEdgeUpserts('acme', [{ ...edge, fresh: true }, { ...edge, fresh: false }]), rootCauses('acme', 'evt:x'), ...resourceUpserts('acme', [], 0), ...publishedTopology('acme', [])];
+    const all = [s, storedCandidates('acme', rows, 300_000, 50)!, ...causalEdgeUpserts('acme', [{ ...edge, fresh: true }, { ...edge, fresh: false }]), rootCauses('acme', 'evt:x'), ...resourceUpserts('acme', [], 0), ...publishedTopology('acme', [])];
     for (const st of all) {
       expect(st.params.client).toBe('acme');
       expect(st.text).not.toContain('acme');
@@ -18,9 +18,9 @@ describe('cypher builders', () => {
     }
   });
   it('groups candidate lookups by resource and leaves normal events out', () => {
-    const s = causalCandidates('acme', rows, 300_000, 50)!;
-    expect(s.params.groups).toEqual([{ rid: 'Pod/shop/web-7d9-abc', eids: ['evt:oom-1', 'evt:backoff-1', 'evt:unhealthy-1'] }]);
-    expect(causalCandidates('acme', [rows[1]], 300_000, 50)).toBeNull();
+    const s = storedCandidates('acme', rows, 300_000, 50)!;
+    expect(s.params.groups).toEqual([{ rid: 'Pod/shop/web-7d9-abc', evs: ['evt:oom-1', 'evt:backoff-1', 'evt:unhealthy-1'].map((eid) => ({ eid, ts: rows.find((r) => r.eid === eid)!.ts })) }]);
+    expect(storedCandidates('acme', [rows[1]], 300_000, 50)).toBeNull();
   });
   it('has uniqueness constraints that include the client', () => {
     expect(SCHEMA_STATEMENTS.filter((s) => s.includes('IS UNIQUE')).every((s) => s.includes('.client,'))).toBe(true);
