@@ -76,7 +76,7 @@ export function batchLogger(log: Logger, client = ''): (e: GraphBuilderEffect) =
         m.batch.observe(e.records);
         m.write.observe(e.writeMs / 1000);
         log.info(
-          { batchSize: e.records, rows: e.rows, eventsAdded: e.eventsAdded, causalEdgesAdded: e.causalEdgesAdded, candidates: e.candidates, search: e.search, writeMs: e.writeMs, foreignSkipped: foreign, skipped, deadLettered },
+          { batchSize: e.records, rows: e.rows, eventsAdded: e.eventsAdded, causalEdgesAdded: e.causalEdgesAdded, candidates: e.candidates, search: e.search, deferredEdges: e.deferredEdges, writeMs: e.writeMs, foreignSkipped: foreign, skipped, deadLettered },
           'batch written',
         );
         foreign = skipped = deadLettered = 0;

@@ -10,6 +10,8 @@ export interface RememberedEvent {
   rid: string;
   /** Its element id, so edges address it without an index lookup. */
   ref: string;
+  /** The start number of the batch of this process that created it; absent when it was stored before (or read from Neo4j). */
+  seq?: number;
 }
 
 export interface CausalMemoryOptions {
@@ -40,6 +42,7 @@ RETURN rid,
 const EVENTS_IN_RANGE = `
 MATCH (e:Event {client: $client})
 WHERE e.ts >= $from AND e.ts <= $to AND e.rid IS NOT NULL AND e.category <> 'normal'
+  AND NOT coalesce(e.created_by_batch, '') IN $later
 RETURN e.eid AS eid, e.ts AS ts, e.category AS category, e.rid AS rid, elementId(e) AS ref
 LIMIT toInteger($limit)`;
 
@@ -65,6 +68,9 @@ export type ReadRows = (s: Statement) => Promise<Array<Record<string, unknown>>>
 export class CausalMemory {
   private readonly related = new Map<string, { related: Related; at: number }>();
   private readonly byRid = new Map<string, Map<string, RememberedEvent>>();
+  /** Events of batches still in flight, by resource, with their batch's sequence number; never evicted. */
+  private readonly pendingByRid = new Map<string, Array<{ e: RememberedEvent; seq: number }>>();
+  private readonly pendingRids = new Map<number, string[]>();
   private size = 0;
   private from = Infinity;
   private to = -Infinity;
@@ -87,15 +93,43 @@ export class CausalMemory {
    * transaction, and returns each resource's related set and stored candidates, as the Neo4j
    * search would; null when the range needed holds too many events to keep.
    */
-  async prepare(rows: readonly EventRow[], read: ReadRows): Promise<StoredCandidatesWithRefs[] | null> {
+  async prepare(rows: readonly EventRow[], read: ReadRows, seq = Infinity, later: readonly string[] = []): Promise<StoredCandidatesWithRefs[] | null> {
     const groups = candidateGroups(rows);
     if (groups.length === 0) return [];
     let lo = Infinity;
     let hi = -Infinity;
     for (const g of groups) for (const r of g.rows) (lo = Math.min(lo, r.ts)), (hi = Math.max(hi, r.ts));
-    if (!(await this.cover(lo - this.opts.windowMs, hi + this.opts.windowMs, read))) return null;
+    if (!(await this.cover(lo - this.opts.windowMs, hi + this.opts.windowMs, read, later))) return null;
     await this.refreshRelated(groups.map((g) => g.rid), read);
-    return groups.map((g) => this.candidatesOf(g.rid, g.rows));
+    return groups.map((g) => this.candidatesOf(g.rid, g.rows, seq));
+  }
+
+  /**
+   * Holds the events of batch `seq` while its transaction is in flight, so a later batch (a higher
+   * `seq`) finds them as candidates as if they were stored, with an empty `bref` (no element id
+   * yet: an edge to one waits for that batch's commit). An earlier batch does not see them.
+   */
+  hold(seq: number, rows: readonly EventRow[]): void {
+    const rids: string[] = [];
+    for (const r of rows) {
+      if (r.rid === null || r.category === 'normal') continue;
+      let list = this.pendingByRid.get(r.rid);
+      if (!list) this.pendingByRid.set(r.rid, (list = []));
+      list.push({ e: { eid: r.eid, ts: r.ts, category: r.category, rid: r.rid, ref: '' }, seq });
+      rids.push(r.rid);
+    }
+    this.pendingRids.set(seq, rids);
+  }
+
+  /** Ends batch `seq`'s hold: on commit, `written` (as {@link remember} takes it) replaces it in one step; on failure (null) it goes. */
+  settle(seq: number, written: readonly RememberedEvent[] | null): void {
+    for (const rid of new Set(this.pendingRids.get(seq) ?? [])) {
+      const rest = (this.pendingByRid.get(rid) ?? []).filter((p) => p.seq !== seq);
+      if (rest.length > 0) this.pendingByRid.set(rid, rest);
+      else this.pendingByRid.delete(rid);
+    }
+    this.pendingRids.delete(seq);
+    if (written) this.remember(written);
   }
 
   /** Takes in what a committed batch wrote (its events with a resource, not normal; `ts` as stored). */
@@ -103,13 +137,14 @@ export class CausalMemory {
     for (const e of events) {
       let m = this.byRid.get(e.rid);
       if (!m) this.byRid.set(e.rid, (m = new Map()));
-      if (!m.has(e.eid)) this.size++;
-      m.set(e.eid, e);
+      const prev = m.get(e.eid);
+      if (!prev) this.size++;
+      m.set(e.eid, e.seq === undefined && prev?.seq !== undefined ? { ...e, seq: prev.seq } : e);
     }
     if (this.size > this.opts.maxEvents) this.evict(Math.floor(this.opts.maxEvents * 0.75));
   }
 
-  private async cover(from: number, to: number, read: ReadRows): Promise<boolean> {
+  private async cover(from: number, to: number, read: ReadRows, later: readonly string[]): Promise<boolean> {
     if (from >= this.from && to <= this.to) return true;
     // Read ahead by a window on the late side: batches mostly move forward in event time.
     const ahead = to + this.opts.windowMs;
@@ -124,7 +159,7 @@ export class CausalMemory {
     for (const [a, b] of missing) {
       const room = this.opts.maxEvents - this.size;
       if (room <= 0) return false;
-      const rows = await read({ text: EVENTS_IN_RANGE, params: { client: this.client, from: a, to: b, limit: room + 1 } });
+      const rows = await read({ text: EVENTS_IN_RANGE, params: { client: this.client, from: a, to: b, limit: room + 1, later } });
       // An eviction meanwhile (another batch in flight) moved the range this read was to extend.
       if (rows.length > room || generation !== this.generation) return false;
       this.remember(rows as unknown as RememberedEvent[]);
@@ -156,14 +191,22 @@ export class CausalMemory {
     for (const [rid, c] of this.related) if (now - c.at > this.opts.topologyTtlMs) this.related.delete(rid);
   }
 
-  private candidatesOf(rid: string, rows: readonly EventRow[]): StoredCandidatesWithRefs {
+  private candidatesOf(rid: string, rows: readonly EventRow[], seq: number): StoredCandidatesWithRefs {
     const related = this.related.get(rid)?.related ?? [{ rid, d: 0 }];
     const w = this.opts.windowMs;
     const cands: Array<{ a: string; b: string; bts: number; bcat: string; bref: string; d: number }> = [];
     for (const ev of rows) {
       const found: Array<{ e: RememberedEvent; d: number }> = [];
       for (const nb of related) {
-        for (const c of this.byRid.get(nb.rid)?.values() ?? []) {
+        const stored = this.byRid.get(nb.rid);
+        for (const c of stored?.values() ?? []) {
+          if (c.eid !== ev.eid && (c.seq ?? 0) < seq && c.ts >= ev.ts - w && c.ts <= ev.ts + w) found.push({ e: c, d: nb.d });
+        }
+        const seen = new Set<string>();
+        for (const { e: c, seq: s } of this.pendingByRid.get(nb.rid) ?? []) {
+          const sc = stored?.get(c.eid);
+          if (s >= seq || (sc && (sc.seq ?? 0) < seq) || seen.has(c.eid)) continue;
+          seen.add(c.eid);
           if (c.eid !== ev.eid && c.ts >= ev.ts - w && c.ts <= ev.ts + w) found.push({ e: c, d: nb.d });
         }
       }

@@ -84,6 +84,7 @@ CALL {
   WITH ev, nb WHERE nb.stored
   MATCH (c:Event {client: $client, rid: nb.rid})
   WHERE c.ts >= ev.ts - $window AND c.ts <= ev.ts + $window AND c.eid <> ev.eid AND c.category <> 'normal'
+    AND NOT coalesce(c.created_by_batch, '') IN $later
   WITH ev, c, nb.d AS d ORDER BY d, abs(c.ts - ev.ts), c.eid
   WITH ev, collect({b: c.eid, bts: c.ts, bcat: c.category, bref: elementId(c), d: d})[0..toInteger($maxCandidates)] AS cs
   UNWIND cs AS x
@@ -91,11 +92,11 @@ CALL {
 }
 RETURN g.rid AS rid, related, cands`;
 
-/** {@link STORED_CANDIDATES} for the batch's rows; null when no row can have a cause (no resource, or only normal events). */
-export function storedCandidates(client: string, rows: readonly EventRow[], windowMs: number, maxCandidates: number): Statement | null {
+/** {@link STORED_CANDIDATES} for the batch's rows, leaving out events created by the batches in `later` (begun after this one); null when no row can have a cause (no resource, or only normal events). */
+export function storedCandidates(client: string, rows: readonly EventRow[], windowMs: number, maxCandidates: number, later: readonly string[] = []): Statement | null {
   const groups = candidateGroups(rows).map((g) => ({ rid: g.rid, evs: g.rows.map((r) => ({ eid: r.eid, ts: r.ts })) }));
   if (groups.length === 0) return null;
-  return { text: STORED_CANDIDATES, params: { client, groups, window: windowMs, maxCandidates } };
+  return { text: STORED_CANDIDATES, params: { client, groups, window: windowMs, maxCandidates, later } };
 }
 
 /** Rows in the order their resources are locked (by rid, then eid), so concurrent batches take locks in one order. */
@@ -130,6 +131,27 @@ MATCH (e:Event) WHERE elementId(e) = ed.effect_ref
 WITH c, e, ed WHERE c.client = $client AND e.client = $client AND c.eid = ed.cause AND e.eid = ed.effect
 MERGE (c)-[p:POTENTIAL_CAUSE]->(e)
 SET p.client = $client, p.confidence = ed.confidence, p.rule = ed.rule, p.lag_ms = ed.lag_ms, p.distance = ed.distance`;
+
+const CAUSAL_EDGES_BY_ID = `
+UNWIND $edges AS ed
+MATCH (c:Event {client: $client, eid: ed.cause})
+MATCH (e:Event {client: $client, eid: ed.effect})
+MERGE (c)-[p:POTENTIAL_CAUSE]->(e)
+SET p.client = $client, p.confidence = ed.confidence, p.rule = ed.rule, p.lag_ms = ed.lag_ms, p.distance = ed.distance`;
+
+/**
+ * POTENTIAL_CAUSE edges addressed by event id (an index seek per end), for edges to events of a
+ * batch that was still in flight when this one found them: written after that batch committed. An
+ * end that is not stored (its batch failed) matches nothing, and the edge comes with that batch's
+ * retry or replay. Sorted by cause, then effect, as {@link causalEdgeUpserts}.
+ */
+export function causalEdgesById(client: string, edges: readonly CausalEdgeRow[]): Statement {
+  const sorted = [...edges].sort((x, y) => (x.cause < y.cause ? -1 : x.cause > y.cause ? 1 : x.effect < y.effect ? -1 : x.effect > y.effect ? 1 : 0));
+  return {
+    text: CAUSAL_EDGES_BY_ID,
+    params: { client, edges: sorted.map((e) => ({ cause: e.cause, effect: e.effect, confidence: e.confidence, rule: e.rule, lag_ms: e.lag_ms, distance: e.distance })) },
+  };
+}
 
 /** A causal edge with the element ids of its two events, as {@link storedCandidates} and {@link eventBatchWrite} returned them in the same transaction. */
 export interface CausalEdgeRef extends CausalEdgeRow {

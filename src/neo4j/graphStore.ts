@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import neo4j, { Driver, ManagedTransaction, Session } from 'neo4j-driver';
 import { defer, Observable } from 'rxjs';
 import { CausalMemory } from '../graph/causalMemory';
-import { batchCandidatePairs, CausalEdgeOptions, causalEdges, StoredCandidates } from '../graph/causality';
-import { causalEdgeUpserts, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, publishedTopology, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement } from '../graph/cypher';
+import { batchCandidatePairs, CausalEdgeOptions, CausalEdgeRow, causalEdges, StoredCandidates } from '../graph/causality';
+import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, publishedTopology, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement } from '../graph/cypher';
 import { EventRow } from '../graph/eventRows';
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
@@ -34,6 +34,8 @@ export interface EventWriteResult {
   causalEdges: number;
   /** Where the candidates came from: the client's memory, or a search in Neo4j (memory off, or the range too large to hold). */
   search: 'memory' | 'neo4j';
+  /** Of `causalEdges`, those to events of an earlier batch still in flight, written after it ended. */
+  deferredEdges: number;
   writeMs: number;
 }
 
@@ -76,6 +78,9 @@ export class GraphStore {
   private readonly prepared = new Map<string, Promise<string | undefined>>();
   private readonly schemaDone = new Map<string, Promise<void>>();
   private readonly memories = new Map<string, CausalMemory>();
+  /** Per client, the batches in flight (by start number) and a promise of each one's end. */
+  private readonly flights = new Map<string, { inFlight: Map<number, Promise<void>>; started: Array<{ seq: number; batchId: string }> }>();
+  private flightSeq = 0;
 
   private constructor(
     readonly driver: Driver,
@@ -242,6 +247,14 @@ export class GraphStore {
    * {@link causalEdges}), then the POTENTIAL_CAUSE edges, addressed by element id. Rows go in
    * resource order so concurrent batches lock shared resources in the same order. After the commit
    * the memory takes in the batch's events. Cold: runs on subscribe.
+   *
+   * Batches in flight at once (a client's batches are numbered as they start) see what a serial
+   * run would: an earlier batch's events are candidates from the start (held in memory while its
+   * transaction runs), and the edges to them — which this transaction cannot see — are written by
+   * event id in a second transaction once every earlier batch has ended. The Neo4j search cannot
+   * see them, so it first waits for the earlier batches (its transaction holds no lock by then).
+   * The result comes after that second transaction, so the records are acked only when every edge
+   * of theirs is stored.
    */
   writeEvents$(batch: EventBatch): Observable<EventWriteResult> {
     return defer(async () => {
@@ -249,30 +262,77 @@ export class GraphStore {
       const batchId = randomUUID();
       const rows = inLockOrder(batch.rows);
       const memory = this.memoryOf(batch.client);
-      let written: Array<[string, string, boolean, number, string, string]> = [];
-      const result = await this.write(batch.client, async (tx) => {
-        const fromMemory = memory ? await memory.prepare(rows, (s) => run(tx, s)) : null;
-        const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates);
-        const stored = fromMemory ?? (cand ? ((await run(tx, cand)) as unknown as Array<StoredCandidates & { cands: Array<{ b: string; bref: string }> }>) : []);
-        const [w] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
-        written = (w?.refs ?? []) as typeof written;
-        const refs = new Map<string, { ref: string; fresh: boolean }>();
-        for (const s of stored) for (const c of s.cands) refs.set(c.b, { ref: c.bref, fresh: false });
-        for (const [eid, ref, fresh] of written) refs.set(eid, { ref, fresh });
-        const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates);
-        const edges = causalEdges(pairs, this.causal).map((e) => {
-          const c = refs.get(e.cause) as { ref: string; fresh: boolean };
-          const f = refs.get(e.effect) as { ref: string; fresh: boolean };
-          return { ...e, cause_ref: c.ref, effect_ref: f.ref, fresh: c.fresh || f.fresh };
+      const flight = this.beginFlight(batch.client, batchId);
+      memory?.hold(flight.seq, rows);
+      let written: WrittenRef[] = [];
+      try {
+        const result = await this.write(batch.client, async (tx) => {
+          const fromMemory = memory ? await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.later()) : null;
+          if (!fromMemory) await flight.earlierEnded();
+          const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates, flight.later());
+          const stored = fromMemory ?? (cand ? ((await run(tx, cand)) as unknown as Array<StoredCandidates & { cands: Array<{ b: string; bref: string }> }>) : []);
+          const [w] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
+          const refs = new Map<string, { ref: string; fresh: boolean }>();
+          for (const s of stored) for (const c of s.cands) refs.set(c.b, { ref: c.bref, fresh: false });
+          for (const [eid, ref, fresh] of (w?.refs ?? []) as WrittenRef[]) refs.set(eid, { ref, fresh });
+          const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates);
+          const now: CausalEdgeRef[] = [];
+          const later: CausalEdgeRow[] = [];
+          for (const e of causalEdges(pairs, this.causal)) {
+            const c = refs.get(e.cause) as { ref: string; fresh: boolean };
+            const f = refs.get(e.effect) as { ref: string; fresh: boolean };
+            // An empty ref: an event of an earlier batch still in flight.
+            if (c.ref === '' || f.ref === '') later.push(e);
+            else now.push({ ...e, cause_ref: c.ref, effect_ref: f.ref, fresh: c.fresh || f.fresh });
+          }
+          let edgesAdded = 0;
+          for (const s of causalEdgeUpserts(batch.client, now)) edgesAdded += (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsCreated;
+          written = (w?.refs ?? []) as WrittenRef[];
+          const search: EventWriteResult['search'] = fromMemory ? 'memory' : 'neo4j';
+          return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: now.length + later.length, search, later };
         });
-        let edgesAdded = 0;
-        for (const s of causalEdgeUpserts(batch.client, edges)) edgesAdded += (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsCreated;
-        const search: EventWriteResult['search'] = fromMemory ? 'memory' : 'neo4j';
-        return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: edges.length, search };
-      });
-      memory?.remember(written.map(([eid, ref, , ts, category, rid]) => ({ eid, ref, ts, category, rid })));
-      return { rows: batch.rows.length, ...result, writeMs: Math.round(performance.now() - started) };
+        memory?.settle(flight.seq, written.map(([eid, ref, fresh, ts, category, rid]) => ({ eid, ref, ts, category, rid, seq: fresh ? flight.seq : undefined })));
+        const { later, ...counts } = { ...result, deferredEdges: result.later.length };
+        if (later.length > 0) {
+          await flight.earlierEnded();
+          const s = causalEdgesById(batch.client, later);
+          counts.causalEdgesAdded += await this.write(batch.client, async (tx) => (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsCreated);
+        }
+        return { rows: batch.rows.length, ...counts, writeMs: Math.round(performance.now() - started) };
+      } finally {
+        memory?.settle(flight.seq, null);
+        flight.end();
+      }
     });
+  }
+
+  /**
+   * Numbers a batch of `client` as it starts. `earlierEnded()` resolves when every batch begun
+   * before it has ended (committed or failed); `later()` names the batches begun after it so far,
+   * whose events it must not take as candidates, as a serial run would not have them yet.
+   */
+  private beginFlight(client: string, batchId: string): { seq: number; later: () => string[]; earlierEnded: () => Promise<void>; end: () => void } {
+    const seq = ++this.flightSeq;
+    let f = this.flights.get(client);
+    if (!f) this.flights.set(client, (f = { inFlight: new Map(), started: [] }));
+    const flights = f;
+    const earlier = [...flights.inFlight.values()];
+    let end!: () => void;
+    flights.inFlight.set(seq, new Promise<void>((resolve) => (end = resolve)));
+    flights.started.push({ seq, batchId });
+    return {
+      seq,
+      later: () => flights.started.filter((s) => s.seq > seq).map((s) => s.batchId),
+      earlierEnded: () => Promise.all(earlier).then(() => undefined),
+      end: () => {
+        end();
+        flights.inFlight.delete(seq);
+        // A batch begun before the oldest one in flight is no longer anyone's "later".
+        const oldest = Math.min(...flights.inFlight.keys());
+        flights.started = flights.started.filter((s) => s.seq > oldest);
+        if (flights.inFlight.size === 0) this.flights.delete(client);
+      },
+    };
   }
 
   /** Writes one client's topology changes in one transaction. Cold: runs on subscribe. */
@@ -309,6 +369,9 @@ export class GraphStore {
     await this.driver.close();
   }
 }
+
+/** `[eid, elementId, new in this batch, ts, category, rid]` of an event written ({@link eventBatchWrite}'s refs). */
+type WrittenRef = [string, string, boolean, number, string, string];
 
 async function run(tx: ManagedTransaction, s: Statement): Promise<Record<string, unknown>[]> {
   const res = await tx.run(s.text, s.params);

@@ -1,4 +1,4 @@
-import { lastValueFrom } from 'rxjs';
+import { from, lastValueFrom, map, mergeMap, toArray } from 'rxjs';
 import { NormalizedEvent } from '../../src/avro/normalizedCodec';
 import { eventRowOfNormalized, EventRow } from '../../src/graph/eventRows';
 import { refOfResourceKey, resourceOfObject, ResourceRow } from '../../src/graph/k8sObject';
@@ -12,7 +12,9 @@ import { uniqueId } from '../fixtures/graph/harness';
  * topology and the same stream of batches (out of event-time order, spanning six windows, a pod
  * with more events than the per-event candidate limit, a replay of earlier batches) written for
  * three clients — candidates searched in Neo4j every batch, held in memory, and held in a memory
- * too small for the stream (evictions and fallbacks) — give the same POTENTIAL_CAUSE edges, edge for edge.
+ * too small for the stream (evictions and fallbacks) — give the same POTENTIAL_CAUSE edges, edge for
+ * edge; and so do the same three with 3 batches in flight at once, where edges to an earlier
+ * batch's events wait for its commit.
  */
 const log = componentLogger('graph-memory-test');
 const WINDOW = 300_000;
@@ -92,7 +94,10 @@ describe('causal candidates in memory and in Neo4j', () => {
     neo4j: { client: `${run}-db`, memoryEvents: 0 },
     memory: { client: `${run}-mem`, memoryEvents: 200_000 },
     small: { client: `${run}-small`, memoryEvents: 60 },
-  };
+    neo4j3: { client: `${run}-db3`, memoryEvents: 0, inFlight: 3 },
+    memory3: { client: `${run}-mem3`, memoryEvents: 200_000, inFlight: 3 },
+    small3: { client: `${run}-small3`, memoryEvents: 60, inFlight: 3 },
+  } as Record<string, { client: string; memoryEvents: number; inFlight?: number }>;
   const stores = new Map<string, GraphStore>();
 
   beforeAll(async () => {
@@ -106,7 +111,7 @@ describe('causal candidates in memory and in Neo4j', () => {
 
   afterAll(async () => {
     for (const [name, store] of stores) {
-      const client = variants[name as keyof typeof variants].client;
+      const client = variants[name].client;
       const session = store.driver.session();
       await session.run('MATCH (n {client: $client}) DETACH DELETE n', { client }).catch(() => undefined);
       await session.close();
@@ -114,15 +119,20 @@ describe('causal candidates in memory and in Neo4j', () => {
     }
   });
 
-  it('gives the same POTENTIAL_CAUSE edges, edge for edge, with memory on, off and too small', async () => {
+  it('gives the same POTENTIAL_CAUSE edges, edge for edge, with memory on, off and too small, one batch or three in flight', async () => {
     const batches = stream(42);
     const results: Record<string, EventWriteResult[]> = {};
     for (const [name, v] of Object.entries(variants)) {
       const store = stores.get(name)!;
-      results[name] = [];
-      for (const rows of batches) results[name].push(await lastValueFrom(store.writeEvents$({ client: v.client, rows })));
+      const inOrder = await lastValueFrom(
+        from(batches).pipe(
+          mergeMap((rows, i) => store.writeEvents$({ client: v.client, rows }).pipe(map((r) => [i, r] as const)), v.inFlight ?? 1),
+          toArray(),
+        ),
+      );
+      results[name] = inOrder.sort((x, y) => x[0] - y[0]).map(([, r]) => r);
     }
-    const edgesOf = async (name: keyof typeof variants) => {
+    const edgesOf = async (name: string) => {
       const { client } = variants[name];
       const rows = await stores.get(name)!.read(client, {
         text: 'MATCH (c:Event {client: $client})-[p:POTENTIAL_CAUSE]->(e:Event {client: $client}) RETURN c.eid AS c, e.eid AS e, p.rule AS rule, p.confidence AS conf, p.distance AS d ORDER BY c, e',
@@ -134,13 +144,23 @@ describe('causal candidates in memory and in Neo4j', () => {
     expect(reference.length).toBeGreaterThan(300);
     expect(await edgesOf('memory')).toEqual(reference);
     expect(await edgesOf('small')).toEqual(reference);
+    for (const name of ['neo4j3', 'memory3', 'small3']) expect({ name, edges: await edgesOf(name) }).toEqual({ name, edges: reference });
 
     // Each variant took the path it was meant to: memory never fell back; the small one did both.
     expect(results.neo4j.every((r) => r.search === 'neo4j')).toBe(true);
     expect(results.memory.every((r) => r.search === 'memory')).toBe(true);
-    const small = results.small.map((r) => r.search);
-    expect(small.filter((s) => s === 'memory').length).toBeGreaterThan(0);
-    expect(small.filter((s) => s === 'neo4j').length).toBeGreaterThan(0);
+    expect(results.memory3.every((r) => r.search === 'memory')).toBe(true);
+    for (const name of ['small', 'small3']) {
+      const small = results[name].map((r) => r.search);
+      expect(small.filter((s) => s === 'memory').length).toBeGreaterThan(0);
+      expect(small.filter((s) => s === 'neo4j').length).toBeGreaterThan(0);
+    }
+    // In flight together, batches found edges to each other's events and wrote them after the earlier commit; one at a time, never.
+    const deferred = (name: string) => results[name].reduce((n, r) => n + r.deferredEdges, 0);
+    expect(deferred('memory3')).toBeGreaterThan(0);
+    expect(deferred('memory')).toBe(0);
+    // Every edge merged was created once, whichever way it went.
+    for (const name of Object.keys(variants)) expect(results[name].reduce((n, r) => n + r.causalEdgesAdded, 0)).toBe(reference.length);
     const m = stores.get('small')!.memoryOf(variants.small.client)!.stats();
     expect(m.events).toBeLessThanOrEqual(60);
     // The replayed batches added no event, whichever way the candidates were found.

@@ -98,5 +98,38 @@ describe('CausalMemory', () => {
     expect(await pending).toBeNull();
     expect(m.stats()).toMatchObject({ from: 10_300, to: 12_000 });
   });
+  it('shows a batch in flight to the batches begun after it (no element id yet), not to those begun before', async () => {
+    const { read } = fakeRead([], {});
+    const m = memory();
+    m.hold(1, [row('one', 5000)]);
+    m.hold(2, [row('two', 5100)]);
+    const b = (r: Awaited<ReturnType<CausalMemory['prepare']>>) => (r ?? []).flatMap((g) => g.cands.map((c) => `${c.a}>${c.b}:${c.bref}`));
+    expect(b(await m.prepare([row('two', 5100)], read, 2))).toEqual(['two>one:']);
+    expect(b(await m.prepare([row('one', 5000)], read, 1))).toEqual([]);
+    // Batch 2 commits first: its events, created by it, stay out of batch 1's candidates.
+    m.settle(2, [{ eid: 'two', ts: 5100, category: 'oom', rid: 'Pod/ns/p', ref: 'r2', seq: 2 }]);
+    expect(b(await m.prepare([row('one', 5000)], read, 1))).toEqual([]);
+    expect(b(await m.prepare([row('three', 5200)], read, 3))).toEqual(['three>two:r2', 'three>one:']);
+    // Batch 1 commits: held and stored at once, never both (no duplicate candidate).
+    m.settle(1, [{ eid: 'one', ts: 5000, category: 'oom', rid: 'Pod/ns/p', ref: 'r1', seq: 1 }]);
+    expect(b(await m.prepare([row('three', 5200)], read, 3))).toEqual(['three>two:r2', 'three>one:r1']);
+    // A batch that failed leaves nothing behind.
+    m.hold(4, [row('four', 5300)]);
+    m.settle(4, null);
+    expect(b(await m.prepare([row('five', 5310)], read, 5))).toEqual(['five>two:r2', 'five>one:r1']);
+    expect(m.stats().events).toBe(2);
+  });
+
+  it('leaves events created by later batches out of a range read, and keeps the creating batch on a later re-write', async () => {
+    const { read, calls } = fakeRead([], {});
+    const m = memory();
+    m.settle(7, [{ eid: 'seven', ts: 5000, category: 'oom', rid: 'Pod/ns/p', ref: 'r7', seq: 7 }]);
+    // Batch 9 re-writes it (not new there): it stays batch 7's, hidden from batch 6.
+    m.settle(9, [{ eid: 'seven', ts: 5000, category: 'oom', rid: 'Pod/ns/p', ref: 'r7' }]);
+    const got = await m.prepare([row('six', 5050)], read, 6, ['batch-7', 'batch-9']);
+    expect(calls[0]).toEqual(expect.objectContaining({ later: ['batch-7', 'batch-9'] }));
+    expect((got ?? []).flatMap((g) => g.cands)).toEqual([]);
+    expect((await m.prepare([row('eight', 5050)], read, 8))?.flatMap((g) => g.cands.map((c) => c.b))).toEqual(['seven']);
+  });
 });
 

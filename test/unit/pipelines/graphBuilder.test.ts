@@ -15,7 +15,7 @@ function record(offset: number, key: string, value: Buffer | null, topic = TOPIC
   return r;
 }
 const evt = (i: number, client = C) => record(i, `${client}::evt-e${i}`, encodeNormalizedEvent({ ...EVENTS[0], event_id: `e${i}` }));
-const result = (rows: number): EventWriteResult => ({ rows, eventsAdded: rows, causalEdgesAdded: 0, candidates: 0, causalEdges: 0, search: 'memory', writeMs: 1 });
+const result = (rows: number): EventWriteResult => ({ rows, eventsAdded: rows, causalEdgesAdded: 0, candidates: 0, causalEdges: 0, search: 'memory', deferredEdges: 0, writeMs: 1 });
 const written = (records: number): GraphBuilderEffect => ({ kind: 'batch-written', records, ...result(records) });
 
 describe('graphBuilder pipeline', () => {
