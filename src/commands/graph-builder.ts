@@ -19,8 +19,8 @@ export const description = "per-client graph builder: events.normalized, logs.no
 /**
  * Settings (environment):
  * CLIENT_ID (required); GRAPH_BATCH_SIZE (2000 records); GRAPH_BATCH_MS (250);
- * GRAPH_BATCHES_IN_FLIGHT (1: concurrent transactions cannot see each other's new events, so a
- *   cause and effect split across two in-flight batches would get no POTENTIAL_CAUSE edge); GRAPH_MAX_IN_FLIGHT (unacked records, default size × (batches + 2));
+ * GRAPH_BATCHES_IN_FLIGHT (2 transactions at once; a batch's edges to the events of an earlier one
+ *   still in flight are written once that one ended, so the edges are those of a serial run); GRAPH_MAX_IN_FLIGHT (unacked records, default size × (batches + 2));
  * LOG_AGGREGATION_WINDOW_SECONDS (60); CAUSAL_WINDOW_SECONDS (300); CAUSAL_MIN_CONFIDENCE (0.1);
  * CAUSAL_MAX_CAUSES (5 per effect); CAUSAL_MAX_CANDIDATES (50 per event);
  * CAUSAL_MEMORY_EVENTS (200000 stored events held in memory for the candidate search; 0 searches Neo4j every batch);
@@ -29,7 +29,7 @@ export const description = "per-client graph builder: events.normalized, logs.no
 export function loadGraphBuilderConfig(env: Env) {
   const client = assertClientId(readRequired(env, 'CLIENT_ID', 'Set CLIENT_ID to the client this graph builder serves'), 'CLIENT_ID');
   const maxBatchSize = readInt(env, 'GRAPH_BATCH_SIZE', 2000, { min: 1, max: 50_000 });
-  const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', 1, { min: 1, max: 64 });
+  const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', 2, { min: 1, max: 64 });
   return {
     client,
     maxBatchSize,
