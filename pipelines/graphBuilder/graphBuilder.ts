@@ -20,8 +20,10 @@ export interface GraphBuilderConfig {
   /** Longest a record waits for its batch to fill, ms. */
   maxBatchMs?: number;
   /**
-   * Batches being written at once; more wait (and the source stops at its in-flight bound). Default 1:
-   * concurrent transactions do not see each other's new events, so causal pairs split across them would be missed.
+   * Batches being written at once; more wait (and the source stops at its in-flight bound). Default 1
+   * here (the graph-builder command sets 2). With a writer like GraphStore.writeEvents$, batches in
+   * flight together get the causal edges of a serial run in the order they were started; a batch
+   * retried or split after a failure starts again, after the batches cut since.
    */
   maxBatchesInFlight?: number;
   /** Width of the windows classified error logs are aggregated in, ms. */

@@ -42,9 +42,11 @@ RETURN rid,
 const EVENTS_IN_RANGE = `
 MATCH (e:Event {client: $client})
 WHERE e.ts >= $from AND e.ts <= $to AND e.rid IS NOT NULL AND e.category <> 'normal'
-  AND NOT coalesce(e.created_by_batch, '') IN $later
-RETURN e.eid AS eid, e.ts AS ts, e.category AS category, e.rid AS rid, elementId(e) AS ref
+RETURN e.eid AS eid, e.ts AS ts, e.category AS category, e.rid AS rid, elementId(e) AS ref, e.created_by_batch AS by
 LIMIT toInteger($limit)`;
+
+/** The start number of a batch in flight (or ended after the oldest one in flight began) by its id; undefined for any other. */
+export type SeqOf = (batchId: string | null | undefined) => number | undefined;
 
 /** Runs a read in the caller's transaction. */
 export type ReadRows = (s: Statement) => Promise<Array<Record<string, unknown>>>;
@@ -93,13 +95,13 @@ export class CausalMemory {
    * transaction, and returns each resource's related set and stored candidates, as the Neo4j
    * search would; null when the range needed holds too many events to keep.
    */
-  async prepare(rows: readonly EventRow[], read: ReadRows, seq = Infinity, later: readonly string[] = []): Promise<StoredCandidatesWithRefs[] | null> {
+  async prepare(rows: readonly EventRow[], read: ReadRows, seq = Infinity, seqOf: SeqOf = () => undefined): Promise<StoredCandidatesWithRefs[] | null> {
     const groups = candidateGroups(rows);
     if (groups.length === 0) return [];
     let lo = Infinity;
     let hi = -Infinity;
     for (const g of groups) for (const r of g.rows) (lo = Math.min(lo, r.ts)), (hi = Math.max(hi, r.ts));
-    if (!(await this.cover(lo - this.opts.windowMs, hi + this.opts.windowMs, read, later))) return null;
+    if (!(await this.cover(lo - this.opts.windowMs, hi + this.opts.windowMs, read, seqOf))) return null;
     await this.refreshRelated(groups.map((g) => g.rid), read);
     return groups.map((g) => this.candidatesOf(g.rid, g.rows, seq));
   }
@@ -139,12 +141,14 @@ export class CausalMemory {
       if (!m) this.byRid.set(e.rid, (m = new Map()));
       const prev = m.get(e.eid);
       if (!prev) this.size++;
-      m.set(e.eid, e.seq === undefined && prev?.seq !== undefined ? { ...e, seq: prev.seq } : e);
+      // The earliest batch that wrote it is the one that created it in a serial run (no number: before them all).
+      const seq = prev && (prev.seq === undefined || e.seq === undefined) ? undefined : Math.min(prev?.seq ?? Infinity, e.seq ?? Infinity);
+      m.set(e.eid, { ...e, seq: seq === Infinity ? undefined : seq });
     }
     if (this.size > this.opts.maxEvents) this.evict(Math.floor(this.opts.maxEvents * 0.75));
   }
 
-  private async cover(from: number, to: number, read: ReadRows, later: readonly string[]): Promise<boolean> {
+  private async cover(from: number, to: number, read: ReadRows, seqOf: SeqOf): Promise<boolean> {
     if (from >= this.from && to <= this.to) return true;
     // Read ahead by a window on the late side: batches mostly move forward in event time.
     const ahead = to + this.opts.windowMs;
@@ -159,10 +163,11 @@ export class CausalMemory {
     for (const [a, b] of missing) {
       const room = this.opts.maxEvents - this.size;
       if (room <= 0) return false;
-      const rows = await read({ text: EVENTS_IN_RANGE, params: { client: this.client, from: a, to: b, limit: room + 1, later } });
+      const rows = await read({ text: EVENTS_IN_RANGE, params: { client: this.client, from: a, to: b, limit: room + 1 } });
       // An eviction meanwhile (another batch in flight) moved the range this read was to extend.
       if (rows.length > room || generation !== this.generation) return false;
-      this.remember(rows as unknown as RememberedEvent[]);
+      // An event created by a batch in flight (or just ended) keeps that batch's number: a batch begun before it does not see it.
+      this.remember(rows.map(({ by, ...e }) => ({ ...(e as unknown as RememberedEvent), seq: seqOf(by as string | null) })));
       this.from = Math.min(this.from, a);
       this.to = Math.max(this.to, b);
     }

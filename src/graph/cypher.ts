@@ -44,12 +44,12 @@ CALL {
   CALL { WITH e, r WITH e, r WHERE coalesce(e.created_by_batch, "") <> $batch MERGE (e)-[a:ABOUT]->(r) ON CREATE SET a.client = $client }
 }
 RETURN count(CASE WHEN e.created_by_batch = $batch THEN 1 END) AS added,
-       collect(CASE WHEN row.rid IS NOT NULL AND row.category <> 'normal' THEN [e.eid, elementId(e), e.created_by_batch = $batch, e.ts, e.category, e.rid] END) AS refs`;
+       collect(CASE WHEN row.rid IS NOT NULL AND row.category <> 'normal' THEN [e.eid, elementId(e), e.created_by_batch = $batch, e.ts, e.category, e.rid, e.created_by_batch] END) AS refs`;
 
 /**
  * The batch's events (merged on `(client, eid)`) and their ABOUT edges, creating stub resources as
  * needed, returning `added` (events new in this batch) and `refs`: `[eid, elementId, new, ts,
- * category, rid]` (as stored) of every event that can take part in a causal edge, so the edges
+ * category, rid, created_by_batch]` (as stored) of every event that can take part in a causal edge, so the edges
  * address them by id in the same transaction.
  */
 export function eventBatchWrite(client: string, batch: string, rows: readonly EventRow[]): Statement {
@@ -84,7 +84,7 @@ CALL {
   WITH ev, nb WHERE nb.stored
   MATCH (c:Event {client: $client, rid: nb.rid})
   WHERE c.ts >= ev.ts - $window AND c.ts <= ev.ts + $window AND c.eid <> ev.eid AND c.category <> 'normal'
-    AND NOT coalesce(c.created_by_batch, '') IN $later
+    AND NOT (coalesce(c.created_by_batch, '') IN $later AND NOT c.eid IN $earlier)
   WITH ev, c, nb.d AS d ORDER BY d, abs(c.ts - ev.ts), c.eid
   WITH ev, collect({b: c.eid, bts: c.ts, bcat: c.category, bref: elementId(c), d: d})[0..toInteger($maxCandidates)] AS cs
   UNWIND cs AS x
@@ -92,11 +92,11 @@ CALL {
 }
 RETURN g.rid AS rid, related, cands`;
 
-/** {@link STORED_CANDIDATES} for the batch's rows, leaving out events created by the batches in `later` (begun after this one); null when no row can have a cause (no resource, or only normal events). */
-export function storedCandidates(client: string, rows: readonly EventRow[], windowMs: number, maxCandidates: number, later: readonly string[] = []): Statement | null {
+/** {@link STORED_CANDIDATES} for the batch's rows, leaving out events created by the batches in `later` (begun after this one) unless a batch begun before wrote them too (`earlier`: their event ids); null when no row can have a cause (no resource, or only normal events). */
+export function storedCandidates(client: string, rows: readonly EventRow[], windowMs: number, maxCandidates: number, later: readonly string[] = [], earlier: readonly string[] = []): Statement | null {
   const groups = candidateGroups(rows).map((g) => ({ rid: g.rid, evs: g.rows.map((r) => ({ eid: r.eid, ts: r.ts })) }));
   if (groups.length === 0) return null;
-  return { text: STORED_CANDIDATES, params: { client, groups, window: windowMs, maxCandidates, later } };
+  return { text: STORED_CANDIDATES, params: { client, groups, window: windowMs, maxCandidates, later, earlier } };
 }
 
 /** Rows in the order their resources are locked (by rid, then eid), so concurrent batches take locks in one order. */

@@ -8,7 +8,7 @@ import { EventRow } from '../graph/eventRows';
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
-import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
+import { isTransientGraphError, UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
 
 /** One client's events to write in one transaction. */
 export interface EventBatch {
@@ -79,7 +79,7 @@ export class GraphStore {
   private readonly schemaDone = new Map<string, Promise<void>>();
   private readonly memories = new Map<string, CausalMemory>();
   /** Per client, the batches in flight (by start number) and a promise of each one's end. */
-  private readonly flights = new Map<string, { inFlight: Map<number, Promise<void>>; started: Array<{ seq: number; batchId: string }> }>();
+  private readonly flights = new Map<string, { inFlight: Map<number, Promise<void>>; started: Map<string, { seq: number; eids: string[] }> }>();
   private flightSeq = 0;
 
   private constructor(
@@ -265,11 +265,12 @@ export class GraphStore {
       const flight = this.beginFlight(batch.client, batchId);
       memory?.hold(flight.seq, rows);
       let written: WrittenRef[] = [];
-      try {
-        const result = await this.write(batch.client, async (tx) => {
-          const fromMemory = memory ? await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.later()) : null;
-          if (!fromMemory) await flight.earlierEnded();
-          const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates, flight.later());
+      const attempt = (searchInNeo4j: boolean) =>
+        this.write(batch.client, async (tx) => {
+          const fromMemory = searchInNeo4j || !memory ? null : await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.seqOf);
+          // Too much to hold: leave (nothing written yet) and search in Neo4j once the earlier batches ended.
+          if (!fromMemory && !searchInNeo4j) throw NEEDS_SEARCH;
+          const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates, flight.later(), flight.earlierEids());
           const stored = fromMemory ?? (cand ? ((await run(tx, cand)) as unknown as Array<StoredCandidates & { cands: Array<{ b: string; bref: string }> }>) : []);
           const [w] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
           const refs = new Map<string, { ref: string; fresh: boolean }>();
@@ -291,12 +292,30 @@ export class GraphStore {
           const search: EventWriteResult['search'] = fromMemory ? 'memory' : 'neo4j';
           return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: now.length + later.length, search, later };
         });
-        memory?.settle(flight.seq, written.map(([eid, ref, fresh, ts, category, rid]) => ({ eid, ref, ts, category, rid, seq: fresh ? flight.seq : undefined })));
+      try {
+        let result;
+        if (memory) {
+          result = await attempt(false).catch((err: unknown) => (err === NEEDS_SEARCH ? null : Promise.reject(err)));
+        }
+        if (!result) {
+          // The search in Neo4j cannot see batches in flight: it waits for them, outside any transaction.
+          await flight.earlierEnded();
+          result = await attempt(true);
+        }
+        // The batch's events, each with the first batch in flight (in start order) that wrote it, as a serial run would have it.
+        const tagged = written.map(([eid, ref, fresh, ts, category, rid, by]) => {
+          const creator = flight.seqOf(by);
+          return { eid, ref, ts, category, rid, seq: fresh ? flight.seq : creator === undefined ? undefined : Math.min(creator, flight.seq) };
+        });
+        flight.wrote(tagged.map((e) => e.eid));
+        memory?.settle(flight.seq, tagged);
         const { later, ...counts } = { ...result, deferredEdges: result.later.length };
         if (later.length > 0) {
+          // The edges to an earlier batch's events, once it ended. This batch is committed: a failure
+          // here is retried here, not by writing the batch again (log counts would add up twice).
           await flight.earlierEnded();
           const s = causalEdgesById(batch.client, later);
-          counts.causalEdgesAdded += await this.write(batch.client, async (tx) => (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsCreated);
+          counts.causalEdgesAdded += await this.retryTransient(() => this.write(batch.client, async (tx) => (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsCreated));
         }
         return { rows: batch.rows.length, ...counts, writeMs: Math.round(performance.now() - started) };
       } finally {
@@ -306,30 +325,49 @@ export class GraphStore {
     });
   }
 
+  /** Runs `work` until it succeeds or fails with a permanent error, waiting 0.5 s doubling to 10 s between tries. */
+  private async retryTransient<T>(work: () => Promise<T>): Promise<T> {
+    for (let delay = 500; ; delay = Math.min(10_000, delay * 2)) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!isTransientGraphError(err)) throw err;
+        this.log.warn({ err: (err as Error).message, delayMs: delay }, 'graph write failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
   /**
    * Numbers a batch of `client` as it starts. `earlierEnded()` resolves when every batch begun
    * before it has ended (committed or failed); `later()` names the batches begun after it so far,
-   * whose events it must not take as candidates, as a serial run would not have them yet.
+   * whose events it must not take as candidates, as a serial run would not have them yet, unless a
+   * batch begun before it wrote them too (`earlierEids()`); `seqOf(batchId)` numbers a batch still
+   * tracked (undefined: one that ended before every batch in flight began).
    */
-  private beginFlight(client: string, batchId: string): { seq: number; later: () => string[]; earlierEnded: () => Promise<void>; end: () => void } {
+  private beginFlight(client: string, batchId: string) {
     const seq = ++this.flightSeq;
     let f = this.flights.get(client);
-    if (!f) this.flights.set(client, (f = { inFlight: new Map(), started: [] }));
+    if (!f) this.flights.set(client, (f = { inFlight: new Map(), started: new Map() }));
     const flights = f;
     const earlier = [...flights.inFlight.values()];
     let end!: () => void;
     flights.inFlight.set(seq, new Promise<void>((resolve) => (end = resolve)));
-    flights.started.push({ seq, batchId });
+    const self = { seq, eids: [] as string[] };
+    flights.started.set(batchId, self);
     return {
       seq,
-      later: () => flights.started.filter((s) => s.seq > seq).map((s) => s.batchId),
+      later: () => [...flights.started].filter(([, s]) => s.seq > seq).map(([id]) => id),
+      earlierEids: () => [...flights.started.values()].filter((s) => s.seq < seq).flatMap((s) => s.eids),
+      seqOf: (id: string | null | undefined) => (id ? flights.started.get(id)?.seq : undefined),
+      wrote: (eids: string[]) => void (self.eids = eids),
       earlierEnded: () => Promise.all(earlier).then(() => undefined),
       end: () => {
         end();
         flights.inFlight.delete(seq);
-        // A batch begun before the oldest one in flight is no longer anyone's "later".
+        // A batch begun before the oldest one in flight is no longer anyone's "later" or "earlier".
         const oldest = Math.min(...flights.inFlight.keys());
-        flights.started = flights.started.filter((s) => s.seq > oldest);
+        for (const [id, s] of flights.started) if (s.seq < oldest) flights.started.delete(id);
         if (flights.inFlight.size === 0) this.flights.delete(client);
       },
     };
@@ -370,8 +408,11 @@ export class GraphStore {
   }
 }
 
-/** `[eid, elementId, new in this batch, ts, category, rid]` of an event written ({@link eventBatchWrite}'s refs). */
-type WrittenRef = [string, string, boolean, number, string, string];
+/** `[eid, elementId, new in this batch, ts, category, rid, created_by_batch]` of an event written ({@link eventBatchWrite}'s refs). */
+type WrittenRef = [string, string, boolean, number, string, string, string | null];
+
+/** Thrown inside a transaction that found its candidates too many to hold: it rolls back before any write. */
+const NEEDS_SEARCH = new Error('candidate range too large for memory: search in Neo4j');
 
 async function run(tx: ManagedTransaction, s: Statement): Promise<Record<string, unknown>[]> {
   const res = await tx.run(s.text, s.params);

@@ -6,7 +6,7 @@ const row = (eid: string, ts: number, rid: string | null = 'Pod/ns/p', category 
   ({ eid, ts, last_ts: ts, rid, category, source: 'k8s', reason: 'r', severity: 'warning', message: '', count: 1, detail: null, kind: 'Pod', namespace: 'ns', name: 'p' }) as EventRow;
 
 /** A read that answers from fixed tables and records what was asked. */
-function fakeRead(stored: Array<{ eid: string; ts: number; category: string; rid: string; ref: string }>, related: Record<string, Array<{ rid: string; d: number }>>) {
+function fakeRead(stored: Array<{ eid: string; ts: number; category: string; rid: string; ref: string; by?: string }>, related: Record<string, Array<{ rid: string; d: number }>>) {
   const calls: Array<Record<string, unknown>> = [];
   const read: ReadRows = async (s) => {
     calls.push(s.params);
@@ -120,16 +120,35 @@ describe('CausalMemory', () => {
     expect(m.stats().events).toBe(2);
   });
 
-  it('leaves events created by later batches out of a range read, and keeps the creating batch on a later re-write', async () => {
-    const { read, calls } = fakeRead([], {});
+  it('holds a range-read event created by a later batch for the batches after it only, with no hole in the range', async () => {
+    const stored = [
+      { eid: 'old', ts: 4900, category: 'oom', rid: 'Pod/ns/p', ref: 'r0', by: 'gone' },
+      { eid: 'seven', ts: 5000, category: 'oom', rid: 'Pod/ns/p', ref: 'r7', by: 'batch-7' },
+    ];
+    const { read, calls } = fakeRead(stored, {});
     const m = memory();
-    m.settle(7, [{ eid: 'seven', ts: 5000, category: 'oom', rid: 'Pod/ns/p', ref: 'r7', seq: 7 }]);
-    // Batch 9 re-writes it (not new there): it stays batch 7's, hidden from batch 6.
-    m.settle(9, [{ eid: 'seven', ts: 5000, category: 'oom', rid: 'Pod/ns/p', ref: 'r7' }]);
-    const got = await m.prepare([row('six', 5050)], read, 6, ['batch-7', 'batch-9']);
-    expect(calls[0]).toEqual(expect.objectContaining({ later: ['batch-7', 'batch-9'] }));
-    expect((got ?? []).flatMap((g) => g.cands)).toEqual([]);
-    expect((await m.prepare([row('eight', 5050)], read, 8))?.flatMap((g) => g.cands.map((c) => c.b))).toEqual(['seven']);
+    const seqOf = (id: string | null | undefined) => (id === 'batch-7' ? 7 : undefined);
+    const b = (r: Awaited<ReturnType<CausalMemory['prepare']>>) => (r ?? []).flatMap((g) => g.cands.map((c) => c.b));
+    // Batch 6 reads the range: 'seven' (created by batch 7, begun after it) is held but not its candidate; 'old' is.
+    expect(b(await m.prepare([row('six', 5050)], read, 6, seqOf))).toEqual(['old']);
+    // A later batch finds it without reading again: the range has no hole.
+    expect(b(await m.prepare([row('eight', 5050)], read, 8, seqOf))).toEqual(['seven', 'old']);
+    expect(calls.filter((c) => 'from' in c)).toHaveLength(1);
+  });
+
+  it('numbers an event by the earliest batch that wrote it, whichever committed first', async () => {
+    const { read } = fakeRead([], {});
+    const m = memory();
+    const b = (r: Awaited<ReturnType<CausalMemory['prepare']>>) => (r ?? []).flatMap((g) => g.cands.map((c) => c.b));
+    // Batch 3 created 'x' and committed first; batch 1 wrote it too (not new there), so in a serial run batch 1 created it.
+    m.settle(3, [{ eid: 'x', ts: 5000, category: 'oom', rid: 'Pod/ns/p', ref: 'rx', seq: 3 }]);
+    expect(b(await m.prepare([row('two', 5010)], read, 2))).toEqual([]);
+    m.settle(1, [{ eid: 'x', ts: 5000, category: 'oom', rid: 'Pod/ns/p', ref: 'rx', seq: 1 }]);
+    expect(b(await m.prepare([row('two', 5010)], read, 2))).toEqual(['x']);
+    // Stored before every batch in flight (no number): seen by all, whoever writes it again.
+    m.remember([{ eid: 'y', ts: 5020, category: 'oom', rid: 'Pod/ns/p', ref: 'ry' }]);
+    m.settle(5, [{ eid: 'y', ts: 5020, category: 'oom', rid: 'Pod/ns/p', ref: 'ry', seq: 5 }]);
+    expect(b(await m.prepare([row('two', 5010)], read, 2))).toEqual(['x', 'y']);
   });
 });
 
