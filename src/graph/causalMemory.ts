@@ -70,9 +70,8 @@ export type ReadRows = (s: Statement) => Promise<Array<Record<string, unknown>>>
 export class CausalMemory {
   private readonly related = new Map<string, { related: Related; at: number }>();
   private readonly byRid = new Map<string, Map<string, RememberedEvent>>();
-  /** Events of batches still in flight, by resource, with their batch's sequence number; never evicted. */
-  private readonly pendingByRid = new Map<string, Array<{ e: RememberedEvent; seq: number }>>();
-  private readonly pendingRids = new Map<number, string[]>();
+  /** Events of batches still in flight: by batch number, then by resource; never evicted. */
+  private readonly pending = new Map<number, Map<string, RememberedEvent[]>>();
   private size = 0;
   private from = Infinity;
   private to = -Infinity;
@@ -112,25 +111,14 @@ export class CausalMemory {
    * yet: an edge to one waits for that batch's commit). An earlier batch does not see them.
    */
   hold(seq: number, rows: readonly EventRow[]): void {
-    const rids: string[] = [];
-    for (const r of rows) {
-      if (r.rid === null || r.category === 'normal') continue;
-      let list = this.pendingByRid.get(r.rid);
-      if (!list) this.pendingByRid.set(r.rid, (list = []));
-      list.push({ e: { eid: r.eid, ts: r.ts, category: r.category, rid: r.rid, ref: '' }, seq });
-      rids.push(r.rid);
-    }
-    this.pendingRids.set(seq, rids);
+    const byRid = new Map<string, RememberedEvent[]>();
+    for (const g of candidateGroups(rows)) byRid.set(g.rid, g.rows.map((r) => ({ eid: r.eid, ts: r.ts, category: r.category, rid: g.rid, ref: '' })));
+    this.pending.set(seq, byRid);
   }
 
   /** Ends batch `seq`'s hold: on commit, `written` (as {@link remember} takes it) replaces it in one step; on failure (null) it goes. */
   settle(seq: number, written: readonly RememberedEvent[] | null): void {
-    for (const rid of new Set(this.pendingRids.get(seq) ?? [])) {
-      const rest = (this.pendingByRid.get(rid) ?? []).filter((p) => p.seq !== seq);
-      if (rest.length > 0) this.pendingByRid.set(rid, rest);
-      else this.pendingByRid.delete(rid);
-    }
-    this.pendingRids.delete(seq);
+    this.pending.delete(seq);
     if (written) this.remember(written);
   }
 
@@ -142,8 +130,8 @@ export class CausalMemory {
       const prev = m.get(e.eid);
       if (!prev) this.size++;
       // The earliest batch that wrote it is the one that created it in a serial run (no number: before them all).
-      const seq = prev && (prev.seq === undefined || e.seq === undefined) ? undefined : Math.min(prev?.seq ?? Infinity, e.seq ?? Infinity);
-      m.set(e.eid, { ...e, seq: seq === Infinity ? undefined : seq });
+      const seq = !prev ? e.seq : prev.seq === undefined || e.seq === undefined ? undefined : Math.min(prev.seq, e.seq);
+      m.set(e.eid, seq === e.seq ? e : { ...e, seq });
     }
     if (this.size > this.opts.maxEvents) this.evict(Math.floor(this.opts.maxEvents * 0.75));
   }
@@ -202,17 +190,16 @@ export class CausalMemory {
     const cands: Array<{ a: string; b: string; bts: number; bcat: string; bref: string; d: number }> = [];
     for (const ev of rows) {
       const found: Array<{ e: RememberedEvent; d: number }> = [];
+      const near = (c: RememberedEvent) => c.eid !== ev.eid && c.ts >= ev.ts - w && c.ts <= ev.ts + w;
+      const seen = new Set<string>();
       for (const nb of related) {
-        const stored = this.byRid.get(nb.rid);
-        for (const c of stored?.values() ?? []) {
-          if (c.eid !== ev.eid && (c.seq ?? 0) < seq && c.ts >= ev.ts - w && c.ts <= ev.ts + w) found.push({ e: c, d: nb.d });
+        for (const c of this.byRid.get(nb.rid)?.values() ?? []) {
+          if ((c.seq ?? 0) < seq && near(c)) (found.push({ e: c, d: nb.d }), seen.add(c.eid));
         }
-        const seen = new Set<string>();
-        for (const { e: c, seq: s } of this.pendingByRid.get(nb.rid) ?? []) {
-          const sc = stored?.get(c.eid);
-          if (s >= seq || (sc && (sc.seq ?? 0) < seq) || seen.has(c.eid)) continue;
-          seen.add(c.eid);
-          if (c.eid !== ev.eid && c.ts >= ev.ts - w && c.ts <= ev.ts + w) found.push({ e: c, d: nb.d });
+        // Held events of earlier batches in flight, each once, unless already found as stored.
+        for (const [s, byRid] of this.pending) {
+          if (s >= seq) continue;
+          for (const c of byRid.get(nb.rid) ?? []) if (!seen.has(c.eid) && near(c)) (found.push({ e: c, d: nb.d }), seen.add(c.eid));
         }
       }
       found.sort((x, y) => x.d - y.d || Math.abs(x.e.ts - ev.ts) - Math.abs(y.e.ts - ev.ts) || (x.e.eid < y.e.eid ? -1 : x.e.eid > y.e.eid ? 1 : 0));

@@ -264,7 +264,6 @@ export class GraphStore {
       const memory = this.memoryOf(batch.client);
       const flight = this.beginFlight(batch.client, batchId);
       memory?.hold(flight.seq, rows);
-      let written: WrittenRef[] = [];
       const attempt = (searchInNeo4j: boolean) =>
         this.write(batch.client, async (tx) => {
           const fromMemory = searchInNeo4j || !memory ? null : await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.seqOf);
@@ -275,7 +274,8 @@ export class GraphStore {
           const [w] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
           const refs = new Map<string, { ref: string; fresh: boolean }>();
           for (const s of stored) for (const c of s.cands) refs.set(c.b, { ref: c.bref, fresh: false });
-          for (const [eid, ref, fresh] of (w?.refs ?? []) as WrittenRef[]) refs.set(eid, { ref, fresh });
+          const written = (w?.refs ?? []) as WrittenRef[];
+          for (const [eid, ref, fresh] of written) refs.set(eid, { ref, fresh });
           const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates);
           const now: CausalEdgeRef[] = [];
           const later: CausalEdgeRow[] = [];
@@ -287,10 +287,9 @@ export class GraphStore {
             else now.push({ ...e, cause_ref: c.ref, effect_ref: f.ref, fresh: c.fresh || f.fresh });
           }
           let edgesAdded = 0;
-          for (const s of causalEdgeUpserts(batch.client, now)) edgesAdded += (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsCreated;
-          written = (w?.refs ?? []) as WrittenRef[];
+          for (const s of causalEdgeUpserts(batch.client, now)) edgesAdded += await created(tx, s);
           const search: EventWriteResult['search'] = fromMemory ? 'memory' : 'neo4j';
-          return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: now.length + later.length, search, later };
+          return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: now.length + later.length, search, later, written };
         });
       try {
         let result;
@@ -302,20 +301,18 @@ export class GraphStore {
           await flight.earlierEnded();
           result = await attempt(true);
         }
-        // The batch's events, each with the first batch in flight (in start order) that wrote it, as a serial run would have it.
-        const tagged = written.map(([eid, ref, fresh, ts, category, rid, by]) => {
-          const creator = flight.seqOf(by);
-          return { eid, ref, ts, category, rid, seq: fresh ? flight.seq : creator === undefined ? undefined : Math.min(creator, flight.seq) };
-        });
+        const { later, written, ...counts } = { ...result, deferredEdges: result.later.length };
+        // Numbered by this batch when it created them or their creator is in flight too (the memory
+        // keeps the earliest number); stored before every batch in flight: no number.
+        const tagged = written.map(([eid, ref, fresh, ts, category, rid, by]) => ({ eid, ref, ts, category, rid, seq: fresh || flight.seqOf(by) !== undefined ? flight.seq : undefined }));
         flight.wrote(tagged.map((e) => e.eid));
         memory?.settle(flight.seq, tagged);
-        const { later, ...counts } = { ...result, deferredEdges: result.later.length };
         if (later.length > 0) {
           // The edges to an earlier batch's events, once it ended. This batch is committed: a failure
           // here is retried here, not by writing the batch again (log counts would add up twice).
           await flight.earlierEnded();
           const s = causalEdgesById(batch.client, later);
-          counts.causalEdgesAdded += await this.retryTransient(() => this.write(batch.client, async (tx) => (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsCreated));
+          counts.causalEdgesAdded += await this.retryTransient(() => this.write(batch.client, (tx) => created(tx, s)));
         }
         return { rows: batch.rows.length, ...counts, writeMs: Math.round(performance.now() - started) };
       } finally {
@@ -413,6 +410,11 @@ type WrittenRef = [string, string, boolean, number, string, string, string | nul
 
 /** Thrown inside a transaction that found its candidates too many to hold: it rolls back before any write. */
 const NEEDS_SEARCH = new Error('candidate range too large for memory: search in Neo4j');
+
+/** Runs a write in `tx`; the relationships it created. */
+async function created(tx: ManagedTransaction, s: Statement): Promise<number> {
+  return (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsCreated;
+}
 
 async function run(tx: ManagedTransaction, s: Statement): Promise<Record<string, unknown>[]> {
   const res = await tx.run(s.text, s.params);
