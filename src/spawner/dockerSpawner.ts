@@ -134,6 +134,7 @@ export class DockerSpawner implements Spawner {
       StopTimeout: this.config.stopGraceSeconds,
       HostConfig: {
         NetworkMode: this.config.network,
+        ...(this.config.cgroupParent ? { CgroupParent: this.config.cgroupParent } : {}),
         RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
         ...(withLimits ? { Memory: this.config.memoryBytes, NanoCpus: this.config.nanoCpus, CpuShares: this.config.cpuShares, PidsLimit: this.config.pidsLimit } : {}),
       },

@@ -44,6 +44,12 @@ export interface DockerSpawnerConfig {
   nanoCpus: number;
   /** Relative CPU weight of each worker container; low, so the engine's conmon and runc (in the same parent cgroup) are not starved by booting workers. */
   cpuShares: number;
+  /**
+   * Parent cgroup of the worker containers (WORKER_CGROUP_PARENT; empty: the engine's default).
+   * `.ci/podman-setup.sh` makes `/kgroot_workers` with a low CPU weight for all workers together, and
+   * keeps conmon out of it, so 60 booting workers cannot take the CPU the engine needs for the next starts.
+   */
+  cgroupParent: string;
   pidsLimit: number;
   stopGraceSeconds: number;
   env: WorkerEnvConfig;
@@ -65,6 +71,16 @@ function socketFromEnv(env: Env): string {
     return host.slice('unix://'.length);
   }
   return readString(env, 'DOCKER_SOCKET', '/run/podman/podman.sock');
+}
+
+/** A cgroup path (`/kgroot_workers`) or a systemd slice (`kgroot-workers.slice`); nothing that could escape into options. */
+function readCgroupParent(env: Env): string {
+  const v = readOptional(env, 'WORKER_CGROUP_PARENT') ?? '';
+  const segments = v.replace(/^\//, '').split('/');
+  if (v !== '' && !segments.every((s) => /^[A-Za-z0-9_.-]+$/.test(s) && s !== '.' && s !== '..')) {
+    throw new ConfigError('WORKER_CGROUP_PARENT', `must be a cgroup path like /kgroot_workers or a slice like kgroot-workers.slice, got ${JSON.stringify(v)}`, 'Set it to such a name or unset it for the engine\'s default');
+  }
+  return v;
 }
 
 export function loadSpawnerConfig(env: Env): SpawnerConfig {
@@ -101,6 +117,7 @@ export function loadSpawnerConfig(env: Env): SpawnerConfig {
       nanoCpus: Math.round(readNumber(env, 'WORKER_CPUS', 1, { min: 0.01 }) * 1e9),
       cpuShares: readInt(env, 'WORKER_CPU_SHARES', 2, { min: 2, max: 262_144 }),
       pidsLimit: readInt(env, 'WORKER_PIDS_LIMIT', 512, { min: 16 }),
+      cgroupParent: readCgroupParent(env),
       stopGraceSeconds: readInt(env, 'WORKER_STOP_GRACE_SECONDS', 10, { min: 0 }),
       env: workerEnv,
     },

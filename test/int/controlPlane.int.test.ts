@@ -277,7 +277,7 @@ describe('control plane with the docker spawner against podman', () => {
   }
 
   it('the same with containers, a foreign container left alone, and a restart that adopts all 9 and restarts none', async () => {
-    const env = { ...lifecycleEnv(ids, run), SPAWNER: 'docker', WORKER_IMAGE: 'localhost/kgroot:dev', DOCKER_HOST: `unix://${SOCKET}`, WORKER_STOP_GRACE_SECONDS: '3' };
+    const env = { ...lifecycleEnv(ids, run), SPAWNER: 'docker', WORKER_IMAGE: 'localhost/kgroot:dev', DOCKER_HOST: `unix://${SOCKET}`, WORKER_STOP_GRACE_SECONDS: '3', WORKER_CGROUP_PARENT: '/kgroot_workers' };
     // A container named like a worker of client c but without our label: never touched.
     const foreignName = `kg-log-normalizer-${ids[2]}`;
     const foreign = await docker.createContainer({ name: `${foreignName}-x`, Image: 'localhost/kgroot:dev', Cmd: ['help'], Labels: { 'kg.client': ids[2] } });
@@ -302,6 +302,17 @@ describe('control plane with the docker spawner against podman', () => {
     expect(inspect.HostConfig.NetworkMode).toBe('host');
     expect(inspect.Config.Env).toEqual(expect.arrayContaining([`CLIENT_ID=${ids[0]}`, `NEO4J_DATABASE=${ids[0]}`]));
     expect(inspect.Config.Cmd).toEqual(['graph-builder']);
+    // The worker runs under WORKER_CGROUP_PARENT (made by podman-setup.sh with a low CPU weight); its
+    // conmon (the parent of the container's first process) stays out of it (cgroups = "no-conmon").
+    const cpuCgroup = (pid: number) => {
+      const text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+      return (/^\d+:(?:[^:]*,)?cpu(?:,[^:]*)?:(.*)$/m.exec(text) ?? /^0::(.*)$/m.exec(text))?.[1]; // v1 cpu controller, else v2
+    };
+    const workerPid = inspect.State.Pid;
+    expect(cpuCgroup(workerPid)).toMatch(/^\/kgroot_workers\/libpod-[0-9a-f]+$/);
+    const conmonPid = Number(readFileSync(`/proc/${workerPid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    expect(readFileSync(`/proc/${conmonPid}/comm`, 'utf8').trim()).toBe('conmon');
+    expect(cpuCgroup(conmonPid)).not.toMatch(/kgroot_workers/);
 
     // c goes silent → its 3 containers are stopped and removed; a's and b's are the same containers.
     clients.beating.delete(ids[2]);
