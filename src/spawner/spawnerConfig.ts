@@ -42,7 +42,7 @@ export interface DockerSpawnerConfig {
   limits: 'on' | 'auto' | 'off';
   memoryBytes: number;
   nanoCpus: number;
-  /** Relative CPU weight of each worker container; low, so the engine's conmon and runc (in the same parent cgroup) are not starved by booting workers. */
+  /** Relative CPU weight of each worker container; low, so that where the engine keeps conmon and runc in the workers' parent cgroup (its default) booting workers do not starve them. */
   cpuShares: number;
   /**
    * Parent cgroup of the worker containers (WORKER_CGROUP_PARENT; empty: the engine's default).
