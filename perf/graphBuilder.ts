@@ -32,7 +32,6 @@ import { lastValueFrom, mergeMap, from, tap, toArray } from 'rxjs';
 import { graphBuilder, rowsOfInputs } from '../pipelines/graphBuilder/graphBuilder';
 import { encodeNormalizedEvent, NormalizedEvent } from '../src/avro/normalizedCodec';
 import { formatKey, formatNormalizedKey, parseNormalizedKey } from '../src/domain/keys';
-import { resourceOfObject, refOfResourceKey, ResourceRow } from '../src/graph/k8sObject';
 import { deleteTopic, ensureTopics } from '../src/kafka/admin';
 import { loadKafkaConnection } from '../src/kafka/kafkaConfig';
 import { KafkaSink } from '../src/kafka/kafkaSink';
@@ -43,6 +42,7 @@ import { loadNeo4jConfig } from '../src/neo4j/neo4jConfig';
 import { isTransientGraphError } from '../src/neo4j/neo4jErrors';
 import { uid } from '../src/simulator/k8sShapes';
 import { percentile, writeResult } from './perfResult';
+import { gridTopology } from '../src/simulator/gridTopology';
 
 const N = Number(process.env.PERF_EVENTS ?? 40_000);
 const BATCH = Number(process.env.PERF_BATCH ?? 2000);
@@ -106,26 +106,6 @@ function startNormalizer(env: Record<string, string>): { child: ChildProcess; lo
   return { child, logLines, exited };
 }
 
-function topology(): ResourceRow[] {
-  const rows: ResourceRow[] = [];
-  const add = (kind: string, id: string, object: Record<string, unknown>) => {
-    const r = resourceOfObject(object, refOfResourceKey(kind, id)!);
-    if (!r.ok) throw new Error(r.reason);
-    rows.push(r.value);
-  };
-  for (let n = 0; n < NODES; n++) add('Node', `node-${n}`, { kind: 'Node', metadata: { name: `node-${n}` } });
-  for (let a = 0; a < APPS; a++) {
-    add('Deployment', `perf/app${a}`, { kind: 'Deployment', metadata: { name: `app${a}`, namespace: 'perf' } });
-    add('ReplicaSet', `perf/app${a}-rs`, { kind: 'ReplicaSet', metadata: { name: `app${a}-rs`, namespace: 'perf', ownerReferences: [{ kind: 'Deployment', name: `app${a}` }] } });
-    add('Service', `perf/app${a}`, { kind: 'Service', metadata: { name: `app${a}`, namespace: 'perf' }, spec: { selector: { app: `app${a}` } } });
-  }
-  for (let p = 0; p < PODS; p++) {
-    const a = p % APPS;
-    add('Pod', `perf/app${a}-${p}`, { kind: 'Pod', metadata: { name: `app${a}-${p}`, namespace: 'perf', labels: { app: `app${a}` }, ownerReferences: [{ kind: 'ReplicaSet', name: `app${a}-rs` }] }, spec: { nodeName: `node-${p % NODES}` } });
-  }
-  return rows;
-}
-
 async function main(): Promise<void> {
   const run = `p${Date.now().toString(36)}`;
   const clients = { pipeline: `${run}-gb`, direct: `${run}-dw`, bare: `${run}-bare`, floor: `${run}-floor`, search: `${run}-search`, latency: `${run}-lat`, warm: `${run}-warm` };
@@ -137,7 +117,7 @@ async function main(): Promise<void> {
   const store = await GraphStore.connect(loadNeo4jConfig(process.env), log);
   const sink = await KafkaSink.connect({ connection }, log);
   for (const c of Object.values(clients)) await store.prepareClient(c);
-  const topo = topology();
+  const topo = gridTopology({ namespace: 'perf', nodes: NODES, apps: APPS, pods: PODS });
   for (const c of [clients.pipeline, clients.direct, clients.latency]) {
     for (let i = 0; i < topo.length; i += 2000) await lastValueFrom(store.writeTopology$({ client: c, upserts: topo.slice(i, i + 2000), deletes: [] }));
   }

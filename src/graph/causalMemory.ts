@@ -1,5 +1,5 @@
 import { StoredCandidates } from './causality';
-import { candidateGroups, Statement } from './cypher';
+import { candidateGroups, relatedResources, Statement } from './cypher';
 import { EventRow } from './eventRows';
 
 /** A stored event that can take part in a causal edge (it has a resource and is not normal). */
@@ -34,10 +34,7 @@ type Related = ReadonlyArray<{ rid: string; d: number }>;
 const RELATED = `
 UNWIND $rids AS rid
 MATCH (r:Resource {client: $client, rid: rid})
-RETURN rid,
-  [(r)-[:RUNS_ON|CONTROLS|SELECTS]-(n:Resource) WHERE n.client = $client | {rid: n.rid, d: 1}]
-  + [(r)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(n:Resource) WHERE n.client = $client | {rid: n.rid, d: 2}]
-  + [(n:Resource)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r) WHERE n.client = $client | {rid: n.rid, d: 2}] AS related`;
+RETURN rid, ${relatedResources((d) => `{rid: n.rid, d: ${d}}`)} AS related`;
 
 const EVENTS_IN_RANGE = `
 MATCH (e:Event {client: $client})

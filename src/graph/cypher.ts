@@ -57,6 +57,17 @@ export function eventBatchWrite(client: string, batch: string, rows: readonly Ev
 }
 
 /**
+ * The resources `n` related to the resource `r`, as a list of `item(d)` (d: 1 for one RUNS_ON /
+ * CONTROLS / SELECTS edge away, 2 for two CONTROLS away in one direction), in `client`'s graph: the
+ * one definition of "related" for the search in Neo4j and for the candidate memory.
+ */
+export function relatedResources(item: (d: 1 | 2) => string): string {
+  return `[(r)-[:RUNS_ON|CONTROLS|SELECTS]-(n:Resource) WHERE n.client = $client | ${item(1)}]
+  + [(r)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(n:Resource) WHERE n.client = $client | ${item(2)}]
+  + [(n:Resource)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r) WHERE n.client = $client | ${item(2)}]`;
+}
+
+/**
  * Causal candidates among the events already stored, read at the start of the batch's transaction
  * (before its writes, so the index seeks do not wade through the transaction's own changes). Per
  * resource of the batch's non-normal events: the related resources — itself (0 hops), one RUNS_ON /
@@ -72,9 +83,7 @@ UNWIND $groups AS g
 MATCH (r:Resource {client: $client, rid: g.rid})
 // Every related resource goes back (the batch's own events pair on it); only those with events are searched.
 UNWIND [{rid: r.rid, d: 0, stored: COUNT { (r)<-[:ABOUT]-() } > 0}]
-  + [(r)-[:RUNS_ON|CONTROLS|SELECTS]-(n:Resource) WHERE n.client = $client | {rid: n.rid, d: 1, stored: COUNT { (n)<-[:ABOUT]-() } > 0}]
-  + [(r)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(n:Resource) WHERE n.client = $client | {rid: n.rid, d: 2, stored: COUNT { (n)<-[:ABOUT]-() } > 0}]
-  + [(n:Resource)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r) WHERE n.client = $client | {rid: n.rid, d: 2, stored: COUNT { (n)<-[:ABOUT]-() } > 0}] AS nb
+  + ${relatedResources((d) => `{rid: n.rid, d: ${d}, stored: COUNT { (n)<-[:ABOUT]-() } > 0}`)} AS nb
 WITH g, nb.rid AS nrid, nb.stored AS stored, min(nb.d) AS d
 WITH g, collect({rid: nrid, d: d, stored: stored}) AS related
 CALL {

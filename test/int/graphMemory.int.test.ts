@@ -1,12 +1,12 @@
 import { from, lastValueFrom, map, mergeMap, toArray } from 'rxjs';
 import { NormalizedEvent } from '../../src/avro/normalizedCodec';
 import { eventRowOfNormalized, EventRow } from '../../src/graph/eventRows';
-import { refOfResourceKey, resourceOfObject, ResourceRow } from '../../src/graph/k8sObject';
 import { componentLogger } from '../../src/log/logger';
 import { EventWriteResult, GraphStore } from '../../src/neo4j/graphStore';
 import { storedCandidates } from '../../src/graph/cypher';
 import { loadNeo4jConfig } from '../../src/neo4j/neo4jConfig';
 import { uniqueId } from '../fixtures/graph/harness';
+import { gridTopology } from '../../src/simulator/gridTopology';
 
 /**
  * The in-memory candidate search against the search in Neo4j, on the real Neo4j: the same
@@ -30,30 +30,6 @@ function rng(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function topology(): ResourceRow[] {
-  const rows: ResourceRow[] = [];
-  const add = (kind: string, id: string, object: Record<string, unknown>) => {
-    const r = resourceOfObject(object, refOfResourceKey(kind, id)!);
-    if (!r.ok) throw new Error(r.reason);
-    rows.push(r.value);
-  };
-  for (let n = 0; n < 3; n++) add('Node', `node-${n}`, { kind: 'Node', metadata: { name: `node-${n}` } });
-  for (let a = 0; a < 4; a++) {
-    add('Deployment', `shop/app${a}`, { kind: 'Deployment', metadata: { name: `app${a}`, namespace: 'shop' } });
-    add('ReplicaSet', `shop/app${a}-rs`, { kind: 'ReplicaSet', metadata: { name: `app${a}-rs`, namespace: 'shop', ownerReferences: [{ kind: 'Deployment', name: `app${a}` }] } });
-    add('Service', `shop/app${a}`, { kind: 'Service', metadata: { name: `app${a}`, namespace: 'shop' }, spec: { selector: { app: `app${a}` } } });
-  }
-  for (let p = 0; p < 12; p++) {
-    const a = p % 4;
-    add('Pod', `shop/app${a}-${p}`, {
-      kind: 'Pod',
-      metadata: { name: `app${a}-${p}`, namespace: 'shop', labels: { app: `app${a}` }, ownerReferences: [{ kind: 'ReplicaSet', name: `app${a}-rs` }] },
-      spec: { nodeName: `node-${p % 3}` },
-    });
-  }
-  return rows;
 }
 
 const REASONS: Array<[string, 'Warning' | 'Normal']> = [
@@ -108,7 +84,7 @@ describe('causal candidates in memory and in Neo4j', () => {
       const store = await GraphStore.connect(loadNeo4jConfig({ ...process.env, GRAPH_ISOLATION: process.env.GRAPH_ISOLATION ?? 'auto' }), log, { windowMs: WINDOW, memoryEvents: v.memoryEvents });
       stores.set(name, store);
       await store.prepareClient(v.client);
-      await lastValueFrom(store.writeTopology$({ client: v.client, upserts: topology(), deletes: [] }));
+      await lastValueFrom(store.writeTopology$({ client: v.client, upserts: gridTopology({ namespace: 'shop', nodes: 3, apps: 4, pods: 12 }), deletes: [] }));
     }
   });
 
