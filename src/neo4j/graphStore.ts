@@ -114,6 +114,7 @@ export class GraphStore {
     }
     return new GraphStore(driver, config, log, {
       windowMs: causal.windowMs ?? 300_000,
+      alertLookbackMs: causal.alertLookbackMs ?? 1_800_000,
       minConfidence: causal.minConfidence ?? 0.1,
       maxCausesPerEffect: causal.maxCausesPerEffect ?? 5,
       maxCandidates: causal.maxCandidates ?? 50,
@@ -232,8 +233,8 @@ export class GraphStore {
     if (this.causal.memoryEvents <= 0) return undefined;
     let m = this.memories.get(client);
     if (!m) {
-      const { windowMs, maxCandidates, memoryEvents: maxEvents, topologyTtlMs } = this.causal;
-      m = new CausalMemory(client, { windowMs, maxCandidates, maxEvents, topologyTtlMs, isolatedTtlMs: Math.min(1000, topologyTtlMs) });
+      const { windowMs, alertLookbackMs, maxCandidates, memoryEvents: maxEvents, topologyTtlMs } = this.causal;
+      m = new CausalMemory(client, { windowMs, alertLookbackMs, maxCandidates, maxEvents, topologyTtlMs, isolatedTtlMs: Math.min(1000, topologyTtlMs) });
       this.memories.set(client, m);
     }
     return m;
@@ -269,14 +270,14 @@ export class GraphStore {
           const fromMemory = searchInNeo4j || !memory ? null : await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.seqOf);
           // Too much to hold: leave (nothing written yet) and search in Neo4j once the earlier batches ended.
           if (!fromMemory && !searchInNeo4j) throw NEEDS_SEARCH;
-          const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates, flight.later(), flight.earlierEids());
+          const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates, flight.later(), flight.earlierEids(), this.causal.alertLookbackMs);
           const stored = fromMemory ?? (cand ? ((await run(tx, cand)) as unknown as Array<StoredCandidates & { cands: Array<{ b: string; bref: string }> }>) : []);
           const [w] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
           const refs = new Map<string, { ref: string; fresh: boolean }>();
           for (const s of stored) for (const c of s.cands) refs.set(c.b, { ref: c.bref, fresh: false });
           const written = (w?.refs ?? []) as WrittenRef[];
           for (const [eid, ref, fresh] of written) refs.set(eid, { ref, fresh });
-          const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates);
+          const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates, this.causal.alertLookbackMs);
           const now: CausalEdgeRef[] = [];
           const later: CausalEdgeRow[] = [];
           for (const e of causalEdges(pairs, this.causal)) {
