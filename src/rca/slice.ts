@@ -98,6 +98,15 @@ export function clientExists(client: string): Statement {
   return { text: `MATCH (n:Event {client: $client}) RETURN count(n) > 0 AS found LIMIT 1`, params: { client } };
 }
 
+/** The POTENTIAL_CAUSE edges among the events of the list `nodes`, as `edges`. */
+const EDGES_AMONG = `CALL {
+  WITH nodes
+  UNWIND nodes AS b
+  MATCH (a:Event)-[p:POTENTIAL_CAUSE]->(b)
+  WHERE a IN nodes AND p.client = $client
+  RETURN collect({cause: a.eid, effect: b.eid, rule: p.rule, confidence: p.confidence}) AS edges
+}`;
+
 const EVENT_MAP = `{eid: c.eid, reason: c.reason, category: c.category, source: c.source, rid: c.rid, ts: c.ts, message: coalesce(c.message, '')}`;
 
 /**
@@ -128,13 +137,7 @@ CALL {
 }
 WITH t, up, near, [x IN near | x.c] AS nearNodes
 WITH t, up, near, [t] + up + [x IN nearNodes WHERE NOT x IN up] AS nodes
-CALL {
-  WITH nodes
-  UNWIND nodes AS b
-  MATCH (a:Event)-[p:POTENTIAL_CAUSE]->(b)
-  WHERE a IN nodes AND p.client = $client
-  RETURN collect({cause: a.eid, effect: b.eid, rule: p.rule, confidence: p.confidence}) AS edges
-}
+${EDGES_AMONG}
 CALL {
   WITH nodes
   UNWIND [x IN nodes WHERE x.rid IS NOT NULL | x.rid] AS rid
@@ -183,13 +186,7 @@ CALL {
   RETURN collect(DISTINCT u) AS ups
 }
 WITH direct, direct + [u IN ups WHERE NOT u IN direct] AS nodes
-CALL {
-  WITH nodes
-  UNWIND nodes AS b
-  MATCH (a:Event)-[p:POTENTIAL_CAUSE]->(b)
-  WHERE a IN nodes AND p.client = $client
-  RETURN collect({cause: a.eid, effect: b.eid, rule: p.rule, confidence: p.confidence}) AS edges
-}
+${EDGES_AMONG}
 RETURN [x IN nodes | ${EVENT_MAP.replace(/\bc\./g, 'x.')}] AS events, edges, [x IN direct | x.eid] AS direct`;
 
 export function dependencyRead(client: string, targets: readonly string[], from: number, to: number): Statement {
