@@ -396,6 +396,36 @@ export class GraphStore {
     }
   }
 
+  // ---- rca reads and writes (src/rca/answer.ts's RcaReader / RcaWriter) ----
+
+  /**
+   * The database of `client` for a read that must not create anything for a client that does not
+   * exist: shared mode → the shared database; database mode → the client's (an unknown one fails
+   * with DatabaseNotFound); auto → the mode resolved as for the writers.
+   */
+  private async readDatabase(client: string): Promise<string | undefined> {
+    if (this.config.isolation === 'shared') return this.config.sharedDatabase;
+    if (this.config.isolation === 'database') return this.databaseName(client);
+    return (await this.mode(client)) === 'database' ? this.databaseName(client) : this.config.sharedDatabase;
+  }
+
+  /** Runs one rca read statement in `client`'s graph (nothing prepared or created); rows as plain objects. */
+  async readRca(client: string, statement: Statement): Promise<Record<string, unknown>[]> {
+    const session = this.driver.session({ database: await this.readDatabase(client), defaultAccessMode: neo4j.session.READ });
+    try {
+      return await session.executeRead((tx) => run(tx, statement));
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Runs rca write statements (the FEKG's patterns) in one transaction of `client`'s graph. */
+  async writeRca(client: string, statements: readonly Statement[]): Promise<void> {
+    await this.write(client, async (tx) => {
+      for (const s of statements) await run(tx, s);
+    });
+  }
+
   async counts(client: string): Promise<GraphCounts> {
     const [row] = await this.read(client, { text: GRAPH_COUNTS, params: { client } });
     return row as unknown as GraphCounts;
