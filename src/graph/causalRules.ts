@@ -55,7 +55,6 @@
  * | oom                | killing            | 0.70   | the kubelet kills and restarts it |
  * | oom                | log-conn           | 0.60   | its callers cannot reach it |
  * | oom                | alert              | 0.80   | restarts / unavailability alerts |
- * | oom                | oom                | 0.60   | the node's OOMKilling and the pod's OOMKilled are one kill |
  * | config             | backoff            | 0.90   | a container that cannot be configured never runs |
  * | config             | crash              | 0.70   | a missing key crashes the process |
  * | config             | restart            | 0.60   |  |
@@ -195,7 +194,6 @@ export const CAUSAL_RULES: readonly CausalRule[] = [
   { cause: 'oom', effect: 'killing', weight: 0.7 },
   { cause: 'oom', effect: 'log-conn', weight: 0.6 },
   { cause: 'oom', effect: 'alert', weight: 0.8 },
-  { cause: 'oom', effect: 'oom', weight: 0.6 },
   { cause: 'config', effect: 'backoff', weight: 0.9 },
   { cause: 'config', effect: 'crash', weight: 0.7 },
   { cause: 'config', effect: 'restart', weight: 0.6 },

@@ -113,6 +113,45 @@ describe('rankCauses', () => {
     expect(rankCauses('acme', s, libraryOf([learned]), { fekg: false }).faultType).toBe('oom');
   });
 
+  it('prefers the OOMKilled on the alerting pod over the same kill reported on its node', () => {
+    const s = oomSlice();
+    s.events.push(ev('npd', 'OOMKilling', 'oom', 'Node//n1', T - S));
+    // As the write path scores them: the node one hop away, the two reports of one kill a co-occurrence.
+    s.edges.push(E('npd', ALERT, 'oom->alert', 0.515), E('npd', 'oom', 'co-occurrence', 0.2), E('oom', ALERT, 'oom->alert', 0.773));
+    const a = rankCauses('acme', s, BUILTIN_PATTERNS);
+    expect(a.causes.slice(0, 2).map((c) => [c.eid, c.resource])).toEqual([['oom', POD], ['npd', 'Node//n1']]);
+    expect(a.causes[0].path.map((p) => p.rule)).toEqual(['oom->alert', null]);
+  });
+
+  it('finds a node failure upstream of the pods it took down, two hops from a Deployment alert', () => {
+    const dep = 'Deployment/shop/web';
+    const alert = 'alert:d00d:' + (T + 20 * MIN);
+    const pods = ['a', 'b', 'c'];
+    const s: RcaSlice = {
+      alert: { ...alertInfo(alert, dep, T + 20 * MIN), fingerprint: 'd00d', alertname: 'KubeDeploymentReplicasMismatch' },
+      events: [
+        ev('node', 'NodeNotReady', 'node-not-ready', 'Node//n2', T),
+        ...pods.map((p) => ev(`nr-${p}`, 'NodeNotReady', 'not-ready', `Pod/shop/web-${p}`, T + 40 * S)),
+        ev('bo', 'BackOff', 'backoff', 'Pod/shop/web-d', T + 5 * MIN),
+        ev('fs', 'FailedSync', 'warning', 'Pod/shop/web-d', T + 4 * MIN),
+        ev(alert, 'KubeDeploymentReplicasMismatch', 'alert', dep, T + 20 * MIN, 'alert'),
+      ],
+      edges: [
+        ...pods.map((p) => E('node', `nr-${p}`, 'node-not-ready->not-ready', 0.567)),
+        ...pods.map((p) => E(`nr-${p}`, alert, 'not-ready->alert', 0.375)),
+        E('bo', alert, 'backoff->alert', 0.35),
+        E('fs', 'bo', 'co-occurrence', 0.28),
+      ],
+      near: [],
+      calls: [],
+      dependencies: [],
+    };
+    const a = rankCauses('acme', s, BUILTIN_PATTERNS);
+    expect(a.causes[0]).toMatchObject({ eid: 'node', resource: 'Node//n2', hops: 2 });
+    expect(a.faultType).toBe('node-not-ready');
+    expect(a.causes[0].path.map((p) => p.rule)).toEqual(['node-not-ready->not-ready', 'not-ready->alert', null]);
+  });
+
   it('answers an alert with no causes with an empty list', () => {
     const s = oomSlice();
     const a = rankCauses('acme', { ...s, events: s.events.filter((e) => e.eid === ALERT), edges: [] }, BUILTIN_PATTERNS);
