@@ -18,6 +18,7 @@ import { componentLogger } from '../src/log/logger';
 import { GraphStore } from '../src/neo4j/graphStore';
 import { loadNeo4jConfig } from '../src/neo4j/neo4jConfig';
 import { answerAlert, listIncidents } from '../src/rca/answer';
+import { seededRandom } from '../src/simulator/seededRandom';
 import { gridTopology } from '../src/simulator/gridTopology';
 import { percentile, writeResult } from './perfResult';
 
@@ -30,15 +31,6 @@ const PODS = 300;
 const NOISE = 60_000;
 const INCIDENTS = 200;
 
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NOISE_REASONS: Array<[string, string]> = [
   ['BackOff', 'Warning'], ['Unhealthy', 'Warning'], ['Killing', 'Normal'], ['Pulled', 'Normal'], ['Started', 'Normal'], ['FailedMount', 'Warning'], ['FailedSync', 'Warning'], ['Evicted', 'Warning'],
@@ -57,7 +49,7 @@ function row(eid: string, reason: string, type: string, ts: number, pod: number)
 }
 
 async function main(): Promise<void> {
-  const r = rng(7);
+  const r = seededRandom(7);
   const client = `perfrca${Date.now().toString(36)}`;
   const store = await GraphStore.connect(loadNeo4jConfig({ ...process.env, GRAPH_ISOLATION: process.env.GRAPH_ISOLATION ?? 'auto' }), log);
   await store.prepareClient(client);

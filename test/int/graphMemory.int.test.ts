@@ -6,6 +6,7 @@ import { EventWriteResult, GraphStore } from '../../src/neo4j/graphStore';
 import { storedCandidates } from '../../src/graph/cypher';
 import { loadNeo4jConfig } from '../../src/neo4j/neo4jConfig';
 import { uniqueId } from '../fixtures/graph/harness';
+import { seededRandom } from '../../src/simulator/seededRandom';
 import { gridTopology } from '../../src/simulator/gridTopology';
 
 /**
@@ -21,23 +22,13 @@ const log = componentLogger('graph-memory-test');
 const WINDOW = 300_000;
 const T0 = 1_714_557_600_000;
 
-/** A deterministic pseudo-random stream (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REASONS: Array<[string, 'Warning' | 'Normal']> = [
   ['OOMKilled', 'Warning'], ['BackOff', 'Warning'], ['Unhealthy', 'Warning'], ['Killing', 'Normal'], ['Pulled', 'Normal'], ['FailedMount', 'Warning'], ['Evicted', 'Warning'],
 ];
 
 function stream(seed: number): EventRow[][] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const events: EventRow[] = [];
   for (let i = 0; i < 700; i++) {
     const [reason, type] = REASONS[Math.floor(r() * REASONS.length)];
