@@ -22,7 +22,6 @@ const log = componentLogger('graph-memory-test');
 const WINDOW = 300_000;
 const T0 = 1_714_557_600_000;
 
-
 const REASONS: Array<[string, 'Warning' | 'Normal']> = [
   ['OOMKilled', 'Warning'], ['BackOff', 'Warning'], ['Unhealthy', 'Warning'], ['Killing', 'Normal'], ['Pulled', 'Normal'], ['FailedMount', 'Warning'], ['Evicted', 'Warning'],
 ];
