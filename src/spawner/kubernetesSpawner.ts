@@ -160,9 +160,10 @@ export class KubernetesSpawner implements Spawner {
       await this.api.deleteNamespacedDeployment({
         name,
         namespace: this.config.namespace,
-        propagationPolicy: 'Foreground',
-        // Exactly the one we looked at: never a Deployment created under that name since.
-        body: { preconditions: { uid: found.metadata?.uid } },
+        // In the body: the API server ignores the query parameters when a body is sent.
+        // Foreground: the Deployment goes only after its ReplicaSets and their Pods. The precondition:
+        // exactly the one we looked at, never a Deployment created under that name since.
+        body: { propagationPolicy: 'Foreground', preconditions: { uid: found.metadata?.uid } },
       });
     } catch (err) {
       if (code(err) !== 404) throw new Error(`deleting Deployment ${name} failed: ${message(err)}`);
