@@ -92,7 +92,7 @@ beforeAll(async () => {
   kc.loadFromFile(kube.adminKubeconfig);
   apps = kc.makeApiClient(AppsV1Api);
   core = kc.makeApiClient(CoreV1Api);
-  for (const n of [ns, otherNs]) await core.createNamespace({ body: { metadata: { name: n } } });
+  for (const n of [ns, otherNs]) await kube.createNamespace(n);
   // The chart's ServiceAccount, Role and RoleBinding, as helm renders them
   const rbac = helm(['template', RELEASE, CHART, '--namespace', ns, '--kube-version', '1.20.2', '--show-only', 'templates/rbac.yaml', '--set', 'webhookReceiver.enabled=false']);
   kube.kubectl(['apply', '-f', '-'], { input: rbac });

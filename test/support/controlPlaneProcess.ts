@@ -1,9 +1,16 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { KafkaSink } from '../../src/kafka/kafkaSink';
 import { TOPICS } from '../../src/kafka/topics';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
+/** The repository root, from the sources (jest) as from dist/ (benchmarks). */
+function repoRoot(): string {
+  let d = __dirname;
+  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
+  return d;
+}
+const CLI = join(repoRoot(), 'dist', 'src', 'cli.js');
 
 export interface ClientsViewWorker {
   name: string;

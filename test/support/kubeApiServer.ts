@@ -184,6 +184,20 @@ export class KubeApiServer {
     throw new Error(`kube-apiserver not ready after ${ms} ms (${last}):\n${this.logTail('kube-apiserver')}`);
   }
 
+  /**
+   * Creates a namespace and waits for its `default` ServiceAccount: pods created before it exists
+   * are refused, and the ReplicaSet controller then backs off for a long while.
+   */
+  async createNamespace(name: string): Promise<void> {
+    const r = await this.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    if (r.status !== 201) throw new Error(`creating namespace ${name}: ${r.status} ${r.body}`);
+    const end = Date.now() + 30_000;
+    while ((await this.get(`/api/v1/namespaces/${name}/serviceaccounts/default`)).status !== 200) {
+      if (Date.now() > end) throw new Error(`no default ServiceAccount in ${name} after 30 s:\n${this.logTail('kube-controller-manager')}`);
+      await sleep(100);
+    }
+  }
+
   /** A bearer token of a ServiceAccount (TokenRequest API), and a kubeconfig file using it. */
   async serviceAccountKubeconfig(namespace: string, name: string): Promise<{ token: string; kubeconfig: string }> {
     const r = await this.call('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } });
