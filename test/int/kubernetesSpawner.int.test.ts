@@ -237,6 +237,57 @@ describe('SPAWNER=kubernetes on a real API server', () => {
     expect((await apps.readNamespacedDeployment({ name: 'foreign-app', namespace: ns })).metadata!.name).toBe('foreign-app');
   });
 
+  it('a worker is "running" once its Deployment has an available replica, as the watch reports it', async () => {
+    // No kubelet: the test does the kubelet's part for one pod (bind it to a node, report it Running and Ready)
+    const name = `kg-event-normalizer-${ids[0]}`;
+    const pod = (await core.listNamespacedPod({ namespace: ns, labelSelector: `kg.client=${ids[0]},kg.role=event-normalizer` })).items[0];
+    const podPath = `/api/v1/namespaces/${ns}/pods/${pod.metadata!.name}`;
+    const bound = await kube.call('POST', `${podPath}/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.metadata!.name }, target: { apiVersion: 'v1', kind: 'Node', name: 'stand-in-node' } });
+    expect(bound.status).toBe(201);
+    const current = JSON.parse((await kube.get(podPath)).body) as { status: Record<string, unknown> };
+    const now = new Date().toISOString();
+    current.status = {
+      ...current.status,
+      phase: 'Running',
+      startTime: now,
+      conditions: [
+        { type: 'Initialized', status: 'True', lastTransitionTime: now },
+        { type: 'Ready', status: 'True', lastTransitionTime: now },
+        { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
+        { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+      ],
+      containerStatuses: [{ name: 'worker', ready: true, restartCount: 0, image: 'localhost/kgroot:dev', imageID: '', started: true, state: { running: { startedAt: now } } }],
+    };
+    const reported = await kube.call('PUT', `${podPath}/status`, current);
+    expect(reported.status).toBe(200);
+    const view = await until(`${name} running in GET /clients`, async () => {
+      const v = await cp!.clients();
+      const w = v.clients.find((c) => c.client === ids[0])?.workers.find((x) => x.name === name);
+      return w?.state === 'running' ? v : undefined;
+    }, 30_000);
+    expect((await apps.readNamespacedDeployment({ name, namespace: ns })).status?.availableReplicas).toBe(1);
+    // the other workers of that client are still only starting
+    expect(view.clients.find((c) => c.client === ids[0])!.workers.filter((w) => w.state === 'running').map((w) => w.name)).toEqual([name]);
+  });
+
+  it('a restart with other limits replaces the stale Deployments in place (same uid, new spec)', async () => {
+    const live = ids.slice(0, 2);
+    const before = (await ours()).filter((d) => live.includes(d.metadata!.labels!['kg.client']));
+    expect(before).toHaveLength(6);
+    expect(await cp!.stop()).toBe(0);
+    cp = new ControlPlaneProcess({ ...cpEnv(), WORKER_MEMORY_MB: '400' });
+    await until('6 stale Deployments replaced', () => (cp!.logged(/^stale worker Deployment replaced$/).length >= 6 ? true : undefined), 90_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${dump()}`);
+    });
+    const after = (await ours()).filter((d) => live.includes(d.metadata!.labels!['kg.client']));
+    expect(after.map((d) => d.metadata!.uid).sort()).toEqual(before.map((d) => d.metadata!.uid).sort());
+    for (const d of after) {
+      expect(d.spec!.template.spec!.containers[0].resources!.limits).toEqual({ cpu: '500m', memory: '400Mi' });
+      expect(d.metadata!.generation).toBe(2);
+      expect(d.metadata!.annotations!['kg.spec-hash']).not.toBe(before.find((b) => b.metadata!.uid === d.metadata!.uid)!.metadata!.annotations!['kg.spec-hash']);
+    }
+  });
+
   it("the chart's Role lets the control plane manage Deployments in its namespace and nothing else (real RBAC authorizer)", async () => {
     const dep = (namespace: string) => workerDeployment(`${run}r`, 'graph-builder', loadKubernetesConfig({ WORKER_NAMESPACE: namespace }, { passthroughPrefixes: [], extra: {}, neo4jDatabase: '{client}' }), {}).deployment;
     const as = (method: string, path: string, body?: unknown) => kube.call(method, path, body, saToken);
