@@ -10,10 +10,10 @@ export interface WorkerRef {
 }
 
 export interface LifecycleEffectDeps {
-  /** Makes the client's workers run (idempotent: existing ones are adopted). Cold. */
-  ensureWorkers(client: string): Observable<WorkerRef[]>;
-  /** Stops and removes the client's workers (idempotent). Cold. */
-  removeWorkers(client: string): Observable<WorkerRef[]>;
+  /** Makes the client's workers run (idempotent: existing ones are adopted); `cause` is the event that asked for it. Cold. */
+  ensureWorkers(client: string, cause: LifecycleEvent): Observable<WorkerRef[]>;
+  /** Stops and removes the client's workers (idempotent); `cause` is the event that asked for it. Cold. */
+  removeWorkers(client: string, cause: LifecycleEvent): Observable<WorkerRef[]>;
 }
 
 export interface LifecycleEffectsConfig {
@@ -68,7 +68,7 @@ export function lifecycleEffects$(
           const client = e.client;
           return defer(() => {
             const started = scheduler.now();
-            const call$ = action === 'spawn' ? deps.ensureWorkers(client) : deps.removeWorkers(client);
+            const call$ = action === 'spawn' ? deps.ensureWorkers(client, e) : deps.removeWorkers(client, e);
             return call$.pipe(
               retry({ count: retries, delay: (_err, n) => timer(Math.min(retryDelayMs * 2 ** (n - 1), 10_000), scheduler) }),
               map((workers): LifecycleEffect => ({
