@@ -1,6 +1,6 @@
 import { tap } from 'rxjs';
 import { ROUTER, router, RouterEffect } from '../../pipelines/router/router';
-import { ConfigError, Env, readInt } from '../config/env';
+import { ConfigError, Env, readInt, readList, readString } from '../config/env';
 import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSink } from '../kafka/kafkaSink';
@@ -22,6 +22,10 @@ export interface RouterCommandConfig {
   maxInFlight: number;
   /** ROUTER_BATCH_SIZE: records per pull and produce batch (default 500). */
   batchSize: number;
+  /** ROUTER_TOPICS: the shared topics routed (default raw.k8s.events, raw.k8s.logs, alerts.raw); tests and benchmarks use their own. */
+  topics: string[];
+  /** ROUTER_GROUP: the consumer group (default `router`; scale by running more routers in it). */
+  group: string;
 }
 
 export function loadRouterConfig(env: Env): RouterCommandConfig {
@@ -29,6 +33,8 @@ export function loadRouterConfig(env: Env): RouterCommandConfig {
     tenancy: loadTenancySettings(env),
     maxInFlight: readInt(env, 'ROUTER_MAX_IN_FLIGHT', 5000, { min: 1, max: 1_000_000 }),
     batchSize: readInt(env, 'ROUTER_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
+    topics: readList(env, 'ROUTER_TOPICS', ROUTED_TOPICS.map((t) => t.name)),
+    group: readString(env, 'ROUTER_GROUP', 'router'),
   };
 }
 
@@ -70,20 +76,20 @@ export async function main(): Promise<number> {
   const log = componentLogger(ROUTER);
   const connection = loadKafkaConnection(process.env, 'kg-router');
   await ensureTopics(connection, log, [...ROUTED_TOPICS, TOPICS.dlqRaw]);
+  const bases = config.topics;
   const directory = await TopicDirectory.connect(connection, log);
   const sink = await KafkaSink.connect({ connection, component: ROUTER }, log);
   const source = new KafkaSource(
     {
       connection,
-      groupId: 'router',
-      topics: ROUTED_TOPICS.map((t) => t.name),
+      groupId: config.group,
+      topics: bases,
       maxInFlight: config.maxInFlight,
       batchSize: Math.min(config.batchSize, config.maxInFlight),
       metrics: { component: ROUTER, client: '' },
     },
     log,
   );
-  const bases = ROUTED_TOPICS.map((t) => t.name);
   const { defaultClient, unregisteredGraceMs } = config.tenancy;
   log.info({ topics: bases, defaultClient, unregisteredGraceMs }, 'starting');
   const effects$ = router(
