@@ -1,6 +1,6 @@
 import { tap } from 'rxjs';
 import { ROUTER, router, RouterEffect } from '../../pipelines/router/router';
-import { ConfigError, Env, readInt, readList, readString } from '../config/env';
+import { ConfigError, Env, readEnum, readInt, readList, readString } from '../config/env';
 import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSink } from '../kafka/kafkaSink';
@@ -26,6 +26,8 @@ export interface RouterCommandConfig {
   topics: string[];
   /** ROUTER_GROUP: the consumer group (default `router`; scale by running more routers in it). */
   group: string;
+  /** ROUTER_START: where a new group starts, `earliest` (default: nothing already written is lost) or `latest`. */
+  start: 'earliest' | 'latest';
 }
 
 export function loadRouterConfig(env: Env): RouterCommandConfig {
@@ -35,6 +37,7 @@ export function loadRouterConfig(env: Env): RouterCommandConfig {
     batchSize: readInt(env, 'ROUTER_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
     topics: readList(env, 'ROUTER_TOPICS', ROUTED_TOPICS.map((t) => t.name)),
     group: readString(env, 'ROUTER_GROUP', 'router'),
+    start: readEnum(env, 'ROUTER_START', ['earliest', 'latest'] as const, 'earliest'),
   };
 }
 
@@ -84,6 +87,7 @@ export async function main(): Promise<number> {
       connection,
       groupId: config.group,
       topics: bases,
+      fromBeginning: config.start === 'earliest',
       maxInFlight: config.maxInFlight,
       batchSize: Math.min(config.batchSize, config.maxInFlight),
       metrics: { component: ROUTER, client: '' },
