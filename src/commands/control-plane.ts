@@ -314,6 +314,7 @@ export async function main(): Promise<number> {
       allowlist: lc.allowlist.length > 0 ? lc.allowlist : 'any',
       registrationToken: lc.registrationSecret !== undefined ? 'required' : 'not required',
       maxClients: lc.maxClients || 'unlimited',
+      spawnConcurrency: lc.spawnConcurrency,
       tenancy: tenancy.mode,
     },
     'control plane starting',
@@ -359,7 +360,7 @@ export async function main(): Promise<number> {
   );
   const events$ = steps$.pipe(mergeMap((s) => s.events));
   const workers = cachedWorkerList(spawner);
-  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers, tenantTopics(connection, tenancy))).pipe(tap(logEffect));
+  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers, tenantTopics(connection, tenancy)), { spawnConcurrency: lc.spawnConcurrency }).pipe(tap(logEffect));
   const server = await serve(config, spawner, workers, () => state, log);
 
   return runPipeline(
