@@ -1,6 +1,6 @@
 import type { NormalizedEvent, NormalizedLog } from '../avro/normalizedCodec';
 import { AlertmanagerAlert } from './alert';
-import { categorizeK8sEvent, EventCategory } from './causalRules';
+import { categorizeK8sEvent, categorizeLogClass, EventCategory } from './causalRules';
 import { resourceRef, ResourceRef } from './resourceId';
 
 /**
@@ -46,7 +46,7 @@ export function eventRowOfNormalized(e: NormalizedEvent): EventRow {
     eid: `evt:${e.event_id}`,
     source: 'k8s',
     reason: e.reason,
-    category: categorizeK8sEvent(e.reason, e.type, e.event_type_abstract, e.message),
+    category: categorizeK8sEvent(e.reason, e.type, e.event_type_abstract, e.message, ref?.kind),
     severity: e.severity,
     message: clipMessage(e.message),
     ts: e.timestamp,
@@ -84,7 +84,7 @@ export function aggregateErrorLogs(logs: readonly NormalizedLog[], windowMs: num
       eid,
       source: 'log',
       reason: l.error_class as string,
-      category: 'error-log',
+      category: categorizeLogClass(l.error_class as string),
       severity: l.level === 'fatal' || l.level === 'critical' ? 'critical' : 'error',
       message: clipMessage(l.template),
       ts: l.timestamp,
@@ -97,14 +97,20 @@ export function aggregateErrorLogs(logs: readonly NormalizedLog[], windowMs: num
   return [...rows.values()];
 }
 
+/**
+ * The labels that name an alert's subject (kube-state-metrics / kubernetes-mixin), most specific
+ * first. `service` comes last: on most kubernetes-mixin alerts it names the scrape target
+ * (`service="kube-state-metrics"`), not the subject; `job` is the scrape job, never a Kubernetes Job.
+ */
 const ALERT_TARGETS: ReadonlyArray<[label: string, kind: string]> = [
   ['pod', 'Pod'],
-  ['service', 'Service'],
+  ['persistentvolumeclaim', 'PersistentVolumeClaim'],
+  ['job_name', 'Job'],
   ['deployment', 'Deployment'],
   ['statefulset', 'StatefulSet'],
   ['daemonset', 'DaemonSet'],
-  ['job_name', 'Job'],
   ['node', 'Node'],
+  ['service', 'Service'],
 ];
 
 const SEVERITIES = new Set(['info', 'warning', 'error', 'critical']);

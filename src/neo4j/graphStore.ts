@@ -114,6 +114,7 @@ export class GraphStore {
     }
     return new GraphStore(driver, config, log, {
       windowMs: causal.windowMs ?? 300_000,
+      alertLookbackMs: causal.alertLookbackMs ?? 1_800_000,
       minConfidence: causal.minConfidence ?? 0.1,
       maxCausesPerEffect: causal.maxCausesPerEffect ?? 5,
       maxCandidates: causal.maxCandidates ?? 50,
@@ -232,8 +233,8 @@ export class GraphStore {
     if (this.causal.memoryEvents <= 0) return undefined;
     let m = this.memories.get(client);
     if (!m) {
-      const { windowMs, maxCandidates, memoryEvents: maxEvents, topologyTtlMs } = this.causal;
-      m = new CausalMemory(client, { windowMs, maxCandidates, maxEvents, topologyTtlMs, isolatedTtlMs: Math.min(1000, topologyTtlMs) });
+      const { windowMs, alertLookbackMs, maxCandidates, memoryEvents: maxEvents, topologyTtlMs } = this.causal;
+      m = new CausalMemory(client, { windowMs, alertLookbackMs, maxCandidates, maxEvents, topologyTtlMs, isolatedTtlMs: Math.min(1000, topologyTtlMs) });
       this.memories.set(client, m);
     }
     return m;
@@ -269,14 +270,14 @@ export class GraphStore {
           const fromMemory = searchInNeo4j || !memory ? null : await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.seqOf);
           // Too much to hold: leave (nothing written yet) and search in Neo4j once the earlier batches ended.
           if (!fromMemory && !searchInNeo4j) throw NEEDS_SEARCH;
-          const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates, flight.later(), flight.earlierEids());
+          const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates, flight.later(), flight.earlierEids(), this.causal.alertLookbackMs);
           const stored = fromMemory ?? (cand ? ((await run(tx, cand)) as unknown as Array<StoredCandidates & { cands: Array<{ b: string; bref: string }> }>) : []);
           const [w] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
           const refs = new Map<string, { ref: string; fresh: boolean }>();
           for (const s of stored) for (const c of s.cands) refs.set(c.b, { ref: c.bref, fresh: false });
           const written = (w?.refs ?? []) as WrittenRef[];
           for (const [eid, ref, fresh] of written) refs.set(eid, { ref, fresh });
-          const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates);
+          const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates, this.causal.alertLookbackMs);
           const now: CausalEdgeRef[] = [];
           const later: CausalEdgeRow[] = [];
           for (const e of causalEdges(pairs, this.causal)) {
@@ -393,6 +394,36 @@ export class GraphStore {
     } finally {
       await session.close();
     }
+  }
+
+  // ---- rca reads and writes (src/rca/answer.ts's RcaReader / RcaWriter) ----
+
+  /**
+   * The database of `client` for a read that must not create anything for a client that does not
+   * exist: shared mode → the shared database; database mode → the client's (an unknown one fails
+   * with DatabaseNotFound); auto → the mode resolved as for the writers.
+   */
+  private async readDatabase(client: string): Promise<string | undefined> {
+    if (this.config.isolation === 'shared') return this.config.sharedDatabase;
+    if (this.config.isolation === 'database') return this.databaseName(client);
+    return (await this.mode(client)) === 'database' ? this.databaseName(client) : this.config.sharedDatabase;
+  }
+
+  /** Runs one rca read statement in `client`'s graph (nothing prepared or created); rows as plain objects. */
+  async readRca(client: string, statement: Statement): Promise<Record<string, unknown>[]> {
+    const session = this.driver.session({ database: await this.readDatabase(client), defaultAccessMode: neo4j.session.READ });
+    try {
+      return await session.executeRead((tx) => run(tx, statement));
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Runs rca write statements (the FEKG's patterns) in one transaction of `client`'s graph. */
+  async writeRca(client: string, statements: readonly Statement[]): Promise<void> {
+    await this.write(client, async (tx) => {
+      for (const s of statements) await run(tx, s);
+    });
   }
 
   async counts(client: string): Promise<GraphCounts> {

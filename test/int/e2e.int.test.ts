@@ -153,8 +153,8 @@ describe('end to end: simulated clients → workers → graphs → silence → r
           c.on('exit', (code) => resolve(code === 0 ? text : ''));
         });
         if (!out) return undefined;
-        const j = JSON.parse(out) as { target: { what: string }; causes: Array<{ reason: string; resource: string }> };
-        return j.target.what.startsWith('alert') && j.causes.length > 0 ? j : undefined;
+        const j = JSON.parse(out) as { alert: { eid: string }; causes: Array<{ reason: string; resource: string }> };
+        return j.alert.eid.startsWith('alert:') && j.causes.length > 0 ? j : undefined;
       },
       60_000,
     );
