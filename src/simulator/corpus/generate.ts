@@ -282,7 +282,9 @@ export function generateCorpus(o: CorpusOptions): Corpus {
   };
 }
 
-/** The two halves of the evaluation corpus: different seeds, so different objects, names, times and targets. */
+/** The two halves of the evaluation corpus: different seeds (so different objects, names, times and targets) and consecutive days. */
 export function corpusSplit(seed: number, o: Omit<CorpusOptions, 'seed'> = {}): { training: Corpus; heldOut: Corpus } {
-  return { training: generateCorpus({ ...o, seed: seed * 2 + 1 }), heldOut: generateCorpus({ ...o, seed: seed * 2 + 2 }) };
+  const start = o.start ?? DEFAULT_START;
+  // The training day is the day before, so both halves can live in one client's graph.
+  return { training: generateCorpus({ ...o, seed: seed * 2 + 1, start: start - 24 * 3_600_000 }), heldOut: generateCorpus({ ...o, seed: seed * 2 + 2, start }) };
 }
