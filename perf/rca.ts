@@ -22,7 +22,7 @@ import { loadavg } from 'node:os';
 import { componentLogger } from '../src/log/logger';
 import { corpusSplit, Truth } from '../src/simulator/corpus';
 import { Answer, pct, scoreAnswers, Scores } from '../src/simulator/corpus/evaluate';
-import { answerByCommand, confirmByCommand, StackReplay } from '../src/simulator/corpus/replay';
+import { answerByCommand, answerer, confirmByCommand, StackReplay } from '../src/simulator/corpus/replay';
 import { percentile, Row, writeResult } from './perfResult';
 
 const SEED = Number(process.env.PERF_RCA_SEED ?? 7);
@@ -37,12 +37,9 @@ function accuracy(s: Scores): string {
   return `A@1 ${pct(s.at1, s.n)} (${s.at1}/${s.n}) · A@3 ${pct(s.at3, s.n)} · A@5 ${pct(s.at5, s.n)} · MAR ${s.mar.toFixed(2)} · no causal path ${s.noPath}${s.alertMissing ? ` · alert not in graph ${s.alertMissing}` : ''}`;
 }
 
-async function answerAll(replay: StackReplay, truth: Truth[], mode: 'command' | 'statement', extra: string[] = []): Promise<Answer[]> {
+async function answerAll(ask: Awaited<ReturnType<typeof answerer>>, truth: Truth[], extra: string[] = []): Promise<Answer[]> {
   const out: Answer[] = [];
-  for (const t of truth) {
-    if (mode === 'command') out.push((await answerByCommand(replay.client, t.id, t.alert.fingerprint, extra)) ?? { id: t.id, alertFound: false, causes: [], ms: 0, error: 'rca command lost --alert' });
-    else out.push(await replay.answerByStatement(t.id, t.alert.fingerprint, LIMIT));
-  }
+  for (const t of truth) out.push(await ask.answer(t, extra));
   return out;
 }
 
@@ -56,7 +53,6 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   try {
     let confirmed = 0;
-    let mode: 'command' | 'statement' = 'statement';
     const feedTimed = async (c: typeof held) => {
       const t = performance.now();
       await replay.feed(c, SPEEDUP);
@@ -68,16 +64,16 @@ async function main(): Promise<void> {
       notes.push(`Training half (seed ${split.training.seed}, the day before): ${split.training.stats.records} records, ${split.training.truth.length} incidents, fed and processed in ${s.toFixed(0)} s.`);
     }
     const seconds = await feedTimed(held);
-    const probe = await answerByCommand(client, held.truth[0].id, held.truth[0].alert.fingerprint);
-    mode = probe ? 'command' : 'statement';
+    const ask = await answerer(replay, held.truth[0], LIMIT);
+    const mode = ask.mode;
     if (TRAIN && mode === 'command') {
       for (const t of split.training.truth) {
         const a = await answerByCommand(client, t.id, t.alert.fingerprint);
-        const eid = a?.causes.find((c) => c.resource === t.root.rid && t.root.reasons.includes(c.reason))?.eid ?? (await replay.rootEventOf(t.root.rid, t.root.reasons, Date.parse(t.firstSymptomAt) - 3_600_000));
+        const eid = a.answer.causes.find((c) => c.resource === t.root.rid && t.root.reasons.includes(c.reason))?.eid ?? (await replay.rootEventOf(t.root.rid, t.root.reasons, Date.parse(t.firstSymptomAt) - 3_600_000));
         if (eid && (await confirmByCommand(client, t.alert.fingerprint, eid))) confirmed++;
       }
     }
-    const answers = await answerAll(replay, held.truth, mode);
+    const answers = await answerAll(ask, held.truth);
     const scored = scoreAnswers(held.truth, answers, LIMIT);
     const lat = answers.map((a) => a.ms).sort((x, y) => x - y);
     const st = replay.stats();
@@ -95,7 +91,7 @@ async function main(): Promise<void> {
       }),
     ];
     if (mode === 'command') {
-      const without = scoreAnswers(held.truth, await answerAll(replay, held.truth, mode, NO_FEKG_ARGS), LIMIT);
+      const without = scoreAnswers(held.truth, await answerAll(ask, held.truth, NO_FEKG_ARGS), LIMIT);
       rows.splice(1, 0, { what: `held-out half without the FEKG (rca ${NO_FEKG_ARGS.join(' ')})`, note: accuracy(without.overall) });
     }
     const byReason = new Map<string, string[]>();
@@ -105,7 +101,7 @@ async function main(): Promise<void> {
     }
     notes.unshift(
       `Corpus: held-out half seed ${held.seed} (${new Date(held.start).toISOString().slice(0, 10)}), ${held.stats.records} records (${held.stats.byTopic.resource ?? 0} objects incl. ${held.stats.resyncRecords} resyncs, ${held.stats.byTopic.event ?? 0} events, ${held.stats.byTopic.log ?? 0} log lines, ${held.stats.byTopic.alert ?? 0} alert notifications), ${held.stats.causal} causal, ${held.stats.noisePerCausal} noise records per causal one, ${held.truth.length} incidents of ${Object.keys(held.stats.faultTypes).length} fault types, ${held.stats.overlappingIncidents} overlapping another.`,
-      `Fed in time order at ${SPEEDUP}× real time through the real pipelines in one process (event and log normalizers, topology builder, graph builder with their defaults but 100 ms batches) and processed in ${seconds.toFixed(0)} s: ${st.produced.events} raw events → ${st.normalized.events} normalized (${st.normalized.eventsDead} dead-lettered), ${st.produced.logs} log lines → ${st.normalized.logs} normalized (${st.normalized.logsDead} dead-lettered), ${st.produced.resources} object records, ${st.produced.alerts} alerts; ${st.graphDeadLettered} dead-lettered by the graph builder.`,
+      `Fed in time order at ${SPEEDUP}× real time through the real pipelines in one process (event and log normalizers, topology builder, graph builder with their defaults but 100 ms batches) and processed in ${seconds.toFixed(0)} s; ${TRAIN ? 'both halves together: ' : ''}${st.produced.events} raw events → ${st.normalized.events} normalized (${st.normalized.eventsDead} dead-lettered), ${st.produced.logs} log lines → ${st.normalized.logs} normalized (${st.normalized.logsDead} dead-lettered), ${st.produced.resources} object records, ${st.produced.alerts} alerts; ${st.graphDeadLettered} dead-lettered by the graph builder.`,
       mode === 'command'
         ? 'Answers: `kgroot rca --client C --alert FP --json` per alert (a process each: the latency includes its start).'
         : 'Answers: the baseline adapter (today\'s rca command does not take --alert): the alert\'s event by fingerprint, then the `rootCauses` statement, in this process; latency = both reads. No FEKG and no `rca confirm` exist yet, so there are no figures without/with the FEKG or after confirming the training half.',

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import neo4j from 'neo4j-driver';
 import { Subscription } from 'rxjs';
@@ -207,12 +208,21 @@ export class StackReplay {
   }
 }
 
-/** The rca command's answer (contract: `rca --client C --alert FP --json`); null when the command does not know --alert yet. */
-export function answerByCommand(client: string, id: string, fingerprint: string, extraArgs: string[] = []): Promise<(Answer & { contract: boolean }) | null> {
-  const cli = join(__dirname, '..', '..', 'cli.js');
+/** The built CLI (dist/src/cli.js), from the compiled file or from the sources under ts-jest. */
+export function cliPath(): string {
+  const compiled = join(__dirname, '..', '..', 'cli.js');
+  return existsSync(compiled) ? compiled : join(__dirname, '..', '..', '..', 'dist', 'src', 'cli.js');
+}
+
+/**
+ * The rca command's answer (contract: `rca --client C --alert FP --json`): `contract` when it printed
+ * the contract's shape, `legacy` when it printed something else (a command that ignores --alert),
+ * `failed` (non-zero exit, the message on stderr) otherwise.
+ */
+export function answerByCommand(client: string, id: string, fingerprint: string, extraArgs: string[] = []): Promise<{ kind: 'contract' | 'legacy' | 'failed'; answer: Answer }> {
   const t = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, 'rca', '--client', client, '--alert', fingerprint, '--json', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [cliPath(), 'rca', '--client', client, '--alert', fingerprint, '--json', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -225,18 +235,29 @@ export function answerByCommand(client: string, id: string, fingerprint: string,
       } catch {
         j = undefined;
       }
-      if (j && j.alert === undefined) return resolve(null);
-      if (code !== 0 || !j) return resolve({ id, alertFound: false, causes: [], ms, error: err.trim().split('\n').pop(), contract: true });
-      resolve({ id, alertFound: true, causes: j.causes ?? [], ms, contract: true });
+      if (code === 0 && j && j.alert !== undefined) return resolve({ kind: 'contract', answer: { id, alertFound: true, causes: j.causes ?? [], ms } });
+      if (code === 0 && j) return resolve({ kind: 'legacy', answer: { id, alertFound: false, causes: [], ms } });
+      resolve({ kind: 'failed', answer: { id, alertFound: false, causes: [], ms, error: err.trim().split('\n').pop() ?? `exit ${code}` } });
     });
   });
 }
 
 /** `rca confirm --client C --alert FP --cause EID` (ranking helper's FEKG learning); false when the command does not exist yet. */
 export function confirmByCommand(client: string, fingerprint: string, causeEid: string): Promise<boolean> {
-  const cli = join(__dirname, '..', '..', 'cli.js');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, 'rca', 'confirm', '--client', client, '--alert', fingerprint, '--cause', causeEid], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [cliPath(), 'rca', 'confirm', '--client', client, '--alert', fingerprint, '--cause', causeEid], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, LOG_LEVEL: 'warn' } });
     child.on('exit', (code) => resolve(code === 0));
   });
+}
+
+export type AnswerMode = 'command' | 'statement';
+
+/**
+ * How to ask for answers: the rca command when it follows the contract (probed with one alert),
+ * else the baseline adapter over the `rootCauses` statement.
+ */
+export async function answerer(replay: StackReplay, probe: { alert: { fingerprint: string }; id: string }, limit = 10): Promise<{ mode: AnswerMode; answer: (t: { id: string; alert: { fingerprint: string } }, extraArgs?: string[]) => Promise<Answer> }> {
+  const p = await answerByCommand(replay.client, probe.id, probe.alert.fingerprint);
+  if (p.kind === 'contract') return { mode: 'command', answer: async (t, extra = []) => (await answerByCommand(replay.client, t.id, t.alert.fingerprint, extra)).answer };
+  return { mode: 'statement', answer: (t) => replay.answerByStatement(t.id, t.alert.fingerprint, limit) };
 }
