@@ -247,6 +247,14 @@ function resolveDelay(rng: Rng): number {
   return rng.int(8, 35) * MIN;
 }
 
+/**
+ * The `for:` of a KubePodCrashLooping rule: 15 m (kubernetes-mixin today), 1 h in one cluster out of
+ * five (older mixin releases, still deployed): such alerts start an hour after the first crash.
+ */
+function crashLoopFor(rng: Rng): number {
+  return rng.chance(0.2) ? 60 * MIN : 15 * MIN;
+}
+
 // ---- target selection ----
 
 function free(ctx: FaultCtx, key: string, until: number): boolean {
@@ -318,41 +326,43 @@ export type Fault = (ctx: FaultCtx) => TruthCore | null;
 
 const oomKill: Fault = (ctx) => {
   const rng = ctx.cl.world.rng;
-  const end0 = ctx.t0 + 60 * MIN;
-  const w = pickWorkload(ctx, (x) => x.app.kind === 'Deployment' && x.app.lang !== 'nginx', end0);
+  const forMs = crashLoopFor(rng);
+  const w = pickWorkload(ctx, (x) => x.app.kind === 'Deployment' && x.app.lang !== 'nginx', ctx.t0 + forMs + 45 * MIN);
   if (!w) return null;
   const p = rng.pick(w.pods);
   const world = ctx.cl.world;
   if (rng.chance(0.5)) world.log(ctx.t0 - 40 * S, logSourceOf(p, () => undefined), warnLine(w.app, ctx.t0 - 40 * S, rng), 'stdout', ctx.tag);
-  const until = ctx.t0 + 17 * MIN + resolveDelay(rng);
+  const until = ctx.t0 + forMs + 2 * MIN + resolveDelay(rng);
   const waiting = crashLoop(ctx, p, ctx.t0, until, { reason: 'OOMKilled', exitCode: 137, runMs: RUN(rng, 40, 150), npd: true });
-  const a = crashLoopingAlert(ctx, p, waiting, until);
+  const a = crashLoopingAlert(ctx, p, waiting, until, forMs);
   return { alert: a.truth, root: { rid: podRid(p), reasons: [...ROOT_REASONS.oom] }, firstSymptomAt: rfc3339(ctx.t0), note: `${podName(p)} exceeds its ${w.app.container.memoryLimit} limit: OOMKilled (exit 137) only in its container status, CrashLoopBackOff, BackOff events` };
 };
 
 const crashConfigKey: Fault = (ctx) => {
   const rng = ctx.cl.world.rng;
-  const w = pickWorkload(ctx, (x) => x.app.kind === 'Deployment' && x.app.lang !== 'nginx', ctx.t0 + 60 * MIN);
+  const forMs = crashLoopFor(rng);
+  const w = pickWorkload(ctx, (x) => x.app.kind === 'Deployment' && x.app.lang !== 'nginx', ctx.t0 + forMs + 45 * MIN);
   if (!w) return null;
   // A scale-up creates a pod that reads today's ConfigMap, from which a key was removed.
   const p = addPod(ctx, w, ctx.t0 - 6 * S);
   ctx.cl.world.put(ctx.t0 - 6 * S, p.obj, ctx.tag);
   const key = rng.pick(['PAYMENTS_API_URL', 'DATABASE_URL', 'REDIS_ADDR', 'OIDC_CLIENT_ID', 'FEATURE_FLAGS_URL']);
-  const until = ctx.t0 + 17 * MIN + resolveDelay(rng);
+  const until = ctx.t0 + forMs + 2 * MIN + resolveDelay(rng);
   const waiting = crashLoop(ctx, p, ctx.t0, until, { reason: 'Error', exitCode: 1, runMs: RUN(rng, 1, 3), lastLines: (at) => missingConfigKeyLines(w.app, key, at - 800) });
-  const a = crashLoopingAlert(ctx, p, waiting, until);
+  const a = crashLoopingAlert(ctx, p, waiting, until, forMs);
   return { alert: a.truth, root: { rid: podRid(p), reasons: [...ROOT_REASONS.crashLog] }, firstSymptomAt: rfc3339(ctx.t0), note: `new pod ${podName(p)} exits 1 at start: configuration key ${key} missing (only in its last log lines)` };
 };
 
 const panicCrash: Fault = (ctx) => {
   const rng = ctx.cl.world.rng;
-  const w = pickWorkload(ctx, (x) => x.app.kind === 'Deployment' && x.app.lang !== 'nginx', ctx.t0 + 60 * MIN);
+  const forMs = crashLoopFor(rng);
+  const w = pickWorkload(ctx, (x) => x.app.kind === 'Deployment' && x.app.lang !== 'nginx', ctx.t0 + forMs + 45 * MIN);
   if (!w) return null;
   const p = rng.pick(w.pods);
-  const until = ctx.t0 + 17 * MIN + resolveDelay(rng);
+  const until = ctx.t0 + forMs + 2 * MIN + resolveDelay(rng);
   const trace = panicLines(w.app, ctx.t0, rng);
   const waiting = crashLoop(ctx, p, ctx.t0, until, { reason: 'Error', exitCode: trace.exitCode, runMs: RUN(rng, 5, 60), lastLines: (at) => panicLines(w.app, at, rng).lines });
-  const a = crashLoopingAlert(ctx, p, waiting, until);
+  const a = crashLoopingAlert(ctx, p, waiting, until, forMs);
   return { alert: a.truth, root: { rid: podRid(p), reasons: [...ROOT_REASONS.panic] }, firstSymptomAt: rfc3339(ctx.t0), note: `${podName(p)} crashes with a stack trace (exit ${trace.exitCode}), one log record per line` };
 };
 
@@ -419,6 +429,7 @@ function rollout(ctx: FaultCtx, w: Workload, at: number, image: string): { rs: {
   const revision = w.rs!.revision + 1;
   const name = `${w.app.name}-${hash}`;
   const rsObj = replicaSetObject(w.app, name, rng.uid(), hash, revision, 1, { name: w.app.name, uid: w.uid }, at, image);
+  rsObj.status = { replicas: 1, fullyLabeledReplicas: 1, readyReplicas: 0, availableReplicas: 0, observedGeneration: 1 };
   const rs = { name, uid: meta(rsObj).uid, hash, obj: rsObj };
   const dep = structuredClone(w.obj);
   (dep.metadata as Obj).annotations = { 'deployment.kubernetes.io/revision': String(revision) };
@@ -439,6 +450,30 @@ function rollout(ctx: FaultCtx, w: Workload, at: number, image: string): { rs: {
   world.event(at + 200, rsObj, { reason: 'SuccessfulCreate', type: 'Normal', component: 'replicaset-controller', message: `Created pod: ${podName(pod)}` }, NOISE);
   world.event(at + 300, pod.obj, { reason: 'Scheduled', type: 'Normal', component: 'default-scheduler', instance: 'default-scheduler-ip-10-0-0-1', action: 'Binding', message: `Successfully assigned ${podNs(pod)}/${podName(pod)} to ${pod.node}` }, NOISE);
   return { rs, pod, revision };
+}
+
+/**
+ * `kubectl rollout undo`: the new ReplicaSet is scaled to 0 (and kept, revisionHistoryLimit), the old
+ * one becomes the newest revision again, and the Deployment progresses.
+ */
+function rollback(ctx: FaultCtx, w: Workload, r: { rs: { name: string; obj: Obj }; revision: number }, at: number): void {
+  const world = ctx.cl.world;
+  const scaled = structuredClone(r.rs.obj);
+  (scaled.spec as Obj).replicas = 0;
+  scaled.status = { replicas: 0, observedGeneration: 2 };
+  world.put(at, scaled, ctx.tag);
+  world.event(at, w.obj, { reason: 'ScalingReplicaSet', type: 'Normal', component: 'deployment-controller', message: `Scaled down replica set ${r.rs.name} to 0 from 1` }, NOISE);
+  const revision = r.revision + 1;
+  const old = structuredClone(w.rs!.obj);
+  (old.metadata as { annotations: Record<string, string> }).annotations['deployment.kubernetes.io/revision'] = String(revision);
+  w.rs!.obj = world.put(at, old, ctx.tag);
+  w.rs!.revision = revision;
+  const dep = structuredClone(w.obj);
+  (dep.metadata as Obj).annotations = { 'deployment.kubernetes.io/revision': String(revision) };
+  (dep.metadata as Obj).generation = revision;
+  ((((dep.spec as Obj).template as Obj).spec as Obj).containers as Obj[])[0].image = ((((old.spec as Obj).template as Obj).spec as Obj).containers as Obj[])[0].image;
+  w.obj = dep;
+  rolloutDone(ctx, w, at + S);
 }
 
 /** Rolled back / fixed: the Deployment progresses again. */
@@ -484,8 +519,7 @@ const imagePull: Fault = (ctx) => {
     }
   }
   world.del(until, p.obj, ctx.tag);
-  world.del(until, r.rs.obj, ctx.tag);
-  rolloutDone(ctx, w, until);
+  rollback(ctx, w, r, until);
   const a = podNotReadyAlert(ctx, p, ctx.t0 - 2 * S, until);
   return { alert: a.truth, root: { rid: podRid(p), reasons: [...ROOT_REASONS.imagePull] }, firstSymptomAt: rfc3339(ctx.t0), note: `rollout to ${image}: the new pod cannot pull it` };
 };
@@ -510,8 +544,7 @@ const badRollout: Fault = (ctx) => {
   Object.assign(prog, { status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${r.rs.name}" has timed out progressing.`, lastUpdateTime: rfc3339(deadline), lastTransitionTime: rfc3339(deadline) });
   w.obj = world.put(deadline, dep, ctx.tag);
   world.del(until + 2 * S, p.obj, ctx.tag);
-  world.event(until, w.obj, { reason: 'ScalingReplicaSet', type: 'Normal', component: 'deployment-controller', message: `Scaled down replica set ${r.rs.name} to 0 from 1` }, NOISE);
-  rolloutDone(ctx, w, until + 5 * S);
+  rollback(ctx, w, r, until);
   const a = fire(
     ctx,
     'KubeDeploymentRolloutStuck',
@@ -798,8 +831,7 @@ const multiAttach: Fault = (ctx) => {
   Object.assign(prog, { status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${r.rs.name}" has timed out progressing.`, lastUpdateTime: rfc3339(deadline), lastTransitionTime: rfc3339(deadline) });
   w.obj = world.put(deadline, dep, ctx.tag);
   world.del(until, p.obj, ctx.tag);
-  world.del(until, r.rs.obj, ctx.tag);
-  rolloutDone(ctx, w, until + S);
+  rollback(ctx, w, r, until);
   const a = podNotReadyAlert(ctx, p, ctx.t0 - 2 * S, until);
   return { alert: a.truth, root: { rid: podRid(p), reasons: [...ROOT_REASONS.multiAttach] }, firstSymptomAt: rfc3339(ctx.t0), note: `rollout of ${w.app.name}: new pod ${podName(p)} on ${p.node} cannot attach ${vol} (ReadWriteOnce, held by ${podName(old)} on ${old.node})` };
 };

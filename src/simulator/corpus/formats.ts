@@ -197,10 +197,12 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 /** One alert of a webhook body, with its Alertmanager fingerprint. */
 export function alertOf(a: AlertSpec): Obj {
   const resolved = a.endsAt !== undefined;
+  // Alertmanager marshals label and annotation maps with Go's encoding/json: keys sorted.
+  const sorted = (m: Record<string, string>) => Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]]));
   return {
     status: resolved ? 'resolved' : 'firing',
-    labels: a.labels,
-    annotations: a.annotations,
+    labels: sorted(a.labels),
+    annotations: sorted(a.annotations),
     startsAt: micro(a.startsAt).replace(/(\.\d{3})\d{3}Z$/, '$1Z'),
     endsAt: resolved ? micro(a.endsAt!).replace(/(\.\d{3})\d{3}Z$/, '$1Z') : ZERO_TIME,
     generatorURL: `http://kube-prometheus-stack-prometheus.monitoring:9090/graph?g0.expr=${encodeURIComponent(a.generatorExpr)}&g0.tab=1`,
