@@ -7,14 +7,15 @@
  * normalizer pipelines, topology builder, graph builder; topics, consumer groups and client id unique
  * to the run), produced in time order PERF_RCA_SPEEDUP times faster than real time. Once every record
  * went through every stage, each alert of the truth is asked for its causes:
- *   - by `kgroot rca --client C --alert FP --json` when the command answers the contract's shape,
+ *   - by `answerAlert` of src/rca/answer.ts in this process when it exists (the ranking work),
+ *   - else by `kgroot rca --client C --alert FP --json` when the command answers the contract's shape,
  *   - else (today) by the baseline adapter: the alert's event by fingerprint, then the `rootCauses`
  *     statement (src/graph/cypher.ts), in this process.
  * A@1/A@3/A@5 and MAR (misses at 11) overall and per fault type, alerts with no causal path, answer
  * latency p50/p99. With --train the training half (the day before, another seed) is fed first and,
  * when `rca confirm` exists, each training incident's true root is confirmed before the held-out half
- * is asked. When the command answers, the held-out half is also asked with PERF_RCA_NO_FEKG_ARGS
- * (default `--no-fekg`) for the figures without the fault-pattern graph.
+ * is asked. Where the rca functions exist, the held-out half is also asked without the FEKG
+ * (`--no-fekg`: built-in patterns only).
  *
  * Run: npm run perf -- rca   (PERF_RCA_SEED=7, PERF_RCA_SPEEDUP=1000, PERF_RCA_INCIDENTS=36, PERF_RCA_TRAIN=1)
  */
@@ -22,14 +23,13 @@ import { loadavg } from 'node:os';
 import { componentLogger } from '../src/log/logger';
 import { corpusSplit, Truth } from '../src/simulator/corpus';
 import { Answer, pct, scoreAnswers, Scores } from '../src/simulator/corpus/evaluate';
-import { answerByCommand, answerer, confirmByCommand, StackReplay } from '../src/simulator/corpus/replay';
+import { Answerer, answerer, StackReplay } from '../src/simulator/corpus/replay';
 import { percentile, Row, writeResult } from './perfResult';
 
 const SEED = Number(process.env.PERF_RCA_SEED ?? 7);
 const SPEEDUP = Number(process.env.PERF_RCA_SPEEDUP ?? 1000);
 const INCIDENTS = process.env.PERF_RCA_INCIDENTS ? Number(process.env.PERF_RCA_INCIDENTS) : undefined;
 const TRAIN = process.argv.includes('--train') || process.env.PERF_RCA_TRAIN === '1';
-const NO_FEKG_ARGS = (process.env.PERF_RCA_NO_FEKG_ARGS ?? '--no-fekg').split(' ').filter(Boolean);
 const LIMIT = 10;
 const log = componentLogger('perf-rca');
 
@@ -37,9 +37,9 @@ function accuracy(s: Scores): string {
   return `A@1 ${pct(s.at1, s.n)} (${s.at1}/${s.n}) · A@3 ${pct(s.at3, s.n)} · A@5 ${pct(s.at5, s.n)} · MAR ${s.mar.toFixed(2)} · no causal path ${s.noPath}${s.alertMissing ? ` · alert not in graph ${s.alertMissing}` : ''}`;
 }
 
-async function answerAll(ask: Awaited<ReturnType<typeof answerer>>, truth: Truth[], extra: string[] = []): Promise<Answer[]> {
+async function answerAll(ask: Answerer, truth: Truth[], o: { fekg?: boolean } = {}): Promise<Answer[]> {
   const out: Answer[] = [];
-  for (const t of truth) out.push(await ask.answer(t, extra));
+  for (const t of truth) out.push(await ask.answer(t, o));
   return out;
 }
 
@@ -66,11 +66,11 @@ async function main(): Promise<void> {
     const seconds = await feedTimed(held);
     const ask = await answerer(replay, held.truth[0], LIMIT);
     const mode = ask.mode;
-    if (TRAIN && mode === 'command') {
+    if (TRAIN && ask.confirm) {
       for (const t of split.training.truth) {
-        const a = await answerByCommand(client, t.id, t.alert.fingerprint);
-        const eid = a.answer.causes.find((c) => c.resource === t.root.rid && t.root.reasons.includes(c.reason))?.eid ?? (await replay.rootEventOf(t.root.rid, t.root.reasons, Date.parse(t.firstSymptomAt) - 3_600_000));
-        if (eid && (await confirmByCommand(client, t.alert.fingerprint, eid))) confirmed++;
+        const a = await ask.answer(t);
+        const eid = a.causes.find((c) => c.resource === t.root.rid && t.root.reasons.includes(c.reason))?.eid ?? (await replay.rootEventOf(t.root.rid, t.root.reasons, Date.parse(t.firstSymptomAt) - 3_600_000));
+        if (eid && (await ask.confirm(t, eid))) confirmed++;
       }
     }
     const answers = await answerAll(ask, held.truth);
@@ -90,9 +90,9 @@ async function main(): Promise<void> {
         return { what: `${type} (${s.n})`, p50Ms: percentile(l, 50), p99Ms: percentile(l, 99), note: accuracy(s) };
       }),
     ];
-    if (mode === 'command') {
-      const without = scoreAnswers(held.truth, await answerAll(ask, held.truth, NO_FEKG_ARGS), LIMIT);
-      rows.splice(1, 0, { what: `held-out half without the FEKG (rca ${NO_FEKG_ARGS.join(' ')})`, note: accuracy(without.overall) });
+    if (mode !== 'statement') {
+      const without = scoreAnswers(held.truth, await answerAll(ask, held.truth, { fekg: false }), LIMIT);
+      rows.splice(1, 0, { what: 'held-out half without the FEKG (built-in patterns only, nothing learned: rca --no-fekg)', note: accuracy(without.overall) });
     }
     const byReason = new Map<string, string[]>();
     for (const m of scored.misses) {
@@ -101,8 +101,10 @@ async function main(): Promise<void> {
     }
     notes.unshift(
       `Corpus: held-out half seed ${held.seed} (${new Date(held.start).toISOString().slice(0, 10)}), ${held.stats.records} records (${held.stats.byTopic.resource ?? 0} objects incl. ${held.stats.resyncRecords} resyncs, ${held.stats.byTopic.event ?? 0} events, ${held.stats.byTopic.log ?? 0} log lines, ${held.stats.byTopic.alert ?? 0} alert notifications), ${held.stats.causal} causal, ${held.stats.noisePerCausal} noise records per causal one, ${held.truth.length} incidents of ${Object.keys(held.stats.faultTypes).length} fault types, ${held.stats.overlappingIncidents} overlapping another.`,
-      `Fed in time order at ${SPEEDUP}× real time through the real pipelines in one process (event and log normalizers, topology builder, graph builder with their defaults but 100 ms batches) and processed in ${seconds.toFixed(0)} s; ${TRAIN ? 'both halves together: ' : ''}${st.produced.events} raw events → ${st.normalized.events} normalized (${st.normalized.eventsDead} dead-lettered), ${st.produced.logs} log lines → ${st.normalized.logs} normalized (${st.normalized.logsDead} dead-lettered), ${st.produced.resources} object records, ${st.produced.alerts} alerts; ${st.graphDeadLettered} dead-lettered by the graph builder.`,
-      mode === 'command'
+      `Fed in time order at ${SPEEDUP}× real time through the real pipelines in one process (event and log normalizers, topology builder, graph builder with their defaults but 100 ms batches) and processed in ${seconds.toFixed(0)} s; ${TRAIN ? 'both halves together: ' : ''}${st.produced.events} raw events → ${st.normalized.events} normalized (${st.normalized.eventsDead} dead-lettered), ${st.produced.logs} log lines → ${st.normalized.logs} normalized (${st.normalized.logsDead} dead-lettered), ${st.produced.resources} object records (${st.evidence} events derived from their state by the topology builder), ${st.produced.alerts} alerts; ${st.graphDeadLettered} dead-lettered by the graph builder.`,
+ mode === 'in-process'
+        ? 'Answers: `answerAlert` of src/rca/answer.ts in this process on the GraphStore (what `kgroot rca --client C --alert FP --json` prints), with `confirmCause` for the training half (`rca confirm`).'
+        : mode === 'command'
         ? 'Answers: `kgroot rca --client C --alert FP --json` per alert (a process each: the latency includes its start).'
         : 'Answers: the baseline adapter (today\'s rca command does not take --alert): the alert\'s event by fingerprint, then the `rootCauses` statement, in this process; latency = both reads. No FEKG and no `rca confirm` exist yet, so there are no figures without/with the FEKG or after confirming the training half.',
       `A@K: the right cause (resource = truth root, reason one of its reasons) ranked K or better among the first ${LIMIT}; MAR: its mean rank, an incident without it counted at ${LIMIT + 1}.`,

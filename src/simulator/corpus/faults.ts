@@ -50,11 +50,15 @@ function markUsed(ctx: FaultCtx, key: string): void {
   if (ctx.used) ctx.used.set(key, (ctx.used.get(key) ?? 0) + 1);
 }
 
-/** Every reason under which each kind of root event may legitimately appear (contract: Evaluation truth). */
+/**
+ * Every reason under which each kind of root event may legitimately appear (contract: Evaluation truth):
+ * the Event reasons Kubernetes uses, the reasons of events derived from object state (contract:
+ * OOMKilled, Error, ClaimPending, ...) and the log error classes (src/normalize/classifyError.ts).
+ */
 export const ROOT_REASONS = {
   oom: ['OOMKilled', 'OOMKilling'],
-  crashLog: ['Error', 'config_error', 'config', 'missing_config', 'fatal', 'panic', 'exception'],
-  panic: ['Error', 'panic', 'exception', 'stack_trace', 'segfault'],
+  crashLog: ['Error', 'config_error', 'panic', 'exception', 'uncaught_exception'],
+  panic: ['Error', 'panic', 'exception', 'uncaught_exception'],
   configMapVolume: ['FailedMount', 'CreateContainerConfigError', 'Failed'],
   secretEnv: ['CreateContainerConfigError', 'Failed', 'FailedMount'],
   imagePull: ['Failed', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'],

@@ -7,7 +7,7 @@ import { eventNormalizer } from '../../../pipelines/eventNormalizer/eventNormali
 import { graphBuilder } from '../../../pipelines/graphBuilder/graphBuilder';
 import { logNormalizer } from '../../../pipelines/logNormalizer/logNormalizer';
 import { topologyBuilder } from '../../../pipelines/topologyBuilder/topologyBuilder';
-import { rootCauses } from '../../graph/cypher';
+import { rootCauses, Statement } from '../../graph/cypher';
 import { deleteTopic, ensureTopics } from '../../kafka/admin';
 import { KafkaConnection, loadKafkaConnection } from '../../kafka/kafkaConfig';
 import { KafkaSink } from '../../kafka/kafkaSink';
@@ -48,6 +48,8 @@ export class StackReplay {
   private subs: Subscription[] = [];
   private sources: Record<'topology' | 'events' | 'logs' | 'graph', KafkaSource>;
   private normalized = { events: 0, logs: 0, eventsDead: 0, logsDead: 0 };
+  /** Events the topology builder derived from object state and produced to the normalized events topic. */
+  private evidence = 0;
   private failures: string[] = [];
   readonly produced: Produced = { events: 0, logs: 0, resources: 0, alerts: 0 };
   graphDeadLettered = 0;
@@ -70,12 +72,19 @@ export class StackReplay {
     };
     const fail = (what: string) => (err: unknown) => this.failures.push(`${what}: ${(err as Error).message}`);
     const norm = { maxValueBytes: 1024 * 1024, maxMessageChars: 4096, progressEveryRecords: 1e9, progressIntervalMs: 3_600_000 };
+    // Evidence derived from object state (once the topology builder makes it) goes to this run's normalized events.
+    const topologyConfig = { topics: { resources: topics.resources, topology: topics.topology }, maxBatchMs: 100, eventsTopic: topics.eventsNormalized };
     this.subs.push(
       topologyBuilder(
         { records$: this.sources.topology.records$ },
-        { writeTopology: (b) => store.writeTopology$(b), send: (o) => sink.send$({ ...o, topic: topics.dlq }), isTransient: isTransientGraphError },
-        { topics: { resources: topics.resources, topology: topics.topology }, maxBatchMs: 100 },
-      ).subscribe({ error: fail('topology builder') }),
+        { writeTopology: (b) => store.writeTopology$(b), send: (o) => sink.send$(o.topic === topics.eventsNormalized ? o : { ...o, topic: topics.dlq }), isTransient: isTransientGraphError },
+        topologyConfig,
+      ).subscribe({
+        next: (e) => {
+          if (e.kind === 'batch-written') this.evidence += (e as { evidence?: number }).evidence ?? 0;
+        },
+        error: fail('topology builder'),
+      }),
       eventNormalizer({ batches$: this.sources.events.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { clientId: client, outputTopic: topics.eventsNormalized, ...norm }).subscribe({
         next: (e) => {
           if (e.kind !== 'batch') return;
@@ -146,7 +155,7 @@ export class StackReplay {
     for (;;) {
       if (this.failures.length > 0) throw new Error(`pipeline failed: ${this.failures.join('; ')}`);
       const normDone = acked(this.sources.events) >= this.produced.events && acked(this.sources.logs) >= this.produced.logs;
-      const graphWant = this.normalized.events + this.normalized.logs + this.produced.alerts;
+      const graphWant = this.normalized.events + this.normalized.logs + this.produced.alerts + this.evidence;
       if (normDone && acked(this.sources.topology) >= this.produced.resources && acked(this.sources.graph) >= graphWant && this.sources.graph.stats().inFlight === 0) return;
       if (Date.now() > deadline) {
         throw new Error(
@@ -157,8 +166,8 @@ export class StackReplay {
     }
   }
 
-  stats(): { produced: Produced; normalized: { events: number; logs: number; eventsDead: number; logsDead: number }; graphDeadLettered: number } {
-    return { produced: { ...this.produced }, normalized: { ...this.normalized }, graphDeadLettered: this.graphDeadLettered };
+  stats(): { produced: Produced; normalized: { events: number; logs: number; eventsDead: number; logsDead: number }; evidence: number; graphDeadLettered: number } {
+    return { produced: { ...this.produced }, normalized: { ...this.normalized }, evidence: this.evidence, graphDeadLettered: this.graphDeadLettered };
   }
 
   /** The baseline adapter: the alert's event by fingerprint, then today's `rootCauses` statement. */
@@ -250,14 +259,72 @@ export function confirmByCommand(client: string, fingerprint: string, causeEid: 
   });
 }
 
-export type AnswerMode = 'command' | 'statement';
+export type AnswerMode = 'in-process' | 'command' | 'statement';
+
+/** What src/rca/answer.ts offers once the ranking work is merged (loaded at run time: it may not exist yet). */
+interface RcaModule {
+  answerAlert(reader: { readRca(client: string, s: Statement): Promise<Array<Record<string, unknown>>> }, client: string, fp: string, opts?: { rank?: { fekg?: boolean; limit?: number } }): Promise<{ causes: CauseLike[] }>;
+  confirmCause?(writer: unknown, client: string, fp: string, causeEid: string): Promise<unknown>;
+}
+
+function loadRcaModule(): RcaModule | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const m = require('../../rca/answer') as Partial<RcaModule>;
+    return typeof m.answerAlert === 'function' ? (m as RcaModule) : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface Answerer {
+  mode: AnswerMode;
+  answer: (t: { id: string; alert: { fingerprint: string } }, o?: { fekg?: boolean }) => Promise<Answer>;
+  /** Confirms the true root of an answered incident (FEKG learning); absent where `rca confirm` does not exist. */
+  confirm?: (t: { alert: { fingerprint: string } }, causeEid: string) => Promise<boolean>;
+}
 
 /**
- * How to ask for answers: the rca command when it follows the contract (probed with one alert),
- * else the baseline adapter over the `rootCauses` statement.
+ * How to ask for answers: the rca functions in this process (src/rca/answer.ts: `answerAlert`,
+ * `confirmCause`) when they exist, else the rca command when it follows the contract (probed with
+ * one alert), else the baseline adapter over the `rootCauses` statement.
  */
-export async function answerer(replay: StackReplay, probe: { alert: { fingerprint: string }; id: string }, limit = 10): Promise<{ mode: AnswerMode; answer: (t: { id: string; alert: { fingerprint: string } }, extraArgs?: string[]) => Promise<Answer> }> {
+export async function answerer(replay: StackReplay, probe: { alert: { fingerprint: string }; id: string }, limit = 10): Promise<Answerer> {
+  const store = replay.store as unknown as { read(c: string, s: Statement): Promise<Array<Record<string, unknown>>>; readRca?: unknown; writeRca?: unknown };
+  const rca = loadRcaModule();
+  if (rca) {
+    const reader = typeof store.readRca === 'function' ? (store as never) : { readRca: (c: string, st: Statement) => store.read(c, st) };
+    return {
+      mode: 'in-process',
+      answer: async (t, o = {}) => {
+        const started = performance.now();
+        try {
+          const a = await rca.answerAlert(reader, replay.client, t.alert.fingerprint, { rank: { limit, ...(o.fekg === false ? { fekg: false } : {}) } });
+          return { id: t.id, alertFound: true, causes: a.causes, ms: performance.now() - started };
+        } catch (err) {
+          return { id: t.id, alertFound: false, causes: [], ms: performance.now() - started, error: (err as Error).message };
+        }
+      },
+      confirm:
+        rca.confirmCause && typeof store.writeRca === 'function'
+          ? async (t, eid) => {
+              try {
+                await rca.confirmCause!(store, replay.client, t.alert.fingerprint, eid);
+                return true;
+              } catch {
+                return false;
+              }
+            }
+          : undefined,
+    };
+  }
   const p = await answerByCommand(replay.client, probe.id, probe.alert.fingerprint);
-  if (p.kind === 'contract') return { mode: 'command', answer: async (t, extra = []) => (await answerByCommand(replay.client, t.id, t.alert.fingerprint, extra)).answer };
+  if (p.kind === 'contract') {
+    return {
+      mode: 'command',
+      answer: async (t, o = {}) => (await answerByCommand(replay.client, t.id, t.alert.fingerprint, o.fekg === false ? ['--no-fekg'] : [])).answer,
+      confirm: (t, eid) => confirmByCommand(replay.client, t.alert.fingerprint, eid),
+    };
+  }
   return { mode: 'statement', answer: (t) => replay.answerByStatement(t.id, t.alert.fingerprint, limit) };
 }
