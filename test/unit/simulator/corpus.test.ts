@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateCorpus, corpusSplit, feedRecords, alertFingerprint, FAULT_TYPES } from '../../../src/simulator/corpus';
 import { normalizeEvent } from '../../../src/normalize/normalizeEvent';
 import { normalizeLog } from '../../../src/normalize/normalizeLog';
@@ -20,6 +22,11 @@ describe('labelled corpus generator', () => {
     // The halves share no incident target (different objects, names and times).
     const roots = new Set(split.training.truth.map((t) => t.root.rid));
     expect(split.heldOut.truth.filter((t) => roots.has(t.root.rid) && !t.root.rid.startsWith('Node/') && !t.root.rid.includes('/postgres-0')).length).toBeLessThan(3);
+  });
+
+  it('is the corpus whose truth is committed (perf rca measures its held-out half)', () => {
+    const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'corpus', 'seed7-held-out-truth.json'), 'utf8'));
+    expect(corpusSplit(7).heldOut.truth).toEqual(committed.incidents);
   });
 
   it('covers at least 15 fault types, overlapping incidents, and 5+ noise records per causal one', () => {
