@@ -1,4 +1,4 @@
-import { asyncScheduler, catchError, concat, connect, defer, filter, map, merge, mergeMap, Observable, of, SchedulerLike, timer } from 'rxjs';
+import { asyncScheduler, connect, filter, map, merge, mergeMap, Observable, SchedulerLike } from 'rxjs';
 import { clientPrefix } from '../../src/domain/keys';
 import { aggregateErrorLogs, EventRow, eventRowOfAlert, eventRowOfNormalized, mergeEventRows } from '../../src/graph/eventRows';
 import { deadLetter } from '../../src/kafka/deadLetter';
@@ -6,6 +6,7 @@ import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
 import type { EventBatch, EventWriteResult } from '../../src/neo4j/graphStore';
 import { batchedWrites } from '../operators/batchedWrites';
+import { WriteRetryEffect, writeOrSplit } from '../operators/writeOrSplit';
 import { decodeGraphRecord, GraphInput, GraphTopics } from './decodeGraphRecord';
 
 export const GRAPH_BUILDER = 'graph-builder';
@@ -47,7 +48,7 @@ export type GraphBuilderEffect =
   | { kind: 'skipped'; reason: string }
   | { kind: 'dead-lettered'; reason: string; topic: string; partition: number; offset: number }
   | ({ kind: 'batch-written'; records: number } & EventWriteResult)
-  | { kind: 'write-retry'; records: number; attempt: number; delayMs: number; error: string };
+  | WriteRetryEffect;
 
 /** The Event rows of a batch of inputs: events and alerts one each, error logs aggregated per template and window. */
 export function rowsOfInputs(inputs: readonly GraphInput[], logWindowMs: number): EventRow[] {
@@ -100,26 +101,19 @@ export function graphBuilder(
       }),
     );
 
-  const write$ = (items: readonly Item[], attempt = 0): Observable<GraphBuilderEffect> =>
-    defer(() => deps.writeEvents({ client, rows: rowsOfInputs(items.map((i) => i.input), logWindowMs) })).pipe(
-      map((result): GraphBuilderEffect => {
+  const write$ = writeOrSplit<Item, EventWriteResult, GraphBuilderEffect>(
+    {
+      write: (items) => deps.writeEvents({ client, rows: rowsOfInputs(items.map((i) => i.input), logWindowMs) }),
+      written: (items, result) => {
         for (const i of items) i.rec.ack();
         return { kind: 'batch-written', records: items.length, ...result };
-      }),
-      catchError((err: unknown) => {
-        const error = (err as Error)?.message ?? String(err);
-        if (deps.isTransient(err)) {
-          const delayMs = Math.min(retryMaxMs, retryInitialMs * 2 ** attempt);
-          return concat(
-            of<GraphBuilderEffect>({ kind: 'write-retry', records: items.length, attempt: attempt + 1, delayMs, error }),
-            timer(delayMs, scheduler).pipe(mergeMap(() => write$(items, attempt + 1))),
-          );
-        }
-        if (items.length === 1) return deadLetter$(items[0].rec, `graph write failed: ${error}`);
-        const half = Math.ceil(items.length / 2);
-        return concat(write$(items.slice(0, half)), write$(items.slice(half)));
-      }),
-    );
+      },
+      poisoned: (item, error) => deadLetter$(item.rec, `graph write failed: ${error}`),
+      isTransient: deps.isTransient,
+      backoff: { initialMs: retryInitialMs, maxMs: retryMaxMs },
+    },
+    scheduler,
+  );
 
   return sources.records$.pipe(
     map((rec) => ({ rec, decoded: decodeGraphRecord(rec, client, prefix, topics) })),

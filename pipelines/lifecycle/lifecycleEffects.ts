@@ -1,5 +1,6 @@
 import { asyncScheduler, catchError, concatMap, defer, groupBy, map, mergeMap, Observable, of, retry, SchedulerLike, timer } from 'rxjs';
 import { LifecycleEvent } from './lifecycleTypes';
+import { backoffMs } from '../../src/domain/backoff';
 
 /** A worker as the effects stage reports it (the spawner's view, reduced to what logs need). */
 export interface WorkerRef {
@@ -70,7 +71,7 @@ export function lifecycleEffects$(
             const started = scheduler.now();
             const call$ = action === 'spawn' ? deps.ensureWorkers(client) : deps.removeWorkers(client);
             return call$.pipe(
-              retry({ count: retries, delay: (_err, n) => timer(Math.min(retryDelayMs * 2 ** (n - 1), 10_000), scheduler) }),
+              retry({ count: retries, delay: (_err, n) => timer(backoffMs(n, { initialMs: retryDelayMs, maxMs: 10_000 }), scheduler) }),
               map((workers): LifecycleEffect => ({
                 kind: action === 'spawn' ? 'workers/spawned' : 'workers/removed',
                 client,

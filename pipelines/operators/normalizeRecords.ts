@@ -6,6 +6,7 @@ import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
 import { NormalizeResult } from '../../src/normalize/result';
 import { mergeMapWide } from './mergeMapWide';
+import { backoffMs } from '../../src/domain/backoff';
 
 /**
  * The shared core of the per-client normalizers, one source batch at a time: every record is
@@ -90,8 +91,8 @@ export function normalizeRecords(
   const prefix = Buffer.from(clientPrefix(config.clientId));
   const dlqComponent = `${config.component}-${config.clientId}`;
   const keyTypes = config.keyTypes;
-  const backoff = (n: number) => Math.min(retryBaseMs * 2 ** (n - 1), 5000);
-  const withRetry = (send$: Observable<Delivered[]>) => send$.pipe(retry({ count: sendRetries, delay: (_err, n) => timer(backoff(n), scheduler) }));
+  const backoff = { initialMs: retryBaseMs, maxMs: 5000 };
+  const withRetry = (send$: Observable<Delivered[]>) => send$.pipe(retry({ count: sendRetries, delay: (_err, n) => timer(backoffMs(n, backoff), scheduler) }));
 
   // Per record, the decision lands in these slots, so the hot path allocates no decision objects.
   let out: OutRecord | undefined;
@@ -175,7 +176,7 @@ export function normalizeRecords(
     return deps.sendBatch(outs).pipe(
       // The batch failed as a whole: after a backoff, each output on its own, so one record
       // refused for good (e.g. too large) neither blocks nor duplicates the others forever.
-      catchError(() => timer(backoff(1), scheduler).pipe(mergeMap(() => forkJoin(outs.map((o, i) => sendOne(o, reasons[i])))))),
+      catchError(() => timer(backoffMs(1, backoff), scheduler).pipe(mergeMap(() => forkJoin(outs.map((o, i) => sendOne(o, reasons[i])))))),
       map(() => {
         for (const rec of toAck) rec.ack();
         return effect;
