@@ -1,5 +1,6 @@
 import { decodeNormalizedEvent, decodeNormalizedLog, NormalizedEvent, NormalizedLog } from '../../src/avro/normalizedCodec';
 import { parseKey, parseNormalizedKey } from '../../src/domain/keys';
+import { utf8OrNull } from '../../src/domain/text';
 import { AlertmanagerAlert, parseAlert } from '../../src/graph/alert';
 import { isClassifiedErrorLog } from '../../src/graph/eventRows';
 import { KafkaRecord } from '../../src/kafka/record';
@@ -50,7 +51,9 @@ export function decodeGraphRecord(rec: KafkaRecord, client: string, prefix: Buff
       const key = parseKey(rec.key);
       if (!key.ok) return { kind: 'reject', reason: key.reason };
       if (key.type !== 'alert') return { kind: 'reject', reason: `key type ${key.type} on ${rec.topic} (expected alert)` };
-      const parsed = parseAlert(JSON.parse(rec.value.toString('utf8')));
+      const text = utf8OrNull(rec.value);
+      if (text === null) return { kind: 'reject', reason: 'invalid UTF-8' };
+      const parsed = parseAlert(JSON.parse(text), 'alert', rec.timestamp);
       if (!parsed.ok) return { kind: 'reject', reason: parsed.reason };
       return { kind: 'input', input: { kind: 'alert', value: parsed.alert } };
     }

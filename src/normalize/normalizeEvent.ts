@@ -3,6 +3,7 @@ import { classifyEventType } from './eventTypeAbstract';
 import { bound, int, Json, obj, str, timestampMs } from './fields';
 import { NormalizeResult, rejected } from './result';
 import { stableId } from './stableId';
+import { futureProblem } from '../domain/time';
 
 /**
  * Turns one Kubernetes event, in any accepted shape, into a NormalizedEvent (no client id):
@@ -54,6 +55,8 @@ export function normalizeEvent(raw: unknown, opts: NormalizeEventOptions): Norma
   const maxChars = opts.maxMessageChars ?? DEFAULT_MAX_MESSAGE_CHARS;
   const message = bound(x.message, maxChars);
   const timestamp = x.timestamp ?? opts.fallbackTimestamp;
+  const late = futureProblem(timestamp, opts.fallbackTimestamp, 'timestamp');
+  if (late) return rejected(late);
   const { abstract, severity } = classifyEventType(x.reason, x.message, x.type);
   const isPod = x.kind === 'Pod';
   const value: NormalizedEvent = {

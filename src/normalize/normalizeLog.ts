@@ -5,6 +5,7 @@ import { bound, isObject, Json, obj, str, timestampMs } from './fields';
 import { NormalizeResult, rejected } from './result';
 import { stableId } from './stableId';
 import { TemplateMiner } from './templateMiner';
+import { futureProblem } from '../domain/time';
 
 /**
  * Turns one log record into a NormalizedLog (no client id). Accepted:
@@ -51,6 +52,8 @@ export function normalizeLog(text: string, opts: NormalizeLogOptions): Normalize
   const maxChars = opts.maxMessageChars ?? 4096;
   const message = bound(body, maxChars);
   const timestamp = e.timestamp ?? opts.fallbackTimestamp;
+  const late = futureProblem(timestamp, opts.fallbackTimestamp, 'timestamp');
+  if (late) return rejected(late);
   const errorClass = classifyError(body);
   const { templateId, template } = opts.miner.add(message);
   const level = detected.level === 'unknown' && errorClass !== null ? 'error' : detected.level;
