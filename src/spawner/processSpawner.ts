@@ -102,6 +102,8 @@ export class ProcessSpawner implements Spawner {
       [KG_ENV.owner]: String(process.pid),
       KG_PARENT_WATCH_FD: '3',
       KG_PARENT_GRACE_MS: String(this.config.stopGraceMs),
+      // The worker exits within the grace even if a write hangs (runPipeline).
+      SHUTDOWN_GRACE_SECONDS: String(this.config.stopGraceMs / 1000),
     };
     let child: ChildProcess;
     try {
