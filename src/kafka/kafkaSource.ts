@@ -1,10 +1,10 @@
 import Kafka from 'node-rdkafka';
 import { Observable } from 'rxjs';
 import { Logger } from '../log/logger';
-import { KafkaConnection, librdkafkaBase } from './kafkaConfig';
+import { DEFAULT_CONSUME_MAX_FAILURES, KafkaConnection, librdkafkaBase } from './kafkaConfig';
 import { OffsetTracker } from './offsetTracker';
 import { KafkaRecord, SourceRecord } from './record';
-import { consumerLag, inFlight, recordsTotal } from '../metrics/metrics';
+import { consumeFailuresTotal, consumerLag, inFlight, recordsTotal } from '../metrics/metrics';
 
 /** Configuration of one consumer. */
 export interface KafkaSourceConfig {
@@ -29,6 +29,8 @@ export interface KafkaSourceConfig {
   drainTimeoutMs?: number;
   /** Component and client named in metrics (kgroot_records_total, kgroot_in_flight_records, kgroot_consumer_lag). */
   metrics?: { component: string; client?: string };
+  /** Consecutive failed pulls after which `records$` errors (default: the connection's, else 120). */
+  maxConsumeFailures?: number;
   /** Extra librdkafka settings. */
   extra?: Record<string, string | number | boolean>;
 }
@@ -70,6 +72,8 @@ export class KafkaSource {
   private wake: (() => void) | undefined;
   private readonly trackers = new Map<string, { tracker: OffsetTracker; generation: number }>();
   private generation = 0;
+  /** Consecutive failed pulls and the last error; undefined while pulls succeed. */
+  private failing: { count: number; error: string } | undefined;
   private readonly dirty = new Set<string>();
   private consumer: Kafka.KafkaConsumer | undefined;
   private readonly s: KafkaSourceStats = { inFlight: 0, maxInFlightSeen: 0, consumed: 0, acked: 0, stored: {}, assignment: [] };
@@ -182,11 +186,17 @@ export class KafkaSource {
     return this.config.groupId;
   }
 
+  /** Why this source is unhealthy (3 or more pulls failed in a row), or null. */
+  problem(): string | null {
+    return this.failing && this.failing.count >= 3 ? `consumer ${this.config.groupId}: ${this.failing.count} pulls failed in a row (${this.failing.error})` : null;
+  }
+
   stats(): KafkaSourceStats {
     return { ...this.s, stored: { ...this.s.stored }, assignment: [...this.s.assignment] };
   }
 
-  private createConsumer(): Kafka.KafkaConsumer {
+  /** The librdkafka consumer (a test may substitute its own). */
+  protected createConsumer(): Kafka.KafkaConsumer {
     const c = this.config;
     return new Kafka.KafkaConsumer(
       {
@@ -230,11 +240,24 @@ export class KafkaSource {
           consumer.consume(asked, (err, msgs) => (err ? reject(err) : resolve(msgs))),
         );
       } catch (err) {
-        // Transient broker trouble: librdkafka reconnects by itself; wait a little and pull again.
-        this.log.warn({ err: (err as Error).message }, 'consume failed; retrying');
+        // Broker trouble goes away (librdkafka reconnects by itself): wait a little and pull again.
+        // A batch librdkafka cannot decode does not: after maxConsumeFailures in a row, fail loudly.
+        const e = err as Kafka.LibrdKafkaError;
+        const count = (this.failing?.count ?? 0) + 1;
+        this.failing = { count, error: e.message };
+        consumeFailuresTotal.labels(this.config.groupId, String(e.code ?? 'unknown')).inc();
+        const max = this.config.maxConsumeFailures ?? this.config.connection.consumeMaxFailures ?? DEFAULT_CONSUME_MAX_FAILURES;
+        if (count >= max) {
+          const failure = consumeFailure(this.config.groupId, count, e, positions(consumer));
+          this.log.error({ group: this.config.groupId, failures: count, err: e.message, code: e.code }, failure.message);
+          if (isActive()) subscriber.error(failure);
+          return;
+        }
+        if (count === 1 || count % 20 === 0) this.log.warn({ group: this.config.groupId, failures: count, of: max, err: e.message, code: e.code }, 'consume failed; retrying');
         await sleep(500);
         continue;
       }
+      this.failing = undefined;
       ask = messages.length < asked ? Math.max(16, messages.length * 2) : Math.min(this.batchSize, asked * 2);
       if (!isActive()) return;
       if (messages.length > 0) {
@@ -376,8 +399,34 @@ export class KafkaSource {
   }
 }
 
-/** Sources currently open, read by the consumer-lag gauge when Prometheus scrapes. */
+/** Sources currently open, read by the consumer-lag gauge when Prometheus scrapes and by /healthz. */
 const openSources = new Set<KafkaSource>();
+
+/** The problems of the open sources (a consumer whose pulls keep failing); empty when all are fine. */
+export function sourceProblems(): string[] {
+  return [...openSources].flatMap((s) => s.problem() ?? []);
+}
+
+/** The consumer's positions, "topic/partition@offset", for the error that says where it is stuck. */
+function positions(consumer: Kafka.KafkaConsumer): string[] {
+  try {
+    return consumer.position().map((p) => `${p.topic}/${p.partition}@${p.offset ?? 'committed'}`);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The error a source fails with after `count` failed pulls in a row: where it is stuck and the
+ * way past it (README, "A consumer that cannot read a batch").
+ */
+export function consumeFailure(group: string, count: number, e: { message: string; code?: number }, at: string[]): Error {
+  const codec = e.code === Kafka.CODES.ERRORS.ERR__NOT_IMPLEMENTED
+    ? `; "Not implemented" is a compression codec this librdkafka lacks (features: ${Kafka.features.join(',')}): install libzstd-dev liblz4-dev libsnappy-dev and run npm rebuild node-rdkafka`
+    : '';
+  const where = at.length > 0 ? ` at ${at.slice(0, 10).join(' ')}` : '';
+  return new Error(`kafka consumer ${group}: ${count} pulls failed in a row (${e.message})${where}${codec}; or move the group past the batch (kafka-consumer-groups.sh --reset-offsets --to-offset N --group ${group} --topic T:P --execute)`);
+}
 /** Refreshes kgroot_consumer_lag from the open sources; metrics/metrics.ts calls it on each scrape. */
 export function collectConsumerLag(): void {
   consumerLag.reset();

@@ -52,6 +52,13 @@ export const consumerLag = new Gauge({
   registers: [registry],
 });
 
+export const consumeFailuresTotal = new Counter({
+  name: 'kgroot_consume_failures_total',
+  help: 'consume() calls that failed (a batch librdkafka cannot decode, e.g. a compression codec it lacks, or broker trouble), by consumer group and librdkafka error code',
+  labelNames: ['group', 'code'] as const,
+  registers: [registry],
+});
+
 export const clientsByState = new Gauge({
   name: 'kgroot_clients',
   help: 'Clients known to the control plane, by state',

@@ -1,5 +1,6 @@
 import { Observable, Subscription } from 'rxjs';
 import { readNumber } from '../config/env';
+import { sourceProblems } from '../kafka/kafkaSource';
 import { Logger } from '../log/logger';
 import { loadMetricsConfig, startMetricsServer } from '../metrics/metricsServer';
 
@@ -106,7 +107,7 @@ export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Pr
     };
     for (const s of signals) process.on(s, onSignal);
     if (opts.metrics !== false) {
-      startMetricsServer(loadMetricsConfig(process.env), log, () => !finished).then(
+      startMetricsServer(loadMetricsConfig(process.env), log, () => !finished && sourceProblems().length === 0).then(
         (server) => {
           if (server) void closing.then(() => server.close());
         },
