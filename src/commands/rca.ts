@@ -1,3 +1,4 @@
+import { Command } from 'commander';
 import neo4j from 'neo4j-driver';
 import { assertClientId } from '../domain/clientId';
 import { rootCauses } from '../graph/cypher';
@@ -14,6 +15,15 @@ export interface RankedCause {
   at: string | null;
   hops: number;
   eid: string;
+}
+
+/** The flags of `kgroot rca` for the CLI's usage and checks; `main` reads them from its args. */
+export function define(cmd: Command): void {
+  cmd
+    .requiredOption('--client <id>', 'the client whose graph is read')
+    .option('--eid <event id>', 'the event to explain (default: the latest alert, else the latest event with causes)')
+    .option('--limit <n>', 'most causes listed', '10')
+    .option('--json', 'print the ranking as JSON');
 }
 
 function arg(args: string[], flag: string): string | undefined {

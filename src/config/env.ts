@@ -4,6 +4,9 @@
  */
 export type Env = Record<string, string | undefined>;
 
+/** A mistake in how a command was called (a flag's value): the CLI prints one line and exits 2. */
+export class UsageError extends Error {}
+
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
