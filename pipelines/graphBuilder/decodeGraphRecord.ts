@@ -1,5 +1,5 @@
 import { decodeNormalizedEvent, decodeNormalizedLog, NormalizedEvent, NormalizedLog } from '../../src/avro/normalizedCodec';
-import { parseKey, parseNormalizedKey } from '../../src/domain/keys';
+import { hasPrefix, parseKey, parseNormalizedKey } from '../../src/domain/keys';
 import { utf8OrNull } from '../../src/domain/text';
 import { AlertmanagerAlert, parseAlert } from '../../src/graph/alert';
 import { isClassifiedErrorLog } from '../../src/graph/eventRows';
@@ -24,10 +24,7 @@ export interface GraphTopics {
   alerts: string;
 }
 
-/** True when the key starts with `{client}::`; compares bytes, so foreign records cost no decoding. */
-export function hasPrefix(key: Buffer | null, prefix: Buffer): boolean {
-  return key !== null && key.length > prefix.length && key.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
-}
+export { hasPrefix };
 
 /**
  * Classifies one record for client `client` (whose prefix is `prefix` = `client::` as bytes):

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { asyncScheduler, catchError, forkJoin, map, mergeMap, Observable, ObservableInput, retry, SchedulerLike, timer } from 'rxjs';
-import { clientOfKey, clientPrefix, formatNormalizedKey, keyToString, NormalizedKind, parseKey } from '../../src/domain/keys';
+import { clientOfKey, clientPrefix, formatNormalizedKey, hasPrefix, keyToString, NormalizedKind, parseKey } from '../../src/domain/keys';
 import { deadLetter, DLQ_HEADERS } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
@@ -107,7 +107,7 @@ export function normalizeRecords(
   const decide = (rec: SourceRecord): number => {
     const key = rec.key;
     if (key === null || key.length === 0) return toDlq('key', 'missing key');
-    if (key.length <= prefix.length || key.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) {
+    if (!hasPrefix(key, prefix)) {
       // Another client's record is foreign; a key that names no valid client belongs to nobody.
       const owner = clientOfKey(keyToString(key));
       return owner.ok ? FOREIGN : toDlq('key', `malformed key: ${owner.reason}`);

@@ -1,3 +1,4 @@
+import type { NormalizeResult as ParseResult } from '../normalize/result';
 import { canonicalKind, checkResourceRef, labelProblem, parseResourceId, resourceRef, ResourceRef } from './resourceId';
 
 /**
@@ -19,7 +20,8 @@ export interface ResourceRow extends ResourceRef {
   phase: string | null;
 }
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+/** The one result type of a parse or check of outside input (the normalizers' too). */
+export type { ParseResult };
 
 /** Identity from a state.k8s.resource key id (`{namespace}/{name}`, or `{name}` / `/{name}` when cluster-scoped), or why there is none. */
 export function checkResourceKey(kindInKey: string, id: string): ParseResult<ResourceRef> {

@@ -1,3 +1,5 @@
+import { clipText } from '../domain/text';
+
 /**
  * Deterministic ids of Resource nodes: `{Kind}/{namespace}/{name}`, with an empty namespace for
  * cluster-scoped kinds (a Node event often says namespace "default"; the Node has none).
@@ -92,7 +94,7 @@ export function labelProblem(key: string, value: string): string | null {
   const slash = key.lastIndexOf('/');
   const prefix = slash < 0 ? '' : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);
-  const shown = key.length > 80 ? `${key.slice(0, 77)}...` : key;
+  const shown = clipText(key, 80);
   if (name.length === 0 || name.length > LIMITS.labelKeyName || prefix.length > LIMITS.labelKeyPrefix) {
     return `label key ${JSON.stringify(shown)} is out of bounds (name 1-${LIMITS.labelKeyName} characters, prefix at most ${LIMITS.labelKeyPrefix})`;
   }

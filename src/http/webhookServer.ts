@@ -4,6 +4,7 @@ import { CLIENT_ID_RULE, validateClientId } from '../domain/clientId';
 import { Delivered, OutRecord } from '../kafka/record';
 import { Logger } from '../log/logger';
 import { alertRecordsOfWebhook } from './alertmanagerPayload';
+import { replyHealthz } from '../metrics/healthz';
 import { WebhookConfig } from './webhookConfig';
 
 export interface WebhookDeps {
@@ -83,7 +84,7 @@ export function webhookHandler(config: WebhookConfig, deps: WebhookDeps): (req: 
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, { error: 'use GET' }, { allow: 'GET, HEAD' });
-      return reply(res, 200, { status: 'ok' });
+      return replyHealthz(res, []);
     }
     const m = ROUTE.exec(path);
     if (!m) return reply(res, 404, { error: `no route ${path}; POST /webhooks/alertmanager/{client}` });

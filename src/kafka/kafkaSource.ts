@@ -4,7 +4,8 @@ import { Logger } from '../log/logger';
 import { DEFAULT_CONSUME_MAX_FAILURES, KafkaConnection, librdkafkaBase } from './kafkaConfig';
 import { OffsetTracker } from './offsetTracker';
 import { KafkaRecord, SourceRecord } from './record';
-import { consumeFailuresTotal, consumerLag, inFlight, recordsTotal } from '../metrics/metrics';
+import { Gauge } from 'prom-client';
+import { consumeFailuresTotal, inFlight, recordsTotal, registry } from '../metrics/metrics';
 
 /** Configuration of one consumer. */
 export interface KafkaSourceConfig {
@@ -427,13 +428,19 @@ export function consumeFailure(group: string, count: number, e: { message: strin
   const where = at.length > 0 ? ` at ${at.slice(0, 10).join(' ')}` : '';
   return new Error(`kafka consumer ${group}: ${count} pulls failed in a row (${e.message})${where}${codec}; or move the group past the batch (kafka-consumer-groups.sh --reset-offsets --to-offset N --group ${group} --topic T:P --execute)`);
 }
-/** Refreshes kgroot_consumer_lag from the open sources; metrics/metrics.ts calls it on each scrape. */
-export function collectConsumerLag(): void {
-  consumerLag.reset();
-  for (const src of openSources) {
-    for (const l of src.lag()) consumerLag.labels(src.groupId, l.topic, String(l.partition)).set(l.lag);
-  }
-}
+/** kgroot_consumer_lag, refreshed from the open sources on each scrape (the source registers its own collector). */
+export const consumerLag = new Gauge({
+  name: 'kgroot_consumer_lag',
+  help: 'High watermark minus the consumer position, per assigned partition',
+  labelNames: ['group', 'topic', 'partition'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const src of openSources) {
+      for (const l of src.lag()) this.labels(src.groupId, l.topic, String(l.partition)).set(l.lag);
+    }
+  },
+});
 
 interface Emitter {
   next(batch: SourceRecord[]): void;

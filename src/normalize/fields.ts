@@ -29,8 +29,3 @@ export function timestampMs(x: unknown): number | null {
   if (typeof x !== 'string' || x.length === 0) return null;
   return parseRfc3339(x);
 }
-
-/** Cuts a message to `max` characters, marking the cut. */
-export function bound(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, Math.max(0, max - 1)) + '…';
-}

@@ -107,7 +107,7 @@ export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Pr
     };
     for (const s of signals) process.on(s, onSignal);
     if (opts.metrics !== false) {
-      startMetricsServer(loadMetricsConfig(process.env), log, () => !finished && sourceProblems().length === 0).then(
+      startMetricsServer(loadMetricsConfig(process.env), log, () => (finished ? ['stopping'] : sourceProblems())).then(
         (server) => {
           if (server) void closing.then(() => server.close());
         },
