@@ -11,6 +11,16 @@ import { decodeGraphRecord, GraphInput, GraphTopics } from './decodeGraphRecord'
 
 export const GRAPH_BUILDER = 'graph-builder';
 
+/** The graph builder's defaults, the one place they live (the graph-builder command reads GRAPH_* over them). */
+export const GRAPH_BUILDER_DEFAULTS = {
+  maxBatchSize: 2000,
+  maxBatchMs: 250,
+  maxBatchesInFlight: 2,
+  logWindowMs: 60_000,
+  retryInitialMs: 500,
+  retryMaxMs: 10_000,
+} as const;
+
 export interface GraphBuilderConfig {
   /** The client this worker serves; records of other clients are counted and acked. */
   client: string;
@@ -21,8 +31,7 @@ export interface GraphBuilderConfig {
   /** Longest a record waits for its batch to fill, ms. */
   maxBatchMs?: number;
   /**
-   * Batches being written at once; more wait (and the source stops at its in-flight bound). Default 1
-   * here (the graph-builder command sets 2). With a writer like GraphStore.writeEvents$, batches in
+   * Batches being written at once; more wait (and the source stops at its in-flight bound). With a writer like GraphStore.writeEvents$, batches in
    * flight together get the causal edges of a serial run in the order they were started; a batch
    * retried or split after a failure starts again, after the batches cut since.
    */
@@ -84,12 +93,12 @@ export function graphBuilder(
   const {
     client,
     topics = { events: TOPICS.eventsNormalized.name, logs: TOPICS.logsNormalized.name, alerts: TOPICS.alertsRaw.name },
-    maxBatchSize = 2000,
-    maxBatchMs = 250,
-    maxBatchesInFlight = 1,
-    logWindowMs = 60_000,
-    retryInitialMs = 500,
-    retryMaxMs = 10_000,
+    maxBatchSize = GRAPH_BUILDER_DEFAULTS.maxBatchSize,
+    maxBatchMs = GRAPH_BUILDER_DEFAULTS.maxBatchMs,
+    maxBatchesInFlight = GRAPH_BUILDER_DEFAULTS.maxBatchesInFlight,
+    logWindowMs = GRAPH_BUILDER_DEFAULTS.logWindowMs,
+    retryInitialMs = GRAPH_BUILDER_DEFAULTS.retryInitialMs,
+    retryMaxMs = GRAPH_BUILDER_DEFAULTS.retryMaxMs,
   } = config;
   const prefix = Buffer.from(clientPrefix(client));
 

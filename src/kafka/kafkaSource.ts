@@ -96,9 +96,12 @@ export class KafkaSource {
     private readonly config: KafkaSourceConfig,
     private readonly log: Logger,
   ) {
+    // Options are checked before anything uses them (kafkajs-style messages).
+    if (config.maxInFlight !== undefined && !(Number.isInteger(config.maxInFlight) && config.maxInFlight >= 1)) throw new Error(`maxInFlight must be at least 1, got ${config.maxInFlight}`);
+    if (config.batchSize !== undefined && !(Number.isInteger(config.batchSize) && config.batchSize >= 1)) throw new Error(`batchSize must be at least 1, got ${config.batchSize}`);
+    if (config.maxConsumeFailures !== undefined && !(config.maxConsumeFailures >= 1)) throw new Error(`maxConsumeFailures must be at least 1, got ${config.maxConsumeFailures}`);
     this.maxInFlight = config.maxInFlight ?? 2000;
     this.batchSize = Math.min(config.batchSize ?? 500, this.maxInFlight);
-    if (this.maxInFlight < 1) throw new Error('maxInFlight must be at least 1');
     this.resumeRoom = Math.max(1, Math.min(this.batchSize, Math.floor(this.maxInFlight / 4)));
     if (config.topics.length === 0) throw new Error('a KafkaSource needs at least one topic');
     this.closed = new Promise((r) => (this.resolveClosed = r));

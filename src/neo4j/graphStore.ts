@@ -10,6 +10,16 @@ import { Logger } from '../log/logger';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
 import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
 
+/** The causal search's defaults, the one place they live (the graph-builder command reads CAUSAL_* over them). */
+export const CAUSAL_DEFAULTS: CausalSearchOptions = {
+  windowMs: 300_000,
+  minConfidence: 0.1,
+  maxCausesPerEffect: 5,
+  maxCandidates: 50,
+  memoryEvents: 200_000,
+  topologyTtlMs: 10_000,
+};
+
 /** One client's events to write in one transaction. */
 export interface EventBatch {
   client: string;
@@ -112,14 +122,7 @@ export class GraphStore {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
-    return new GraphStore(driver, config, log, {
-      windowMs: causal.windowMs ?? 300_000,
-      minConfidence: causal.minConfidence ?? 0.1,
-      maxCausesPerEffect: causal.maxCausesPerEffect ?? 5,
-      maxCandidates: causal.maxCandidates ?? 50,
-      memoryEvents: causal.memoryEvents ?? 200_000,
-      topologyTtlMs: causal.topologyTtlMs ?? 10_000,
-    });
+    return new GraphStore(driver, config, log, { ...CAUSAL_DEFAULTS, ...causal });
   }
 
   /** The isolation mode, resolved once: configured, or for `auto` by trying CREATE DATABASE for `client`. */

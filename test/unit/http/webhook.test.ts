@@ -31,6 +31,9 @@ describe('alertRecordsOfWebhook', () => {
     ['version', Buffer.from(JSON.stringify({ version: 3, alerts: [alert] })), /version must be "4"/],
     ['empty', body([]), /alerts is empty/],
     ['bad alert', body([alert, { ...alert, startsAt: 'x' }]), /alerts\[1\]\.startsAt/],
+    ['a 200 KB pod label', body([{ ...alert, labels: { ...alert.labels, pod: 'p'.repeat(200 * 1024) } }]), /^alerts\[0\]\.labels\.pod is 204800 characters \(at most 1024\)$/],
+    ['a year-9999 alert', body([{ ...alert, startsAt: '9999-12-31T00:00:00Z' }]), /^alerts\[0\]\.startsAt 9999-12-31T00:00:00\.000Z is more than a day after/],
+    ['RFC 2822 startsAt', body([{ ...alert, startsAt: 'Wed, 01 May 2024 10:00:00 GMT' }]), /alerts\[0\]\.startsAt must be an RFC 3339 time/],
   ])('rejects %s naming the problem', (_, b, re) => {
     const r = alertRecordsOfWebhook(b, 'acme');
     expect(r.ok).toBe(false);
