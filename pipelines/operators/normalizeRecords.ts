@@ -1,11 +1,12 @@
 import { isUtf8 } from 'node:buffer';
-import { asyncScheduler, catchError, forkJoin, map, mergeMap, Observable, ObservableInput, retry, SchedulerLike, timer } from 'rxjs';
+import { asyncScheduler, catchError, defer, forkJoin, map, mergeMap, Observable, ObservableInput, retry, SchedulerLike, timer } from 'rxjs';
 import { clientOfKey, clientPrefix, formatNormalizedKey, hasPrefix, keyToString, NormalizedKind, parseKey } from '../../src/domain/keys';
 import { deadLetter, DLQ_HEADERS } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
 import { NormalizeResult } from '../../src/normalize/result';
 import { mergeMapWide } from './mergeMapWide';
+import { Progress, reportProgress } from './reportProgress';
 import { backoffMs } from '../../src/domain/backoff';
 
 /**
@@ -197,3 +198,39 @@ export function countNormalizerEffect(e: NormalizerEffect, c: Record<string, num
 }
 
 export const NORMALIZER_COUNTERS = { processed: 0, errors: 0, foreign: 0, deadLettered: 0 };
+
+/** What every normalizer component is configured with (the per-component settings are in its own config). */
+export interface NormalizerComponentConfig {
+  clientId: string;
+  /** events.normalized / logs.normalized unless overridden. */
+  outputTopic: string;
+  /** Raw values above this size are dead-lettered. */
+  maxValueBytes: number;
+  /** A progress report every N records or T ms. */
+  progressEveryRecords: number;
+  progressIntervalMs: number;
+  /** Batches awaiting delivery at once. */
+  concurrency?: number;
+  sendRetries?: number;
+  retryBaseMs?: number;
+}
+
+/**
+ * A normalizer component: {@link normalizeRecords} with `kind` (component name, accepted key
+ * types, output key kind) and the transform `makeTransform()` builds per subscription (so its
+ * state, e.g. a template miner, lives exactly as long as the run), plus the progress reports.
+ * The event and log normalizers are each one call of it.
+ */
+export function normalizerComponent(
+  batches$: Observable<SourceRecord[]>,
+  deps: NormalizerDeps,
+  config: NormalizerComponentConfig,
+  kind: Pick<RecordNormalizerConfig, 'component' | 'keyTypes' | 'outputKind'>,
+  makeTransform: () => Transform,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<NormalizerEffect | Progress> {
+  const { clientId, outputTopic, maxValueBytes, concurrency, sendRetries, retryBaseMs } = config;
+  return defer(() =>
+    normalizeRecords(batches$, deps, { clientId, ...kind, outputTopic, maxValueBytes, concurrency, sendRetries, retryBaseMs }, makeTransform(), scheduler),
+  ).pipe(reportProgress(countNormalizerEffect, { everyRecords: config.progressEveryRecords, everyMs: config.progressIntervalMs }, NORMALIZER_COUNTERS, scheduler));
+}
