@@ -1,7 +1,7 @@
 import { batchSize, neo4jWriteSeconds, recordsTotal } from '../metrics/metrics';
 import { tap } from 'rxjs';
-import { GraphBuilderEffect, graphBuilder, GRAPH_BUILDER } from '../../pipelines/graphBuilder/graphBuilder';
-import { ConfigError, Env, readInt, readNumber, readRequired } from '../config/env';
+import { GraphBuilderEffect, graphBuilder, GRAPH_BUILDER, GRAPH_BUILDER_DEFAULTS } from '../../pipelines/graphBuilder/graphBuilder';
+import { atLeastBatch, ConfigError, Env, readInt, readNumber, readRequired } from '../config/env';
 import { assertClientId } from '../domain/clientId';
 import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
@@ -10,7 +10,7 @@ import { KafkaSource } from '../kafka/kafkaSource';
 import { loadTenancySettings } from '../tenancy/tenancyConfig';
 import { workerTopics } from '../tenancy/tenantTopics';
 import { componentLogger, Logger } from '../log/logger';
-import { GraphStore } from '../neo4j/graphStore';
+import { CAUSAL_DEFAULTS, GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
 import { runPipeline, sourced } from '../runner/runPipeline';
@@ -30,27 +30,31 @@ export const description = "per-client graph builder: events.normalized, logs.no
  */
 export function loadGraphBuilderConfig(env: Env) {
   const client = assertClientId(readRequired(env, 'CLIENT_ID', 'Set CLIENT_ID to the client this graph builder serves'), 'CLIENT_ID');
-  const maxBatchSize = readInt(env, 'GRAPH_BATCH_SIZE', 2000, { min: 1, max: 50_000 });
-  const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', 2, { min: 1, max: 64 });
-  const windowMs = readInt(env, 'CAUSAL_WINDOW_SECONDS', 300, { min: 1 }) * 1000;
+  const d = GRAPH_BUILDER_DEFAULTS;
+  const c = CAUSAL_DEFAULTS;
+  const maxBatchSize = readInt(env, 'GRAPH_BATCH_SIZE', d.maxBatchSize, { min: 1, max: 50_000 });
+  const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', d.maxBatchesInFlight, { min: 1, max: 64 });
+  const maxInFlight = readInt(env, 'GRAPH_MAX_IN_FLIGHT', maxBatchSize * (maxBatchesInFlight + 2), { min: 1 });
+  atLeastBatch('GRAPH_MAX_IN_FLIGHT', maxInFlight, 'GRAPH_BATCH_SIZE', maxBatchSize);
+  const windowMs = readInt(env, 'CAUSAL_WINDOW_SECONDS', c.windowMs / 1000, { min: 1 }) * 1000;
   const topics = workerTopics(client, loadTenancySettings(env).mode);
   return {
     client,
     /** The client's own topics with TENANCY=routed, the shared ones otherwise. */
     topics: { events: topics.eventsNormalized, logs: topics.logsNormalized, alerts: topics.alertsRaw },
     maxBatchSize,
-    maxBatchMs: readInt(env, 'GRAPH_BATCH_MS', 250, { min: 1 }),
+    maxBatchMs: readInt(env, 'GRAPH_BATCH_MS', d.maxBatchMs, { min: 1 }),
     maxBatchesInFlight,
-    maxInFlight: readInt(env, 'GRAPH_MAX_IN_FLIGHT', maxBatchSize * (maxBatchesInFlight + 2), { min: 1 }),
-    logWindowMs: readInt(env, 'LOG_AGGREGATION_WINDOW_SECONDS', 60, { min: 1 }) * 1000,
+    maxInFlight,
+    logWindowMs: readInt(env, 'LOG_AGGREGATION_WINDOW_SECONDS', d.logWindowMs / 1000, { min: 1 }) * 1000,
     causal: {
       windowMs,
       alertLookbackMs: readAlertLookbackMs(env, windowMs),
-      minConfidence: readNumber(env, 'CAUSAL_MIN_CONFIDENCE', 0.1, { min: 0, max: 1 }),
-      maxCausesPerEffect: readInt(env, 'CAUSAL_MAX_CAUSES', 5, { min: 1 }),
-      maxCandidates: readInt(env, 'CAUSAL_MAX_CANDIDATES', 50, { min: 1 }),
-      memoryEvents: readInt(env, 'CAUSAL_MEMORY_EVENTS', 200_000, { min: 0 }),
-      topologyTtlMs: readInt(env, 'CAUSAL_TOPOLOGY_TTL_SECONDS', 10, { min: 0 }) * 1000,
+      minConfidence: readNumber(env, 'CAUSAL_MIN_CONFIDENCE', c.minConfidence, { min: 0, max: 1 }),
+      maxCausesPerEffect: readInt(env, 'CAUSAL_MAX_CAUSES', c.maxCausesPerEffect, { min: 1 }),
+      maxCandidates: readInt(env, 'CAUSAL_MAX_CANDIDATES', c.maxCandidates, { min: 1 }),
+      memoryEvents: readInt(env, 'CAUSAL_MEMORY_EVENTS', c.memoryEvents, { min: 0 }),
+      topologyTtlMs: readInt(env, 'CAUSAL_TOPOLOGY_TTL_SECONDS', c.topologyTtlMs / 1000, { min: 0 }) * 1000,
     },
   };
 }

@@ -1,6 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { assertClientId } from '../domain/clientId';
+import { Command, Option } from 'commander';
+import { clientIdArg, nonNegativeNumber, parseArgs } from '../config/args';
+
+const atLeastOne = (v: string): number => Math.max(1, nonNegativeNumber(v));
 import { KEY_SEPARATOR, formatKey } from '../domain/keys';
 import { KafkaSink } from '../kafka/kafkaSink';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
@@ -10,7 +13,7 @@ import { componentLogger } from '../log/logger';
 import { BuiltScenario, SCENARIO_NAMES, TimelineItem, buildScenario, noiseItem } from '../simulator/scenarios';
 import { K8sObject } from '../simulator/k8sShapes';
 
-export const description = 'simulate a client cluster: simulate --client <id> [--scenario oom-kill] [--rate 20] [--speed 60] [--heartbeat-seconds 30] [--ground-truth file] [--exit-after-scenario]';
+export const description = 'simulate a client cluster: registration, heartbeats, resources, an incident scenario and background noise';
 
 export interface SimulateArgs {
   client: string;
@@ -29,31 +32,24 @@ export interface SimulateArgs {
   speed: number;
 }
 
+/** The options of `kgroot simulate`. */
+export function define(cmd: Command): void {
+  cmd
+    .requiredOption('--client <id>', 'the simulated client (a valid client id)', clientIdArg)
+    .addOption(new Option('--scenario <name>', 'the incident to play').choices(SCENARIO_NAMES).default('oom-kill'))
+    .option('--rate <n>', 'background records (normal events, info logs) per second', nonNegativeNumber, 20)
+    .option('--heartbeat-seconds <n>', 'seconds between heartbeats (0: none)', nonNegativeNumber, 30)
+    .option('--ground-truth <file>', 'where the ground truth is written (default ground-truth-<client>.json)')
+    .option('--delay-seconds <n>', 'seconds to wait after registering before the scenario starts', nonNegativeNumber, 0)
+    .option('--exit-after-scenario', 'exit once the scenario is sent', false)
+    .option('--speed <n>', 'replay speed-up of the scenario (its records keep their real, past times)', atLeastOne, 60);
+}
+
 export function parseSimulateArgs(args: string[]): SimulateArgs {
-  const get = (flag: string): string | undefined => {
-    const i = args.indexOf(flag);
-    return i >= 0 ? args[i + 1] : undefined;
+  const o = parseArgs('simulate', define, args) as {
+    client: string; scenario: string; rate: number; heartbeatSeconds: number; groundTruth?: string; delaySeconds: number; exitAfterScenario: boolean; speed: number;
   };
-  const num = (flag: string, fallback: number): number => {
-    const v = get(flag);
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a non-negative number, got ${JSON.stringify(v)}`);
-    return n;
-  };
-  const client = assertClientId(get('--client'), '--client');
-  const scenario = get('--scenario') ?? 'oom-kill';
-  if (!SCENARIO_NAMES.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIO_NAMES.join(', ')}, got ${JSON.stringify(scenario)}`);
-  return {
-    client,
-    scenario,
-    rate: num('--rate', 20),
-    heartbeatSeconds: num('--heartbeat-seconds', 30),
-    groundTruth: get('--ground-truth') ?? `ground-truth-${client}.json`,
-    delaySeconds: num('--delay-seconds', 0),
-    exitAfterScenario: args.includes('--exit-after-scenario'),
-    speed: Math.max(1, num('--speed', 60)),
-  };
+  return { ...o, speed: Math.max(1, o.speed), groundTruth: o.groundTruth ?? `ground-truth-${o.client}.json` };
 }
 
 function resourceKey(client: string, o: K8sObject): string {

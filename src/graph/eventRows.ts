@@ -2,6 +2,7 @@ import type { NormalizedEvent, NormalizedLog } from '../avro/normalizedCodec';
 import { AlertmanagerAlert } from './alert';
 import { categorizeK8sEvent, categorizeLogClass, EventCategory } from './causalRules';
 import { resourceRef, ResourceRef } from './resourceId';
+import { clipText } from '../domain/text';
 
 /**
  * One Event node to write. Ids are deterministic (`evt:{event_id}`, `log:{template}:{rid}:{window}`,
@@ -33,7 +34,7 @@ function withResource(ref: ResourceRef | null): Pick<EventRow, 'rid' | 'kind' | 
 }
 
 function clipMessage(m: string): string {
-  return m.length > 2000 ? m.slice(0, 1997) + '...' : m;
+  return clipText(m, 2000);
 }
 
 /** A normalized Kubernetes event → its Event row, about the involved object (or its pod / node). */

@@ -8,6 +8,11 @@ export interface KafkaConnection {
   clientId: string;
   /** Largest value accepted anywhere (producer message.max.bytes). KAFKA_MAX_MESSAGE_BYTES. */
   maxMessageBytes: number;
+  /**
+   * Consecutive failed pulls after which a consumer gives up and fails its component (which then
+   * exits 1 and is restarted with backoff) instead of retrying for ever. KAFKA_CONSUME_MAX_FAILURES.
+   */
+  consumeMaxFailures?: number;
 }
 
 export function loadKafkaConnection(env: Env, clientId: string): KafkaConnection {
@@ -15,8 +20,12 @@ export function loadKafkaConnection(env: Env, clientId: string): KafkaConnection
     brokers: readString(env, 'KAFKA_BROKERS', '127.0.0.1:9092'),
     clientId,
     maxMessageBytes: readInt(env, 'KAFKA_MAX_MESSAGE_BYTES', 8 * 1024 * 1024, { min: 1024 }),
+    consumeMaxFailures: readInt(env, 'KAFKA_CONSUME_MAX_FAILURES', DEFAULT_CONSUME_MAX_FAILURES, { min: 1 }),
   };
 }
+
+/** About a minute of retrying (a failed pull waits 0.5 s). */
+export const DEFAULT_CONSUME_MAX_FAILURES = 120;
 
 /** librdkafka settings common to producers, consumers and admin clients. */
 export function librdkafkaBase(c: KafkaConnection): Record<string, string | number | boolean> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import neo4j, { Driver, ManagedTransaction, Session } from 'neo4j-driver';
-import { defer, Observable } from 'rxjs';
+import { defer, lastValueFrom, Observable } from 'rxjs';
 import { CausalMemory } from '../graph/causalMemory';
 import { batchCandidatePairs, CausalEdgeOptions, CausalEdgeRow, causalEdges, StoredCandidates } from '../graph/causality';
 import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, publishedTopology, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement } from '../graph/cypher';
@@ -8,7 +8,18 @@ import { EventRow } from '../graph/eventRows';
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
-import { isTransientGraphError, UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
+import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
+
+/** The causal search's defaults, the one place they live (the graph-builder command reads CAUSAL_* over them). */
+export const CAUSAL_DEFAULTS: CausalSearchOptions = {
+  windowMs: 300_000,
+  alertLookbackMs: 1_800_000,
+  minConfidence: 0.1,
+  maxCausesPerEffect: 5,
+  maxCandidates: 50,
+  memoryEvents: 200_000,
+  topologyTtlMs: 10_000,
+};
 
 /** One client's events to write in one transaction. */
 export interface EventBatch {
@@ -112,15 +123,7 @@ export class GraphStore {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
-    return new GraphStore(driver, config, log, {
-      windowMs: causal.windowMs ?? 300_000,
-      alertLookbackMs: causal.alertLookbackMs ?? 1_800_000,
-      minConfidence: causal.minConfidence ?? 0.1,
-      maxCausesPerEffect: causal.maxCausesPerEffect ?? 5,
-      maxCandidates: causal.maxCandidates ?? 50,
-      memoryEvents: causal.memoryEvents ?? 200_000,
-      topologyTtlMs: causal.topologyTtlMs ?? 10_000,
-    });
+    return new GraphStore(driver, config, log, { ...CAUSAL_DEFAULTS, ...causal });
   }
 
   /** The isolation mode, resolved once: configured, or for `auto` by trying CREATE DATABASE for `client`. */
@@ -313,7 +316,13 @@ export class GraphStore {
           // here is retried here, not by writing the batch again (log counts would add up twice).
           await flight.earlierEnded();
           const s = causalEdgesById(batch.client, later);
-          counts.causalEdgesAdded += await this.retryTransient(() => this.write(batch.client, (tx) => created(tx, s)));
+          const result = (added: number): EventWriteResult => ({ rows: batch.rows.length, ...counts, causalEdgesAdded: counts.causalEdgesAdded + added, writeMs: Math.round(performance.now() - started) });
+          const remainder$ = defer(async () => result(await this.write(batch.client, (tx) => created(tx, s))));
+          try {
+            return await lastValueFrom(remainder$);
+          } catch (err) {
+            throw new DeferredEdgesFailed(err, result(0), remainder$);
+          }
         }
         return { rows: batch.rows.length, ...counts, writeMs: Math.round(performance.now() - started) };
       } finally {
@@ -321,19 +330,6 @@ export class GraphStore {
         flight.end();
       }
     });
-  }
-
-  /** Runs `work` until it succeeds or fails with a permanent error, waiting 0.5 s doubling to 10 s between tries. */
-  private async retryTransient<T>(work: () => Promise<T>): Promise<T> {
-    for (let delay = 500; ; delay = Math.min(10_000, delay * 2)) {
-      try {
-        return await work();
-      } catch (err) {
-        if (!isTransientGraphError(err)) throw err;
-        this.log.warn({ err: (err as Error).message, delayMs: delay }, 'graph write failed; retrying');
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
   }
 
   /**
@@ -438,6 +434,22 @@ export class GraphStore {
 
 /** `[eid, elementId, new in this batch, ts, category, rid, created_by_batch]` of an event written ({@link eventBatchWrite}'s refs). */
 type WrittenRef = [string, string, boolean, number, string, string, string | null];
+
+/**
+ * The batch committed, its causal edges to an earlier batch's events did not: retrying is running
+ * `remainder$` (those edges, by id, idempotent), not writing the batch again (log counts would add
+ * up twice). Write-or-split ({@link PartlyWritten} in pipelines/operators/writeOrSplit) retries it
+ * with backoff as an effect; `partial` is the result without those edges.
+ */
+export class DeferredEdgesFailed extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly partial: EventWriteResult,
+    readonly remainder$: Observable<EventWriteResult>,
+  ) {
+    super(`causal edges to an earlier batch not written: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
 
 /** Thrown inside a transaction that found its candidates too many to hold: it rolls back before any write. */
 const NEEDS_SEARCH = new Error('candidate range too large for memory: search in Neo4j');
