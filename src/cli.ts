@@ -16,6 +16,8 @@ import { rootLogger } from './log/logger';
 export interface Command {
   description: string;
   define?(cmd: Commander): void;
+  /** True for a command that reads its own argv (its own usage errors, exit 2). */
+  ownArgs?: boolean;
   main(args: string[], opts: Record<string, unknown>): Promise<number>;
 }
 
@@ -48,9 +50,9 @@ function program(names: string[], run: (cmd: Command, opts: Record<string, unkno
   for (const name of names) {
     const mod = load(name);
     const sub = p.command(name).description(mod.description).allowExcessArguments(false).exitOverride();
-    // A command that declares nothing parses its own argv (rca, incidents, corpus, ...).
-    if (mod.define) mod.define(sub);
-    else sub.allowUnknownOption(true).allowExcessArguments(true);
+    mod.define?.(sub);
+    // A command that parses its own argv (rca, incidents, corpus) takes what commander does not know.
+    if (mod.ownArgs) sub.allowUnknownOption(true).allowExcessArguments(true);
     sub.action(() => run(mod, sub.opts()));
   }
   return p;

@@ -2,6 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusSplit, generateCorpus } from '../simulator/corpus';
 
+/** Reads its own argv (see main). */
+export const ownArgs = true;
+
 export const description = 'write a labelled incident corpus: corpus --out DIR [--seed N] [--incidents N] [--split] (records.ndjson + truth.json per half)';
 
 function arg(args: string[], flag: string): string | undefined {

@@ -2,6 +2,9 @@ import { assertClientId } from '../domain/clientId';
 import { listIncidents } from '../rca/answer';
 import { answerOptions, flag, UsageError, withRcaStore } from './rca';
 
+/** Reads its own argv (see main). */
+export const ownArgs = true;
+
 export const description = "a client's alerts with state, top cause, fault type and times: incidents --client <id> [--limit 50] [--no-fekg] [--json]";
 
 /** Lists a client's alerts, latest first, each with its top root cause and fault type (one GraphStore for all). */

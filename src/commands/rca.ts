@@ -7,6 +7,9 @@ import { AnswerOptions, answerAlert, answerEvent, assertKnownClient, confirmCaus
 import { RcaAnswer } from '../rca/rank';
 import { alertList } from '../rca/slice';
 
+/** Reads its own argv (see main). */
+export const ownArgs = true;
+
 export const description =
   "rank an alert's root causes: rca --client <id> [--alert FINGERPRINT ...] [--starts-at T] [--limit 10] [--no-fekg] [--json]; rca confirm --client <id> --alert FINGERPRINT --cause EVENT_ID [--fault-type T]";
 

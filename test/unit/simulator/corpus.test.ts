@@ -45,7 +45,7 @@ describe('labelled corpus generator', () => {
     const formats = new Map<string, number>();
     const reasons = new Set<string>();
     for (const r of day.records.filter((x) => x.topic === 'event')) {
-      const n = normalizeEvent(JSON.parse(r.value!), { fallbackTimestamp: 0 });
+      const n = normalizeEvent(JSON.parse(r.value!), { fallbackTimestamp: Date.now() });
       if (!n.ok) throw new Error(`${n.reason}: ${r.value}`);
       formats.set(n.value.source_format, (formats.get(n.value.source_format) ?? 0) + 1);
       reasons.add(n.value.reason);
@@ -61,7 +61,7 @@ describe('labelled corpus generator', () => {
   it('repeats an Event as Kubernetes does: the same uid with a rising count', () => {
     const byUid = new Map<string, number[]>();
     for (const r of corpus.records.filter((x) => x.topic === 'event')) {
-      const n = normalizeEvent(JSON.parse(r.value!), { fallbackTimestamp: 0 });
+      const n = normalizeEvent(JSON.parse(r.value!), { fallbackTimestamp: Date.now() });
       if (n.ok) byUid.set(r.id, [...(byUid.get(r.id) ?? []), n.value.count]);
     }
     const repeated = [...byUid.values()].filter((c) => c.length > 3);
@@ -73,7 +73,7 @@ describe('labelled corpus generator', () => {
     const miner = new TemplateMiner({ maxClusters: 5000 });
     const formats = new Map<string, number>();
     for (const r of corpus.records.filter((x) => x.topic === 'log')) {
-      const n = normalizeLog(r.value!, { fallbackTimestamp: 0, miner });
+      const n = normalizeLog(r.value!, { fallbackTimestamp: Date.now(), miner });
       if (!n.ok) throw new Error(`${n.reason}: ${r.value}`);
       const f = r.value!.startsWith('{') ? (JSON.parse(r.value!).source_type ? 'vector' : 'fluent-bit') : 'plain';
       formats.set(f, (formats.get(f) ?? 0) + 1);
