@@ -165,9 +165,9 @@ function renderIncident(client: string, fp: string, d: Json): void {
     .map((t) => `<tr><td class="mono">${time(t.at)}</td><td><b>${esc(t.reason)}</b>${t.count > 1 ? ` ×${t.count}` : ''}</td><td class="mono">${esc(t.resource)}</td><td class="muted">${esc(t.message)}</td></tr>`)
     .join('');
   app.innerHTML = `<h1>${esc(inc.alertname)} <span class="badge ${esc(inc.state)}" data-testid="state">${esc(inc.state)}</span></h1>
-    <div class="meta"><div><span>client</span>${esc(client)}</div><div><span>resource</span><span class="mono">${esc(inc.resource)}</span></div>
-    <div><span>fault type</span>${esc(d.faultType ?? '–')}</div><div><span>started</span>${time(inc.startsAt)}</div><div><span>resolved</span>${time(inc.endsAt)}</div>
-    <div><span>fingerprint</span><span class="mono">${esc(fp)}</span></div></div>
+    <div class="meta"><div><small>client</small>${esc(client)}</div><div><small>resource</small><span class="mono">${esc(inc.resource)}</span></div>
+    <div><small>fault type</small>${esc(d.faultType ?? '–')}</div><div><small>started</small>${time(inc.startsAt)}</div><div><small>resolved</small>${time(inc.endsAt)}</div>
+    <div><small>fingerprint</small><span class="mono">${esc(fp)}</span></div></div>
     <div class="grid"><div><h2>Ranked causes</h2>${causes || '<p class="muted">no cause found yet</p>'}</div>
     <div><h2>Causal graph</h2><div class="legend"><span><i style="background:#d62728"></i>root cause</span><span><i style="background:#ff9f43"></i>other causes</span><span><i style="background:#74b9ff"></i>evidence</span><span><i style="background:#6c5ce7"></i>alert</span><span>hover an edge for its rule</span></div><div id="cy" data-testid="graph"></div></div></div>
     <h2>Timeline</h2><table data-testid="timeline"><tr><th>time</th><th>event</th><th>resource</th><th>message</th></tr>${timeline}</table>`;
