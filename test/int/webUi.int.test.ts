@@ -69,12 +69,12 @@ describe('web UI in headless chromium', () => {
     step('incidents listed');
     await row.locator('a').click();
     await page.waitForFunction(() => {
-      const cy = (window as unknown as { kgroot: { cy?: { nodes(): { length: number } } } }).kgroot.cy;
+      const cy = (globalThis as unknown as { kgroot: { cy?: { nodes(): { length: number } } } }).kgroot.cy;
       return cy !== undefined && cy.nodes().length > 0;
     });
     step('graph drawn');
     const graph = await page.evaluate(() => {
-      const cy = (window as unknown as { kgroot: { cy: any } }).kgroot.cy;
+      const cy = (globalThis as unknown as { kgroot: { cy: any } }).kgroot.cy;
       return {
         roots: cy.nodes('.root').map((n: any) => n.id()),
         alert: cy.nodes('.alert').map((n: any) => n.id()),
@@ -88,11 +88,11 @@ describe('web UI in headless chromium', () => {
     // An edge's rule on hover.
     // (Block bodies: returning a cytoscape collection would make playwright serialize the whole graph.)
     await page.evaluate(() => {
-      (window as unknown as { kgroot: { cy: any } }).kgroot.cy.edges('[rule = "oom->backoff"]').emit('mouseover');
+      (globalThis as unknown as { kgroot: { cy: any } }).kgroot.cy.edges('[rule = "oom->backoff"]').emit('mouseover');
     });
     expect(await page.locator('#tip').innerText()).toMatch(/^oom->backoff · confidence 0\.\d\d$/);
     await page.evaluate(() => {
-      (window as unknown as { kgroot: { cy: any } }).kgroot.cy.edges().emit('mouseout');
+      (globalThis as unknown as { kgroot: { cy: any } }).kgroot.cy.edges().emit('mouseout');
     });
     expect(await page.locator('[data-testid=cause]').first().getAttribute('data-eid')).toBe('evt:oom-1');
     expect(await page.locator('[data-testid=timeline] tr').count()).toBe(5);
