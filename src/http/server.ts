@@ -87,7 +87,9 @@ export async function startHttpServer(config: ApiConfig, deps: HttpDeps): Promis
   const port = typeof a === 'object' && a ? a.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  deps.log.info({ url, ui: `${url}/`, clients: `${url}/clients`, api: `${url}/api/v1/openapi.json`, auth: config.adminToken || config.clientTokens.size > 0 ? 'tokens' : 'loopback only' }, 'HTTP server listening (clients, API, web UI)');
+  // The first line as before (its url is GET /clients; tests and scripts read it), then the rest.
+  deps.log.info({ url: `${url}/clients` }, 'status endpoint listening');
+  deps.log.info({ ui: `${url}/`, api: `${url}/api/v1/openapi.json`, auth: config.adminToken || config.clientTokens.size > 0 ? 'tokens' : 'loopback only' }, 'web UI and API listening');
   return {
     app,
     url,
