@@ -1,7 +1,7 @@
 import { batchSize, neo4jWriteSeconds, recordsTotal } from '../metrics/metrics';
 import { finalize, merge, Subject, tap } from 'rxjs';
 import { WrittenBatch } from '../../pipelines/alertEnricher/alertEnricher';
-import { alertDelivery$, loadDeliveryConfig, reportingWrites } from '../delivery/alertDelivery';
+import { alertDelivery$, loadDeliveryConfig, recordInto, reportingWrites } from '../delivery/alertDelivery';
 import { answerFor } from '../delivery/answerSource';
 import { GraphBuilderEffect, graphBuilder, GRAPH_BUILDER } from '../../pipelines/graphBuilder/graphBuilder';
 import { Env, readInt, readNumber, readRequired } from '../config/env';
@@ -118,7 +118,7 @@ export async function main(): Promise<number> {
     },
     config,
   ).pipe(tap(batchLogger(log, config.client)), finalize(() => written.complete()));
-  const delivery$ = alertDelivery$(written, { client: config.client, reader: store, answer: answerFor, send: (o) => sink.send$(o), log: componentLogger('alert-enricher', config.client) }, delivery);
+  const delivery$ = alertDelivery$(written, { client: config.client, reader: store, record: recordInto(store, config.client), answer: answerFor, send: (o) => sink.send$(o), log: componentLogger('alert-enricher', config.client) }, delivery);
   log.info({ publicUrl: delivery.publicUrl, webhook: delivery.webhookUrl ? delivery.format : 'none', debounceMs: delivery.enricher.debounceMs }, 'alerts.enriched publisher ready');
   const effects$ = merge(graph$, delivery$);
   return runPipeline(

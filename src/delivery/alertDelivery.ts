@@ -1,5 +1,5 @@
-import { defer, filter, from, map, merge, Observable, share, Subject, tap } from 'rxjs';
-import type { EventBatch, EventWriteResult } from '../neo4j/graphStore';
+import { concat, defer, filter, from, map, merge, Observable, share, Subject, tap } from 'rxjs';
+import type { EventBatch, EventWriteResult, GraphStore } from '../neo4j/graphStore';
 import { alertEnricher, AlertEnricherConfig, AlertEnricherEffect, ALERT_ENRICHER, WrittenBatch } from '../../pipelines/alertEnricher/alertEnricher';
 import { Notification, notifier, NotifierEffect, NOTIFIER, PostError } from '../../pipelines/notifier/notifier';
 import { enrichedOfAnswer, encodeEnrichedAlert } from '../avro/enrichedCodec';
@@ -12,7 +12,7 @@ import { Delivered, OutRecord } from '../kafka/record';
 import { TOPICS } from '../kafka/topics';
 import { Logger } from '../log/logger';
 import { alertEnrichedSeconds, enrichedTotal } from '../metrics/metrics';
-import { AnswerFunction, GraphReader } from './answer';
+import { AnswerFunction, GraphReader, RcaAnswer } from './answer';
 import { incidentUrl, notificationBody, NotifyFormat } from './notifyBody';
 
 /**
@@ -107,6 +107,8 @@ export function postJson(url: string, body: Record<string, unknown>, timeoutMs: 
 export interface DeliveryDeps {
   client: string;
   reader: GraphReader;
+  /** Stores a published answer's summary on the alert node (GraphStore.recordAnswer), for the incident list. */
+  record?(answer: RcaAnswer, revision: number): Promise<void>;
   answer: AnswerFunction;
   send(record: OutRecord): Observable<Delivered>;
   log: Logger;
@@ -128,7 +130,10 @@ export function alertDelivery$(written$: Observable<WrittenBatch>, deps: Deliver
     {
       answer: (fp) => from(deps.answer(deps.reader, client, fp)),
       publish: (a, revision) =>
-        deps.send({ topic: enrichedTopic, key: key(a.alert.fingerprint), value: encodeEnrichedAlert(enrichedOfAnswer(a, revision, Date.now())), headers: { 'kg.component': ALERT_ENRICHER } }),
+        concat(
+          deps.send({ topic: enrichedTopic, key: key(a.alert.fingerprint), value: encodeEnrichedAlert(enrichedOfAnswer(a, revision, Date.now())), headers: { 'kg.component': ALERT_ENRICHER } }),
+          defer(() => (deps.record ? deps.record(a, revision) : Promise.resolve())),
+        ),
     },
     config.enricher,
   ).pipe(
@@ -186,4 +191,13 @@ export function alertDelivery$(written$: Observable<WrittenBatch>, deps: Deliver
     }),
   );
   return merge(enriched$, notified$);
+}
+
+/** DeliveryDeps.record on a GraphStore: the published answer's summary (state, fault type, top cause) onto its alert node. */
+export function recordInto(store: Pick<GraphStore, 'recordAnswer'>, client: string): (a: RcaAnswer, revision: number) => Promise<void> {
+  return (a, revision) => {
+    const t = a.causes[0];
+    const top = t ? { eid: t.eid, reason: t.reason, rid: t.resource, score: t.score, ts: t.at === null ? null : Date.parse(t.at) } : null;
+    return store.recordAnswer(client, a.alert.eid, revision, a.alert.status, a.faultType, top);
+  };
 }

@@ -11,7 +11,9 @@ WHERE $status IS NULL OR a.detail = $status
 WITH a, split(a.eid, ':')[1] AS fingerprint ORDER BY a.ts DESC
 WITH fingerprint, collect(a)[0] AS a
 RETURN fingerprint, a.eid AS eid, a.reason AS alertname, a.detail AS status, a.severity AS severity, a.ts AS startsAt,
-       a.last_ts AS lastTs, a.rid AS resource, a.message AS summary, a.confirmed_cause AS confirmedCause
+       a.last_ts AS lastTs, a.rid AS resource, a.message AS summary, a.confirmed_cause AS confirmedCause,
+       a.enriched_revision AS enrichedRevision, a.enriched_status AS enrichedStatus, a.fault_type AS faultType,
+       a.top_cause AS topEid, a.top_cause_reason AS topReason, a.top_cause_rid AS topResource, a.top_cause_score AS topScore, a.top_cause_ts AS topTs
 ORDER BY startsAt DESC, fingerprint ASC
 LIMIT toInteger($limit)`;
 
@@ -94,4 +96,27 @@ RETURN a.confirmed_cause AS confirmedCause, a.rejected_causes AS rejectedCauses,
  */
 export function causeFeedback(client: string, alertEid: string, causeEid: string, verdict: 'confirmed' | 'rejected', by: string, at: number): Statement {
   return { text: FEEDBACK, params: { client, alert: alertEid, cause: causeEid, verdict, by, at } };
+}
+
+const RECORD_ANSWER = `
+MATCH (a:Event {client: $client, eid: $eid})
+SET a.enriched_revision = $revision, a.enriched_at = $at, a.enriched_status = $status, a.fault_type = $faultType,
+    a.top_cause = $top.eid, a.top_cause_reason = $top.reason, a.top_cause_rid = $top.rid, a.top_cause_score = $top.score, a.top_cause_ts = $top.ts
+RETURN count(a) AS n`;
+
+/**
+ * The summary of a published answer on the alert's node (what the alerts.enriched publisher sent
+ * last: revision, state, fault type, top cause), so the incident list reads it instead of ranking
+ * every alert again.
+ */
+export function recordAnswer(
+  client: string,
+  eid: string,
+  revision: number,
+  status: string,
+  faultType: string | null,
+  top: { eid: string; reason: string; rid: string | null; score: number; ts: number | null } | null,
+  at: number,
+): Statement {
+  return { text: RECORD_ANSWER, params: { client, eid, revision, status, faultType, top: top ?? { eid: null, reason: null, rid: null, score: null, ts: null }, at } };
 }

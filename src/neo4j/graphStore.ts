@@ -5,7 +5,7 @@ import { CausalMemory } from '../graph/causalMemory';
 import { batchCandidatePairs, CausalEdgeOptions, CausalEdgeRow, causalEdges, StoredCandidates } from '../graph/causality';
 import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, publishedTopology, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement } from '../graph/cypher';
 import { EventRow } from '../graph/eventRows';
-import { alertNode, causeFeedback, eventSubgraph, hasGraph, incidentsOf, resourcesAround } from '../graph/readCypher';
+import { alertNode, causeFeedback, eventSubgraph, hasGraph, incidentsOf, recordAnswer, resourcesAround } from '../graph/readCypher';
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
@@ -450,6 +450,12 @@ export class GraphStore {
   async causeFeedback(client: string, alertEid: string, causeEid: string, verdict: 'confirmed' | 'rejected', by: string): Promise<Record<string, unknown> | undefined> {
     const s = causeFeedback(client, alertEid, causeEid, verdict, by, Date.now());
     return (await this.write(client, (tx) => run(tx, s)))[0];
+  }
+
+  /** Stores a published answer's summary on its alert node (see readCypher recordAnswer). */
+  async recordAnswer(client: string, eid: string, revision: number, status: string, faultType: string | null, top: Parameters<typeof recordAnswer>[5]): Promise<void> {
+    const s = recordAnswer(client, eid, revision, status, faultType, top, Date.now());
+    await this.write(client, (tx) => run(tx, s));
   }
 
   async close(): Promise<void> {

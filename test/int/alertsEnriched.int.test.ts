@@ -5,7 +5,7 @@ import { graphBuilder } from '../../pipelines/graphBuilder/graphBuilder';
 import { WrittenBatch } from '../../pipelines/alertEnricher/alertEnricher';
 import { decodeEnrichedAlert } from '../../src/avro/enrichedCodec';
 import { encodeNormalizedEvent } from '../../src/avro/normalizedCodec';
-import { alertDelivery$, DeliveryConfig, DeliveryEffect, reportingWrites } from '../../src/delivery/alertDelivery';
+import { alertDelivery$, DeliveryConfig, DeliveryEffect, recordInto, reportingWrites } from '../../src/delivery/alertDelivery';
 import { answerFor } from '../../src/delivery/answerSource';
 import { formatKey, formatNormalizedKey } from '../../src/domain/keys';
 import { KafkaSink } from '../../src/kafka/kafkaSink';
@@ -96,7 +96,7 @@ describe('alerts.enriched publisher and notifier (graph builder process)', () =>
       { writeEvents: reportingWrites((b) => store.writeEvents$(b), written), send: (o) => sink.send$({ ...o, topic: topics.dlq }), isTransient: isTransientGraphError },
       { client, topics: { events: topics.events, logs: topics.logs, alerts: topics.alerts }, maxBatchMs: 50 },
     ).subscribe();
-    const deps = { client, reader: store, answer: answerFor, send: (o: Parameters<KafkaSink['send$']>[0]) => sink.send$(o), log, topics: { enriched: topics.topology, dlq: topics.dlq } };
+    const deps = { client, reader: store, record: recordInto(store, client), answer: answerFor, send: (o: Parameters<KafkaSink['send$']>[0]) => sink.send$(o), log, topics: { enriched: topics.topology, dlq: topics.dlq } };
     // The second delivery posts to a port nothing listens on: everything it publishes is dead-lettered.
     const subs: Subscription[] = [
       graph,
@@ -143,6 +143,10 @@ describe('alerts.enriched publisher and notifier (graph builder process)', () =>
     const hist = (await alertEnrichedSeconds.get()).values.find((v) => (v as { metricName?: string }).metricName === 'kgroot_alert_enriched_seconds_count' && v.labels.client === client);
     expect(hist?.value).toBeGreaterThanOrEqual(1);
     log.info({ firstPublicationMs: first }, 'alert written → alerts.enriched latency');
+
+    // The last publication's summary on the alert node, which the incident list reads.
+    const [node] = await store.incidents(client, 5, null);
+    expect(node).toMatchObject({ enrichedRevision: 3, enrichedStatus: 'resolved', status: 'resolved', faultType: 'oom', topEid: 'evt:oom-1', topReason: 'OOMKilled', topResource: 'Pod/shop/web-7d9-abc' });
 
     // Slack bodies, retried past the first 503.
     expect(effects.filter((e) => e.kind === 'notify-retry')).toHaveLength(1);

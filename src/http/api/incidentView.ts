@@ -21,10 +21,23 @@ export interface IncidentSummary {
   confirmedCause: string | null;
 }
 
-/** An incidents row (readCypher incidentsOf) and its answer → one incident of the list. */
+/**
+ * Whether an incidents row carries the summary the alerts.enriched publisher stored for the alert's
+ * current state (then the list needs no ranking); rows without one are answered.
+ */
+export function hasStoredAnswer(row: Record<string, unknown>): boolean {
+  return row.enrichedRevision !== null && row.enrichedRevision !== undefined && (str(row.enrichedStatus) ?? 'firing') === (str(row.status) ?? 'firing');
+}
+
+/** An incidents row (readCypher incidentsOf) and its answer (or, with none given, the stored summary) → one incident of the list. */
 export function incidentSummary(row: Record<string, unknown>, answer: RcaAnswer | null): IncidentSummary {
   const state = str(row.status) ?? 'firing';
-  const top = answer?.causes[0];
+  const stored = answer === null && hasStoredAnswer(row);
+  const top = stored
+    ? row.topEid === null || row.topEid === undefined
+      ? undefined
+      : { eid: String(row.topEid), reason: String(row.topReason), resource: str(row.topResource), score: Number(row.topScore), at: iso(row.topTs) }
+    : answer?.causes[0];
   return {
     fingerprint: String(row.fingerprint),
     eid: String(row.eid),
@@ -35,7 +48,7 @@ export function incidentSummary(row: Record<string, unknown>, answer: RcaAnswer 
     endsAt: state === 'resolved' && Number(row.lastTs) > Number(row.startsAt) ? iso(row.lastTs) : null,
     resource: str(row.resource),
     summary: str(row.summary),
-    faultType: answer?.faultType ?? null,
+    faultType: stored ? str(row.faultType) : (answer?.faultType ?? null),
     topCause: top ? { eid: top.eid, reason: top.reason, resource: top.resource, score: top.score, at: top.at } : null,
     confirmedCause: str(row.confirmedCause),
   };

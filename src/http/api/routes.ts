@@ -6,7 +6,7 @@ import type { Logger } from '../../log/logger';
 import type { GraphStore } from '../../neo4j/graphStore';
 import type { ClientsView } from '../clientsView';
 import { mayRead, mayWrite, Principal, principalName } from './auth';
-import { IncidentDetail, incidentDetail, incidentEventIds, IncidentSummary, incidentSummary, resourceGraph } from './incidentView';
+import { hasStoredAnswer, IncidentDetail, incidentDetail, incidentEventIds, IncidentSummary, incidentSummary, resourceGraph } from './incidentView';
 import { openApiDocument } from './openapi';
 
 /** What GraphStore offers the API. */
@@ -84,7 +84,8 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
     // Bounded: at most 8 answers computed at once.
     let next = 0;
     const worker = async () => {
-      for (let i = next++; i < rows.length; i = next++) out[i] = incidentSummary(rows[i], await deps.answer(s, client, String(rows[i].fingerprint), 1));
+      // An alert the publisher summarised (its current state) needs no ranking; the others are answered.
+      for (let i = next++; i < rows.length; i = next++) out[i] = incidentSummary(rows[i], hasStoredAnswer(rows[i]) ? null : await deps.answer(s, client, String(rows[i].fingerprint), 1));
     };
     await Promise.all(Array.from({ length: Math.min(8, rows.length) }, worker));
     return out;
