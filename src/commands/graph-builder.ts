@@ -10,7 +10,8 @@ import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSink } from '../kafka/kafkaSink';
 import { KafkaSource } from '../kafka/kafkaSource';
-import { TOPICS } from '../kafka/topics';
+import { loadTenancySettings } from '../tenancy/tenancyConfig';
+import { workerTopics } from '../tenancy/tenantTopics';
 import { componentLogger, Logger } from '../log/logger';
 import { GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
@@ -33,8 +34,11 @@ export function loadGraphBuilderConfig(env: Env) {
   const client = assertClientId(readRequired(env, 'CLIENT_ID', 'Set CLIENT_ID to the client this graph builder serves'), 'CLIENT_ID');
   const maxBatchSize = readInt(env, 'GRAPH_BATCH_SIZE', 2000, { min: 1, max: 50_000 });
   const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', 2, { min: 1, max: 64 });
+  const topics = workerTopics(client, loadTenancySettings(env).mode);
   return {
     client,
+    /** The client's own topics with TENANCY=routed, the shared ones otherwise. */
+    topics: { events: topics.eventsNormalized, logs: topics.logsNormalized, alerts: topics.alertsRaw },
     maxBatchSize,
     maxBatchMs: readInt(env, 'GRAPH_BATCH_MS', 250, { min: 1 }),
     maxBatchesInFlight,
@@ -100,7 +104,7 @@ export async function main(): Promise<number> {
     {
       connection,
       groupId: `graph-builder-${config.client}`,
-      topics: [TOPICS.eventsNormalized.name, TOPICS.logsNormalized.name, TOPICS.alertsRaw.name],
+      topics: [config.topics.events, config.topics.logs, config.topics.alerts],
       maxInFlight: config.maxInFlight,
       batchSize: Math.min(1000, config.maxInFlight),
     },
