@@ -12,7 +12,9 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY pipelines pipelines
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+COPY ui ui
+COPY scripts/build-ui.js scripts/build-ui.js
+RUN npx tsc -p tsconfig.build.json && node scripts/build-ui.js && npm prune --omit=dev
 
 # --- runtime: no compiler, non-root ---
 FROM node:20-bookworm-slim

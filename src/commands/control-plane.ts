@@ -1,5 +1,4 @@
 import { clientsByState, recordsTotal, spawnsTotal } from '../metrics/metrics';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import Kafka from 'node-rdkafka';
 import { defer, from, map, mergeMap, Observable, share, tap } from 'rxjs';
 import { Env, readInt, readString } from '../config/env';
@@ -13,6 +12,12 @@ import { deadLetter } from '../kafka/deadLetter';
 import { KafkaRecord } from '../kafka/record';
 import { TOPICS } from '../kafka/topics';
 import { componentLogger, Logger } from '../log/logger';
+import { answerFor } from '../delivery/answerSource';
+import { cachedWorkerList, clientsView, WorkerList } from '../http/clientsView';
+import { loadApiConfig } from '../http/api/apiConfig';
+import { startHttpServer } from '../http/server';
+import { GraphStore } from '../neo4j/graphStore';
+import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { runPipeline } from '../runner/runPipeline';
 import { createSpawner } from '../spawner/createSpawner';
 import { ensureAll, removeAll, Spawner, WorkerInfo } from '../spawner/spawner';
@@ -95,93 +100,6 @@ async function rewindRegistry(
   } finally {
     await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }
-}
-
-interface ClientView {
-  client: string;
-  state: string;
-  lastHeartbeatAgeSeconds: number | null;
-  /** The last heartbeat or registration, server receive time (ISO). */
-  lastHeartbeatAt: string | null;
-  sinceSeconds: number;
-  /** When the client entered its state, server time (ISO). */
-  stateSince: string | null;
-  returns: number;
-  info: Record<string, unknown>;
-  workers: Array<Pick<WorkerInfo, 'name' | 'role' | 'state' | 'id' | 'startedAt' | 'restarts'>>;
-}
-
-export interface WorkerList {
-  (): Promise<{ workers: WorkerInfo[]; asOf: number }>;
-  /** What a spawn or removal just returned; it stands in the view until a list taken after it. */
-  note(info: WorkerInfo): void;
-}
-
-/**
- * The workers for GET /clients: the spawner's list at most `maxAgeMs` old, and when a refresh takes
- * longer than `waitMs` (the engine busy creating containers) the previous one, so the endpoint stays
- * responsive. What spawns and removals returned since the list was taken is laid over it, so a
- * worker shows as running as soon as its start returned, not when the engine next answers a list.
- */
-export function cachedWorkerList(spawner: Pick<Spawner, 'list'>, maxAgeMs = 200, waitMs = 300): WorkerList {
-  let last: { workers: WorkerInfo[]; asOf: number } | undefined;
-  let pending: Promise<{ workers: WorkerInfo[]; asOf: number }> | undefined;
-  const noted = new Map<string, { info: WorkerInfo; at: number }>();
-  const refresh = () => {
-    if (!pending) {
-      const asOf = Date.now();
-      pending = spawner
-        .list()
-        .then((workers) => (last = { workers, asOf }))
-        .finally(() => (pending = undefined));
-    }
-    return pending;
-  };
-  const overlay = (l: { workers: WorkerInfo[]; asOf: number }) => {
-    for (const [name, n] of noted) if (n.at <= l.asOf) noted.delete(name);
-    if (noted.size === 0) return l;
-    const byName = new Map(l.workers.map((w) => [w.name, w]));
-    for (const [name, n] of noted) {
-      if (n.info.state === 'removed') byName.delete(name);
-      else byName.set(name, n.info);
-    }
-    return { workers: [...byName.values()], asOf: l.asOf };
-  };
-  const get = async () => {
-    if (last && Date.now() - last.asOf <= maxAgeMs) return overlay(last);
-    const fresh = refresh();
-    if (!last) return overlay(await fresh);
-    const stale = last;
-    return overlay(await Promise.race([fresh, new Promise<typeof stale>((r) => setTimeout(() => r(stale), waitMs).unref())]));
-  };
-  return Object.assign(get, { note: (info: WorkerInfo) => void noted.set(info.name, { info, at: Date.now() }) });
-}
-
-export async function clientsView(
-  state: LifecycleState,
-  list: () => Promise<{ workers: WorkerInfo[]; asOf: number }>,
-  kind: string,
-  now: number,
-): Promise<{ spawner: string; workersAsOf: string; clients: ClientView[]; rejected: Record<string, number> }> {
-  const { workers, asOf } = await list();
-  const byClient = new Map<string, WorkerInfo[]>();
-  for (const w of workers) byClient.set(w.client, [...(byClient.get(w.client) ?? []), w]);
-  const ids = new Set([...Object.keys(state.clients), ...byClient.keys()]);
-  const clients = [...ids].sort().map((id): ClientView => {
-    const rec = state.clients[id];
-    return {
-      client: id,
-      state: rec?.status ?? 'unknown',
-      lastHeartbeatAgeSeconds: rec?.lastSeen != null ? Math.round((now - rec.lastSeen) / 100) / 10 : null,
-      lastHeartbeatAt: rec?.lastSeen != null ? new Date(rec.lastSeen).toISOString() : null,
-      sinceSeconds: rec ? Math.round((now - rec.since) / 1000) : 0,
-      stateSince: rec ? new Date(rec.since).toISOString() : null,
-      returns: rec?.returns ?? 0,
-      info: rec?.info ?? {},
-      workers: (byClient.get(id) ?? []).map((w) => ({ name: w.name, role: w.role, state: w.state, id: w.id, startedAt: w.startedAt, restarts: w.restarts })),
-    };
-  });
-  return { spawner: kind, workersAsOf: new Date(asOf).toISOString(), clients, rejected: { ...state.rejected } };
 }
 
 function logEvent(e: LifecycleEvent, config: LifecycleConfig): void {
@@ -274,34 +192,11 @@ function tenantTopics(connection: KafkaConnection, tenancy: TenancySettings) {
   };
 }
 
-function serve(config: ControlPlaneConfig, spawner: Spawner, workers: WorkerList, state: () => LifecycleState, log: Logger): Promise<Server> {
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const send = (code: number, body: unknown) => {
-      res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body, null, 2));
-    };
-    if (req.method === 'GET' && (req.url === '/clients' || req.url?.startsWith('/clients?'))) {
-      clientsView(state(), workers, spawner.kind, Date.now()).then(
-        (v) => send(200, v),
-        (err: Error) => send(500, { error: err.message }),
-      );
-    } else if (req.method === 'GET' && req.url === '/healthz') {
-      send(200, { ok: true, caughtUp: state().caughtUp });
-    } else send(404, { error: 'try GET /clients' });
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      const a = server.address();
-      log.info({ url: `http://${config.host}:${typeof a === 'object' && a ? a.port : config.port}/clients` }, 'status endpoint listening');
-      resolve(server);
-    });
-  });
-}
-
 export async function main(): Promise<number> {
   const log = componentLogger(COMPONENT);
   const config = loadControlPlaneConfig(process.env);
+  const apiConfig = loadApiConfig(process.env);
+  const neo4jConfig = loadNeo4jConfig(process.env);
   const spawnerConfig = loadSpawnerConfig(process.env);
   const connection = loadKafkaConnection(process.env, COMPONENT);
   const lc = config.lifecycle;
@@ -361,7 +256,24 @@ export async function main(): Promise<number> {
   const events$ = steps$.pipe(mergeMap((s) => s.events));
   const workers = cachedWorkerList(spawner);
   const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers, tenantTopics(connection, tenancy)), { spawnConcurrency: lc.spawnConcurrency }).pipe(tap(logEffect));
-  const server = await serve(config, spawner, workers, () => state, log);
+  // The API reads the graph; Neo4j may come up later than the control plane, which must not wait for it.
+  const storeLog = componentLogger(`${COMPONENT}-api`);
+  let storeP: Promise<GraphStore> | undefined;
+  const store = () => {
+    if (!storeP) {
+      storeP = GraphStore.connect(neo4jConfig, storeLog, {}, 5_000);
+      storeP.catch(() => (storeP = undefined));
+    }
+    return storeP;
+  };
+  void store().catch((err: Error) => log.warn({ err: err.message }, 'Neo4j not reachable yet; the API answers 503 until it is'));
+  const server = await startHttpServer(apiConfig, {
+    clients: () => clientsView(state, workers, spawner.kind, Date.now()),
+    health: () => ({ ok: true, caughtUp: state.caughtUp }),
+    store,
+    answer: answerFor,
+    log: storeLog,
+  });
 
   return runPipeline(
     {
@@ -371,7 +283,8 @@ export async function main(): Promise<number> {
         heartbeat.stop();
       },
       close: async () => {
-        await new Promise<void>((r) => server.close(() => r()));
+        await server.close();
+        if (storeP) await (await storeP.catch(() => undefined))?.close();
         await Promise.all([registry.closed, heartbeat.closed]);
         await dlq.close();
         await spawner.close();

@@ -1,5 +1,8 @@
 import { batchSize, neo4jWriteSeconds, recordsTotal } from '../metrics/metrics';
-import { tap } from 'rxjs';
+import { finalize, merge, Subject, tap } from 'rxjs';
+import { WrittenBatch } from '../../pipelines/alertEnricher/alertEnricher';
+import { alertDelivery$, loadDeliveryConfig, recordInto, reportingWrites } from '../delivery/alertDelivery';
+import { answerFor } from '../delivery/answerSource';
 import { GraphBuilderEffect, graphBuilder, GRAPH_BUILDER, GRAPH_BUILDER_DEFAULTS } from '../../pipelines/graphBuilder/graphBuilder';
 import { atLeastBatch, ConfigError, Env, readInt, readNumber, readRequired } from '../config/env';
 import { assertClientId } from '../domain/clientId';
@@ -109,6 +112,7 @@ export function batchLogger(log: Logger, client = ''): (e: GraphBuilderEffect) =
 
 export async function main(): Promise<number> {
   const config = loadGraphBuilderConfig(process.env);
+  const delivery = loadDeliveryConfig(process.env, config.client);
   const log = componentLogger(GRAPH_BUILDER, config.client);
   const connection = loadKafkaConnection(process.env, `kg-graph-builder-${config.client}`);
   await ensureTopics(connection, log);
@@ -125,11 +129,21 @@ export async function main(): Promise<number> {
     },
     log,
   );
-  const effects$ = graphBuilder(
+  // Each committed batch feeds the client's alerts.enriched publisher and notifier (same process,
+  // same GraphStore): pushed after the commit, so the writes never wait for them.
+  const written = new Subject<WrittenBatch>();
+  const graph$ = graphBuilder(
     { records$: source.records$ },
-    { writeEvents: (b) => store.writeEvents$(b), send: (o) => sink.send$(o), isTransient: isTransientGraphError },
+    {
+      writeEvents: reportingWrites((b) => store.writeEvents$(b), written),
+      send: (o) => sink.send$(o),
+      isTransient: isTransientGraphError,
+    },
     config,
-  ).pipe(tap(batchLogger(log, config.client)));
+  ).pipe(tap(batchLogger(log, config.client)), finalize(() => written.complete()));
+  const delivery$ = alertDelivery$(written, { client: config.client, reader: store, record: recordInto(store, config.client), answer: answerFor, send: (o) => sink.send$(o), log: componentLogger('alert-enricher', config.client) }, delivery);
+  log.info({ publicUrl: delivery.publicUrl, webhook: delivery.webhookUrl ? delivery.format : 'none', debounceMs: delivery.enricher.debounceMs }, 'alerts.enriched publisher ready');
+  const effects$ = merge(graph$, delivery$);
   return runPipeline(
     sourced(effects$, source, () => sink.close(), () => store.close()),
     log,

@@ -72,6 +72,7 @@ export async function main(): Promise<number> {
       `  Kafka            ${env.KAFKA_BROKERS}`,
       `  Neo4j (Bolt)     ${env.NEO4J_URI}   e.g. cypher: MATCH (e:Event {client: 'acme'})-[c:POTENTIAL_CAUSE]->(f) RETURN e, c, f`,
       `  Webhook          http://127.0.0.1:${webhookPort}/webhooks/alertmanager/{client}`,
+      `  Web UI           http://127.0.0.1:${controlPlanePort}/   (API: http://127.0.0.1:${controlPlanePort}/api/v1/openapi.json)`,
       `  Clients          http://127.0.0.1:${controlPlanePort}/clients   or: node dist/src/cli.js status`,
       `  Metrics          http://127.0.0.1:${basePort}/metrics (control plane), :${basePort + 1} (topology), :${basePort + 2} (webhook)${roles.length > 3 ? `, :${basePort + 3} (router)` : ''}`,
       '  Try a client     node dist/src/cli.js simulate --client demo --scenario oom-kill',

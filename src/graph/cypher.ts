@@ -20,6 +20,8 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE CONSTRAINT kg_event_key IF NOT EXISTS FOR (e:Event) REQUIRE (e.client, e.eid) IS UNIQUE',
   'CREATE INDEX kg_event_resource_time IF NOT EXISTS FOR (e:Event) ON (e.client, e.rid, e.ts)',
   'CREATE INDEX kg_event_time IF NOT EXISTS FOR (e:Event) ON (e.client, e.ts)',
+  // The API's incident list: a client's alerts without scanning its events (issue 15).
+  'CREATE INDEX kg_event_source IF NOT EXISTS FOR (e:Event) ON (e.client, e.source)',
   'CREATE INDEX kg_resource_namespace IF NOT EXISTS FOR (r:Resource) ON (r.client, r.namespace)',
   // The fault patterns of the FEKG (src/rca/patternStore.ts).
   'CREATE CONSTRAINT kg_pattern_key IF NOT EXISTS FOR (p:FaultPattern) REQUIRE (p.client, p.pid) IS UNIQUE',

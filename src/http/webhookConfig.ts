@@ -35,18 +35,24 @@ function parseTokens(text: string, variable: string, separator: RegExp): Map<str
   return out;
 }
 
-export function loadWebhookConfig(env: Env): WebhookConfig {
-  const tokens = parseTokens(readString(env, 'WEBHOOK_TOKENS', ''), 'WEBHOOK_TOKENS', /,/);
-  const file = readOptional(env, 'WEBHOOK_TOKENS_FILE');
+/** Tokens from `listVar` (`client=token,…`) and the file `fileVar` names (one a line; the file wins on a client in both). */
+export function loadTokens(env: Env, listVar: string, fileVar: string): Map<string, string> {
+  const tokens = parseTokens(readString(env, listVar, ''), listVar, /,/);
+  const file = readOptional(env, fileVar);
   if (file !== undefined) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError('WEBHOOK_TOKENS_FILE', `cannot read ${file}: ${(err as Error).message}`, 'Point it at a readable file of client=token lines');
+      throw new ConfigError(fileVar, `cannot read ${file}: ${(err as Error).message}`, 'Point it at a readable file of client=token lines');
     }
-    for (const [c, t] of parseTokens(text, 'WEBHOOK_TOKENS_FILE', /\r?\n/)) tokens.set(c, t);
+    for (const [c, t] of parseTokens(text, fileVar, /\r?\n/)) tokens.set(c, t);
   }
+  return tokens;
+}
+
+export function loadWebhookConfig(env: Env): WebhookConfig {
+  const tokens = loadTokens(env, 'WEBHOOK_TOKENS', 'WEBHOOK_TOKENS_FILE');
   return {
     host: readString(env, 'WEBHOOK_HOST', '0.0.0.0'),
     port: readInt(env, 'WEBHOOK_PORT', 9095, { min: 0, max: 65535 }),

@@ -68,3 +68,26 @@ export const spawnsTotal = new Counter({
   labelNames: ['role', 'action', 'result'] as const,
   registers: [registry],
 });
+
+export const apiRequestSeconds = new Histogram({
+  name: 'kgroot_api_request_seconds',
+  help: 'HTTP API and UI request latency, by route pattern, method and status code',
+  labelNames: ['route', 'method', 'status'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [registry],
+});
+
+export const alertEnrichedSeconds = new Histogram({
+  name: 'kgroot_alert_enriched_seconds',
+  help: "From an alert's batch handed to the graph write to its answer acknowledged on alerts.enriched (first publication of each alert firing)",
+  labelNames: ['client'] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+  registers: [registry],
+});
+
+export const enrichedTotal = new Counter({
+  name: 'kgroot_enriched_total',
+  help: 'alerts.enriched publications and notifications, by outcome (published, unchanged, notified, notify_retry, notify_dead_lettered, answer_error)',
+  labelNames: ['client', 'outcome'] as const,
+  registers: [registry],
+});

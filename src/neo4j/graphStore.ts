@@ -5,6 +5,7 @@ import { CausalMemory } from '../graph/causalMemory';
 import { batchCandidatePairs, CausalEdgeOptions, CausalEdgeRow, causalEdges, StoredCandidates } from '../graph/causality';
 import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, publishedTopology, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement } from '../graph/cypher';
 import { EventRow } from '../graph/eventRows';
+import { alertNode, causeFeedback, eventSubgraph, hasGraph, incidentsOf, recordAnswer, resourcesAround } from '../graph/readCypher';
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
@@ -425,6 +426,63 @@ export class GraphStore {
   async counts(client: string): Promise<GraphCounts> {
     const [row] = await this.read(client, { text: GRAPH_COUNTS, params: { client } });
     return row as unknown as GraphCounts;
+  }
+
+  // ---- reads and feedback of the HTTP API (issue 15) ----
+
+  /**
+   * Whether `client` has a graph, without creating one: its database exists (database mode), or
+   * a node carries its id in the shared database.
+   */
+  async hasGraph(client: string): Promise<boolean> {
+    const system = this.driver.session({ database: 'system', defaultAccessMode: neo4j.session.READ });
+    try {
+      const res = await system.run('SHOW DATABASES YIELD name WHERE name = $name RETURN count(*) AS n', { name: this.databaseName(client) });
+      if (Number(res.records[0]?.get('n') ?? 0) > 0 && this.config.isolation !== 'shared') return true;
+    } catch {
+      // No access to the system database: fall through to the shared database.
+    } finally {
+      await system.close();
+    }
+    const session = this.driver.session({ database: this.config.sharedDatabase, defaultAccessMode: neo4j.session.READ });
+    try {
+      const s = hasGraph(client);
+      return await session.executeRead(async (tx) => Boolean((await tx.run(s.text, s.params)).records[0]?.get('known')));
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** The client's incidents (one row per alert fingerprint, newest first). */
+  incidents(client: string, limit: number, status: string | null): Promise<Record<string, unknown>[]> {
+    return this.read(client, incidentsOf(client, limit, status));
+  }
+
+  /** One alert Event node with its feedback, or undefined. */
+  async alert(client: string, eid: string): Promise<Record<string, unknown> | undefined> {
+    return (await this.read(client, alertNode(client, eid)))[0];
+  }
+
+  /** Events by id and the POTENTIAL_CAUSE edges among them, oldest first. */
+  eventSubgraph(client: string, eids: readonly string[]): Promise<Record<string, unknown>[]> {
+    return this.read(client, eventSubgraph(client, eids));
+  }
+
+  /** Resources within `depth` topology edges of `rid`, with the edges among them (empty: no such resource). */
+  resourcesAround(client: string, rid: string, depth: number): Promise<Record<string, unknown>[]> {
+    return this.read(client, resourcesAround(client, rid, depth));
+  }
+
+  /** Stores feedback on a cause of an alert on the alert's node; undefined when either event is not in the client's graph. */
+  async causeFeedback(client: string, alertEid: string, causeEid: string, verdict: 'confirmed' | 'rejected', by: string): Promise<Record<string, unknown> | undefined> {
+    const s = causeFeedback(client, alertEid, causeEid, verdict, by, Date.now());
+    return (await this.write(client, (tx) => run(tx, s)))[0];
+  }
+
+  /** Stores a published answer's summary on its alert node (see readCypher recordAnswer). */
+  async recordAnswer(client: string, eid: string, revision: number, status: string, faultType: string | null, top: Parameters<typeof recordAnswer>[5]): Promise<void> {
+    const s = recordAnswer(client, eid, revision, status, faultType, top, Date.now());
+    await this.write(client, (tx) => run(tx, s));
   }
 
   async close(): Promise<void> {

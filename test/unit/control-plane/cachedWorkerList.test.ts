@@ -1,4 +1,4 @@
-import { cachedWorkerList } from '../../../src/commands/control-plane';
+import { cachedWorkerList } from '../../../src/http/clientsView';
 import { WorkerInfo } from '../../../src/spawner/spawner';
 
 const w = (name: string): WorkerInfo => ({ name, client: 'c', role: 'graph-builder', id: name, state: 'running', startedAt: null, adopted: false, restarts: 0 });
