@@ -15,13 +15,14 @@ import { runPipeline, sourced } from '../runner/runPipeline';
 
 export const description = 'shared topology builder: state.k8s.resource and state.k8s.topology → resources and RUNS_ON/CONTROLS/SELECTS in each client graph';
 
-/** TOPOLOGY_BATCH_SIZE (2000), TOPOLOGY_BATCH_MS (250), TOPOLOGY_MAX_IN_FLIGHT (4 × batch size), plus NEO4J_* and KAFKA_*. */
+/** TOPOLOGY_BATCH_SIZE (2000), TOPOLOGY_BATCH_MS (250), TOPOLOGY_MAX_IN_FLIGHT (4 × batch size), TOPOLOGY_RESYNC_CACHE_ENTRIES (500000), plus NEO4J_* and KAFKA_*. */
 export function loadTopologyBuilderConfig(env: Env) {
   const maxBatchSize = readInt(env, 'TOPOLOGY_BATCH_SIZE', 2000, { min: 1, max: 50_000 });
   return {
     maxBatchSize,
     maxBatchMs: readInt(env, 'TOPOLOGY_BATCH_MS', 250, { min: 1 }),
     maxInFlight: readInt(env, 'TOPOLOGY_MAX_IN_FLIGHT', maxBatchSize * 4, { min: 1 }),
+    resyncCacheEntries: readInt(env, 'TOPOLOGY_RESYNC_CACHE_ENTRIES', 500_000, { min: 0 }),
   };
 }
 
@@ -36,6 +37,7 @@ export async function main(): Promise<number> {
     { connection, groupId: 'topology-builder', topics: [TOPICS.resources.name, TOPICS.topology.name], maxInFlight: config.maxInFlight, batchSize: Math.min(1000, config.maxInFlight) },
     log,
   );
+  const unchanged = recordsTotal.labels(TOPOLOGY_BUILDER, '', 'unchanged');
   const effects$ = topologyBuilder(
     { records$: source.records$ },
     { writeTopology: (b) => store.writeTopology$(b), send: (o) => sink.send$(o), isTransient: isTransientGraphError },
@@ -46,6 +48,8 @@ export async function main(): Promise<number> {
         batchSize.labels('topology-builder', 'neo4j').observe(e.records);
         for (const c of e.clients) neo4jWriteSeconds.labels('topology-builder').observe(c.writeMs / 1000);
         log.info({ batchSize: e.records, clients: e.clients.map((c) => ({ client: c.client, upserted: c.upserted, deleted: c.deleted, writeMs: c.writeMs })) }, 'batch written');
+      } else if (e.kind === 'unchanged') {
+        unchanged.inc();
       } else if (e.kind === 'write-retry') {
         log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying');
       } else {

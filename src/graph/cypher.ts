@@ -20,6 +20,8 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE INDEX kg_event_resource_time IF NOT EXISTS FOR (e:Event) ON (e.client, e.rid, e.ts)',
   'CREATE INDEX kg_event_time IF NOT EXISTS FOR (e:Event) ON (e.client, e.ts)',
   'CREATE INDEX kg_resource_namespace IF NOT EXISTS FOR (r:Resource) ON (r.client, r.namespace)',
+  // The kg-rca-agent tombstones resources by uid.
+  'CREATE INDEX kg_resource_uid IF NOT EXISTS FOR (r:Resource) ON (r.client, r.uid)',
 ];
 
 const EVENT_WRITE = `
