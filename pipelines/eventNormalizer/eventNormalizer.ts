@@ -1,6 +1,7 @@
 import { asyncScheduler, Observable, SchedulerLike } from 'rxjs';
 import { encodeNormalizedEvent } from '../../src/avro/normalizedCodec';
 import { SourceRecord } from '../../src/kafka/record';
+import { TenancyOptions } from '../../src/tenancy/resolveClient';
 import { normalizeEvent } from '../../src/normalize/normalizeEvent';
 import { rejected } from '../../src/normalize/result';
 import {
@@ -38,6 +39,8 @@ export interface EventNormalizerConfig {
   concurrency?: number;
   sendRetries?: number;
   retryBaseMs?: number;
+  /** DEFAULT_CLIENT_ID: records naming no client are this client's when it is the default. */
+  tenancy?: TenancyOptions;
 }
 
 export const EVENT_NORMALIZER = 'event-normalizer';
@@ -75,6 +78,7 @@ export function eventNormalizer(
       concurrency: config.concurrency,
       sendRetries: config.sendRetries,
       retryBaseMs: config.retryBaseMs,
+      tenancy: config.tenancy,
     },
     eventTransform(config.maxMessageChars),
     scheduler,

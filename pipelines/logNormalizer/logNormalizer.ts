@@ -1,6 +1,7 @@
 import { asyncScheduler, defer, Observable, SchedulerLike } from 'rxjs';
 import { encodeNormalizedLog } from '../../src/avro/normalizedCodec';
 import { SourceRecord } from '../../src/kafka/record';
+import { TenancyOptions } from '../../src/tenancy/resolveClient';
 import { normalizeLog } from '../../src/normalize/normalizeLog';
 import { TemplateMiner } from '../../src/normalize/templateMiner';
 import {
@@ -34,6 +35,8 @@ export interface LogNormalizerConfig {
   concurrency?: number;
   sendRetries?: number;
   retryBaseMs?: number;
+  /** DEFAULT_CLIENT_ID: records naming no client are this client's when it is the default. */
+  tenancy?: TenancyOptions;
 }
 
 export const LOG_NORMALIZER = 'log-normalizer';
@@ -66,6 +69,7 @@ export function logNormalizer(
         concurrency: config.concurrency,
         sendRetries: config.sendRetries,
         retryBaseMs: config.retryBaseMs,
+      tenancy: config.tenancy,
       },
       logTransform(config.maxMessageChars, new TemplateMiner({ maxClusters: config.templateMaxClusters })),
       scheduler,

@@ -12,6 +12,7 @@ export function main(): Promise<number> {
       maxMessageChars: s.maxMessageChars,
       progressEveryRecords: s.progressEveryRecords,
       progressIntervalMs: s.progressIntervalMs,
+      tenancy: s.tenancy,
       templateMaxClusters: s.templateMaxClusters,
     }),
   );
