@@ -13,8 +13,9 @@ import { GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
 import { runPipeline, sourced } from '../runner/runPipeline';
+import { loadTenancyOptions } from '../tenancy/tenancyConfig';
 
-export const description = "per-client graph builder: events.normalized, logs.normalized, alerts.raw → the client's graph in Neo4j (env CLIENT_ID)";
+export const description = "per-client graph builder: events.normalized, logs.normalized, alerts.raw, raw.prom.alerts, state.prom.targets → the client's graph in Neo4j (env CLIENT_ID)";
 
 /**
  * Settings (environment):
@@ -37,6 +38,12 @@ export function loadGraphBuilderConfig(env: Env) {
     maxBatchesInFlight,
     maxInFlight: readInt(env, 'GRAPH_MAX_IN_FLIGHT', maxBatchSize * (maxBatchesInFlight + 2), { min: 1 }),
     logWindowMs: readInt(env, 'LOG_AGGREGATION_WINDOW_SECONDS', 60, { min: 1 }) * 1000,
+    // The kg-rca-agent's JSON on the normalized topics, its alerts and targets; DEFAULT_CLIENT_ID.
+    agent: {
+      tenancy: loadTenancyOptions(env),
+      templateMaxClusters: readInt(env, 'TEMPLATE_MAX_CLUSTERS', 5000, { min: 10, max: 1_000_000 }),
+      maxMessageChars: readInt(env, 'MAX_MESSAGE_CHARS', 4096, { min: 64, max: 1_000_000 }),
+    },
     causal: {
       windowMs: readInt(env, 'CAUSAL_WINDOW_SECONDS', 300, { min: 1 }) * 1000,
       minConfidence: readNumber(env, 'CAUSAL_MIN_CONFIDENCE', 0.1, { min: 0, max: 1 }),
@@ -62,6 +69,9 @@ export function batchLogger(log: Logger, client = ''): (e: GraphBuilderEffect) =
         return;
       case 'skipped':
         skipped++;
+        return;
+      case 'normalized-in-place':
+        m.normalizedInPlace.inc();
         return;
       case 'dead-lettered':
         deadLettered++;
@@ -96,7 +106,7 @@ export async function main(): Promise<number> {
     {
       connection,
       groupId: `graph-builder-${config.client}`,
-      topics: [TOPICS.eventsNormalized.name, TOPICS.logsNormalized.name, TOPICS.alertsRaw.name],
+      topics: [TOPICS.eventsNormalized.name, TOPICS.logsNormalized.name, TOPICS.alertsRaw.name, TOPICS.rawPromAlerts.name, TOPICS.promTargets.name],
       maxInFlight: config.maxInFlight,
       batchSize: Math.min(1000, config.maxInFlight),
     },
@@ -118,6 +128,8 @@ function graphMetrics(client: string) {
     foreign: recordsTotal.labels(GRAPH_BUILDER, client, 'foreign'),
     deadLettered: recordsTotal.labels(GRAPH_BUILDER, client, 'dead_lettered'),
     out: recordsTotal.labels(GRAPH_BUILDER, client, 'out'),
+    /** The agent's JSON on events.normalized / logs.normalized, normalized in-process instead of dead-lettered as not Avro. */
+    normalizedInPlace: recordsTotal.labels(GRAPH_BUILDER, client, 'normalized_in_place'),
     batch: batchSize.labels(GRAPH_BUILDER, 'neo4j'),
     write: neo4jWriteSeconds.labels(GRAPH_BUILDER),
   };
