@@ -62,7 +62,7 @@ export interface SpawnerConfig {
   docker: DockerSpawnerConfig;
 }
 
-const DEFAULT_PREFIXES = ['KAFKA_', 'NEO4J_', 'GRAPH_', 'CAUSAL_', 'NORMALIZER_', 'LOG_', 'TOPIC_'];
+const DEFAULT_PREFIXES = ['KAFKA_', 'NEO4J_', 'GRAPH_', 'CAUSAL_', 'NORMALIZER_', 'LOG_', 'TOPIC_', 'DEFAULT_CLIENT_ID'];
 
 function socketFromEnv(env: Env): string {
   const host = readOptional(env, 'DOCKER_HOST');
