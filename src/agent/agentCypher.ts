@@ -34,6 +34,12 @@ WITH r WHERE NOT (r)--()
 DELETE r
 RETURN count(*) AS removed`;
 
+const EDGE_CHECK = `
+UNWIND $edges AS ed
+MATCH (a:Resource {client: $client, rid: ed.from.rid})-[x:RUNS_ON|CONTROLS|SELECTS]->(b:Resource {client: $client, rid: ed.to.rid})
+WHERE type(x) = ed.type
+RETURN DISTINCT ed.i AS i`;
+
 const EDGE_MERGE = `
 UNWIND $edges AS ed
 MERGE (a:Resource {client: $client, rid: ed.from.rid})
@@ -56,9 +62,10 @@ RETURN count(*) AS removed`;
 const refParam = (r: ResourceRef) => ({ rid: r.rid, kind: r.kind, namespace: r.namespace, name: r.name });
 
 export interface AgentWriteCounts {
-  /** Resource rows written (changed), and skipped because the stored hash was theirs. */
+  /** Resource rows written (changed); rows and edges skipped because the graph already held them. */
   upserted: number;
   unchangedInGraph: number;
+  /** Edges merged (not already there). */
   deleted: number;
   edges: number;
   edgeDeletes: number;
@@ -83,7 +90,13 @@ export async function writeAgentTopology(
     await run({ text: AGENT_PROPS, params: { client, rows: rows.map((r) => ({ rid: r.rid, hash: r.hash, ...r.props })) } });
   }
   if (ops.uidDeletes.length > 0) await run({ text: UID_DELETE, params: { client, uids: ops.uidDeletes, now } });
-  if (ops.edges.length > 0) await run({ text: EDGE_MERGE, params: { client, edges: ops.edges.map((e) => ({ type: e.type, from: refParam(e.from), to: refParam(e.to) })) } });
+  let edges = ops.edges.map((e, i) => ({ i, type: e.type, from: refParam(e.from), to: refParam(e.to) }));
+  if (edges.length > 0) {
+    // Read first: an edge already there (a resync after a restart) takes no MERGE and no write lock.
+    const present = new Set((await run({ text: EDGE_CHECK, params: { client, edges } })).map((x) => Number(x.i)));
+    edges = edges.filter((e) => !present.has(e.i));
+  }
+  if (edges.length > 0) await run({ text: EDGE_MERGE, params: { client, edges } });
   if (ops.edgeDeletes.length > 0) await run({ text: EDGE_DELETE, params: { client, edges: ops.edgeDeletes.map((e) => ({ from: e.from.rid, to: e.to.rid })) } });
-  return { upserted: rows.length, unchangedInGraph, deleted: ops.uidDeletes.length, edges: ops.edges.length, edgeDeletes: ops.edgeDeletes.length };
+  return { upserted: rows.length, unchangedInGraph: unchangedInGraph + ops.edges.length - edges.length, deleted: ops.uidDeletes.length, edges: edges.length, edgeDeletes: ops.edgeDeletes.length };
 }
