@@ -7,7 +7,7 @@ import { Spawner } from './spawner';
 import { SpawnerConfig } from './spawnerConfig';
 
 /**
- * SPAWNER=docker|process, or auto: docker when WORKER_IMAGE is set and the Docker API answers
+ * SPAWNER=docker|process|kubernetes, or auto: docker when WORKER_IMAGE is set and the Docker API answers
  * with that image present, else child processes (the embedded default). The choice is logged.
  */
 export async function createSpawner(config: SpawnerConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Spawner> {
@@ -29,6 +29,11 @@ export async function createSpawner(config: SpawnerConfig, log: Logger, env: Nod
     }
   }
   log.info({ spawner: kind, why }, 'spawner chosen');
+  if (kind === 'kubernetes') {
+    // Loaded only when chosen: the Kubernetes client is large and an ES module.
+    const { KubernetesSpawner } = await import('./kubernetesSpawner');
+    return KubernetesSpawner.connect(config.kubernetes, log, env);
+  }
   if (kind === 'docker') {
     const s = DockerSpawner.connect(config.docker, log);
     await s.check();

@@ -3,3 +3,4 @@ export * from './spawnerConfig';
 export * from './processSpawner';
 export * from './dockerSpawner';
 export * from './createSpawner';
+export * from './kubernetesManifest';

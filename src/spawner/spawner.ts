@@ -1,7 +1,7 @@
 /**
  * One interface for everything that runs per-client workers: child processes (the embedded
  * default), containers through the Docker API (dockerode; podman's compatible API here), and
- * later Kubernetes Deployments. Names and labels follow DESIGN.md.
+ * Kubernetes Deployments. Names and labels follow DESIGN.md.
  */
 export const WORKER_ROLES = ['event-normalizer', 'log-normalizer', 'graph-builder'] as const;
 export type WorkerRole = (typeof WORKER_ROLES)[number];
@@ -41,7 +41,7 @@ export interface WorkerInfo {
 }
 
 export interface Spawner {
-  readonly kind: 'process' | 'docker';
+  readonly kind: 'process' | 'docker' | 'kubernetes';
   /** Makes the worker run: creates it, starts a stopped one, or adopts a running one. Idempotent. */
   ensure(client: string, role: WorkerRole): Promise<WorkerInfo>;
   /** Stops (SIGTERM / stop with a grace period, then kill) and removes it; null if there was none. */

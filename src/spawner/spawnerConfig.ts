@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, Env, readEnum, readInt, readList, readNumber, readOptional, readString } from '../config/env';
@@ -55,11 +56,34 @@ export interface DockerSpawnerConfig {
   env: WorkerEnvConfig;
 }
 
+export interface KubernetesSpawnerConfig {
+  /** WORKER_NAMESPACE: where the worker Deployments live (default: the pod's own namespace in a cluster, else `default`). */
+  namespace: string;
+  /** KUBECONFIG (a file); unset: the in-cluster service account, else ~/.kube/config. */
+  kubeconfig: string | undefined;
+  /** WORKER_IMAGE, as for the Docker spawner. */
+  image: string;
+  /** WORKER_IMAGE_PULL_POLICY: IfNotPresent (default), Always or Never. */
+  imagePullPolicy: 'IfNotPresent' | 'Always' | 'Never';
+  /** WORKER_SECRET: a Secret in WORKER_NAMESPACE whose keys (NEO4J_USER, NEO4J_PASSWORD, Kafka credentials) every worker gets as env by reference; empty: none. */
+  secretName: string | undefined;
+  /** WORKER_SERVICE_ACCOUNT: the workers' ServiceAccount (default: the namespace's `default`); its token is never mounted. */
+  serviceAccount: string | undefined;
+  /** Requests and limits: WORKER_CPU_REQUEST (0.1), WORKER_MEMORY_REQUEST_MB (256), WORKER_CPUS (1), WORKER_MEMORY_MB (512). */
+  resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
+  /** The port the worker serves /healthz and /metrics on in its pod (METRICS_PORT of the worker, 9464). */
+  metricsPort: number;
+  /** terminationGracePeriodSeconds (WORKER_STOP_GRACE_SECONDS, 10). */
+  stopGraceSeconds: number;
+  env: WorkerEnvConfig;
+}
+
 export interface SpawnerConfig {
-  /** SPAWNER=docker|process|auto (auto: docker when WORKER_IMAGE is set and a Docker API answers). */
-  kind: 'docker' | 'process' | 'auto';
+  /** SPAWNER=docker|process|kubernetes|auto (auto: docker when WORKER_IMAGE is set and a Docker API answers). */
+  kind: 'docker' | 'process' | 'kubernetes' | 'auto';
   process: ProcessSpawnerConfig;
   docker: DockerSpawnerConfig;
+  kubernetes: KubernetesSpawnerConfig;
 }
 
 const DEFAULT_PREFIXES = ['KAFKA_', 'NEO4J_', 'GRAPH_', 'CAUSAL_', 'NORMALIZER_', 'LOG_', 'TOPIC_', 'DEFAULT_CLIENT_ID'];
@@ -83,6 +107,48 @@ function readCgroupParent(env: Env): string {
   return v;
 }
 
+const IN_CLUSTER_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/** A DNS-1123 label (namespaces) or subdomain (Secret and ServiceAccount names). */
+function readK8sName(env: Env, name: string, kind: 'label' | 'subdomain'): string | undefined {
+  const v = readOptional(env, name);
+  if (v === undefined) return undefined;
+  const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+  const ok = kind === 'label' ? v.length <= 63 && label.test(v) : v.length <= 253 && v.split('.').every((p) => label.test(p));
+  if (!ok) throw new ConfigError(name, `${JSON.stringify(v)} is not a valid Kubernetes name (lower-case letters, digits and '-'${kind === 'subdomain' ? ", '.'" : ''}; at most ${kind === 'label' ? 63 : 253} characters)`, `Set ${name} to the name of an existing object, e.g. kgroot`);
+  return v;
+}
+
+/** Cores as a Kubernetes quantity in millicores (`100m`), memory in MiB (`256Mi`). */
+const cpuQuantity = (cores: number) => `${Math.max(1, Math.round(cores * 1000))}m`;
+const memQuantity = (mb: number) => `${mb}Mi`;
+
+export function loadKubernetesConfig(env: Env, workerEnvConfig: WorkerEnvConfig, selected = true, defaultNamespace: () => string | undefined = () => (existsSync(IN_CLUSTER_NAMESPACE) ? readFileSync(IN_CLUSTER_NAMESPACE, 'utf8').trim() : undefined)): KubernetesSpawnerConfig {
+  const limitCpu = readNumber(env, 'WORKER_CPUS', 1, { min: 0.01 });
+  const limitMb = readInt(env, 'WORKER_MEMORY_MB', 512, { min: 16 });
+  const requestCpu = readNumber(env, 'WORKER_CPU_REQUEST', Math.min(0.1, limitCpu), { min: 0.001 });
+  const requestMb = readInt(env, 'WORKER_MEMORY_REQUEST_MB', Math.min(256, limitMb), { min: 16 });
+  if (requestCpu > limitCpu) throw new ConfigError('WORKER_CPU_REQUEST', `${requestCpu} cores is above the limit WORKER_CPUS=${limitCpu}`, 'Lower WORKER_CPU_REQUEST or raise WORKER_CPUS');
+  if (requestMb > limitMb) throw new ConfigError('WORKER_MEMORY_REQUEST_MB', `${requestMb} MiB is above the limit WORKER_MEMORY_MB=${limitMb}`, 'Lower WORKER_MEMORY_REQUEST_MB or raise WORKER_MEMORY_MB');
+  const kubeconfig = readOptional(env, 'KUBECONFIG');
+  if (selected && kubeconfig !== undefined && !existsSync(kubeconfig)) throw new ConfigError('KUBECONFIG', `file ${kubeconfig} does not exist`, 'Point KUBECONFIG at a kubeconfig file, or unset it inside a cluster (the service account is used)');
+  return {
+    namespace: readK8sName(env, 'WORKER_NAMESPACE', 'label') ?? defaultNamespace() ?? 'default',
+    kubeconfig,
+    image: readString(env, 'WORKER_IMAGE', 'localhost/kgroot:dev'),
+    imagePullPolicy: readEnum(env, 'WORKER_IMAGE_PULL_POLICY', ['IfNotPresent', 'Always', 'Never'] as const, 'IfNotPresent'),
+    secretName: readK8sName(env, 'WORKER_SECRET', 'subdomain'),
+    serviceAccount: readK8sName(env, 'WORKER_SERVICE_ACCOUNT', 'subdomain'),
+    resources: {
+      requests: { cpu: cpuQuantity(requestCpu), memory: memQuantity(requestMb) },
+      limits: { cpu: cpuQuantity(limitCpu), memory: memQuantity(limitMb) },
+    },
+    metricsPort: readInt(env, 'WORKER_METRICS_PORT', 9464, { min: 1, max: 65535 }),
+    stopGraceSeconds: readInt(env, 'WORKER_STOP_GRACE_SECONDS', 10, { min: 0 }),
+    env: workerEnvConfig,
+  };
+}
+
 export function loadSpawnerConfig(env: Env): SpawnerConfig {
   const extra: Record<string, string> = {};
   for (const pair of readList(env, 'WORKER_ENV')) {
@@ -97,8 +163,9 @@ export function loadSpawnerConfig(env: Env): SpawnerConfig {
   };
   const command = readOptional(env, 'WORKER_COMMAND');
   const suffix = readString(env, 'CONTROL_PLANE_GROUP_SUFFIX', '');
+  const kind = readEnum(env, 'SPAWNER', ['docker', 'process', 'kubernetes', 'auto'] as const, 'auto');
   return {
-    kind: readEnum(env, 'SPAWNER', ['docker', 'process', 'auto'] as const, 'auto'),
+    kind,
     process: {
       command: command === undefined ? undefined : command.split(/\s+/).filter((s) => s.length > 0),
       stopGraceMs: readNumber(env, 'WORKER_STOP_GRACE_SECONDS', 10, { min: 0 }) * 1000,
@@ -121,6 +188,7 @@ export function loadSpawnerConfig(env: Env): SpawnerConfig {
       stopGraceSeconds: readInt(env, 'WORKER_STOP_GRACE_SECONDS', 10, { min: 0 }),
       env: workerEnv,
     },
+    kubernetes: loadKubernetesConfig(env, workerEnv, kind === 'kubernetes'),
   };
 }
 

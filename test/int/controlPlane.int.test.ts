@@ -9,6 +9,7 @@ import { loadKafkaConnection } from '../../src/kafka/kafkaConfig';
 import { KafkaSink } from '../../src/kafka/kafkaSink';
 import { TOPICS } from '../../src/kafka/topics';
 import { componentLogger } from '../../src/log/logger';
+import { until } from '../support/controlPlaneProcess';
 import { drainTopic } from '../support/kafkaTest';
 
 /**
@@ -39,21 +40,6 @@ function getJson<T>(url: string): Promise<T> {
     req.on('error', reject);
     req.end();
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }
 
 /** A control plane child process; its URL is read from its "status endpoint listening" log line. */
