@@ -1,4 +1,4 @@
-import { EMPTY, map, mergeMap, Observable } from 'rxjs';
+import { filter, map, mergeMap, Observable } from 'rxjs';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
@@ -33,16 +33,19 @@ export function unresolvedRecords(
   concurrency = 16,
 ): Observable<UnresolvedEffect> {
   return sources.records$.pipe(
-    mergeMap((rec): Observable<UnresolvedEffect> => {
-      const who = resolveClient(rec.topic, rec.key, null, tenancy);
-      if (who.ok) {
-        rec.ack();
-        return EMPTY;
-      }
-      return deps.send(deadLetter(rec, UNRESOLVED_RECORDS, who.reason, TOPICS.dlqRaw.name)).pipe(
+    map((rec) => ({ rec, who: resolveClient(rec.topic, rec.key, null, tenancy) })),
+    // Resolved records are acked here, not through mergeMap: thousands of inner Observables completing
+    // synchronously behind a full concurrency window recurse until the stack overflows.
+    filter(({ rec, who }) => {
+      if (who.ok) rec.ack();
+      return !who.ok;
+    }),
+    mergeMap(({ rec, who }): Observable<UnresolvedEffect> => {
+      const reason = who.ok ? '' : who.reason;
+      return deps.send(deadLetter(rec, UNRESOLVED_RECORDS, reason, TOPICS.dlqRaw.name)).pipe(
         map(() => {
           rec.ack();
-          return { kind: 'dead-lettered' as const, reason: who.reason, topic: rec.topic, partition: rec.partition, offset: rec.offset };
+          return { kind: 'dead-lettered' as const, reason, topic: rec.topic, partition: rec.partition, offset: rec.offset };
         }),
       );
     }, concurrency),

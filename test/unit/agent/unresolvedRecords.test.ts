@@ -1,4 +1,4 @@
-import { firstValueFrom, from, of, toArray } from 'rxjs';
+import { firstValueFrom, from, map, of, timer, toArray } from 'rxjs';
 import { unresolvedRecords, WORKER_TOPICS } from '../../../pipelines/tenancy/unresolvedRecords';
 import { DLQ_HEADERS } from '../../../src/kafka/deadLetter';
 import { OutRecord, SourceRecord } from '../../../src/kafka/record';
@@ -39,5 +39,20 @@ describe('records that name no client are dead-lettered once, by one component',
     const { sent } = await run([bad], 'solo');
     expect(sent.map((o) => o.headers![DLQ_HEADERS.error])).toEqual([expect.stringMatching(/^invalid client id in key "Bad_Client::event::x"/)]);
     expect(bad.ack).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('unresolvedRecords under a backlog', () => {
+  it('acks 20,000 records behind slow dead-letter writes without overflowing the stack', async () => {
+    const recs = onWorkerTopics();
+    const many: SourceRecord[] = [];
+    for (let i = 0; i < 20_000; i++) many.push({ ...recs[i % recs.length], offset: i, ack: jest.fn() } as SourceRecord);
+    let sends = 0;
+    const effects = await firstValueFrom(
+      unresolvedRecords({ records$: from(many) }, { send: (o) => (sends++, timer(0).pipe(map(() => ({ topic: o.topic, partition: 0, offset: sends })))) }, {}, 2).pipe(toArray()),
+    );
+    const unresolved = many.filter((r) => r.key === null || !r.key.toString().includes('::')).length;
+    expect(effects).toHaveLength(unresolved);
+    for (const r of many) expect(r.ack).toHaveBeenCalledTimes(1);
   });
 });
