@@ -21,6 +21,7 @@ import { componentLogger } from '../src/log/logger';
 import { normalizeEvent } from '../src/normalize/normalizeEvent';
 import { loadNormalizerSettings } from '../src/normalize/normalizerConfig';
 import { PerfResult, Row, writeResult } from './perfResult';
+import { event } from './k8sEvents';
 
 // The markdown goes to stdout, as do pino's lines: keep them to warnings unless asked.
 process.env.LOG_LEVEL ??= 'warn';
@@ -28,22 +29,6 @@ const connection = loadKafkaConnection(process.env, 'kgroot-perf-normalizer');
 const log = componentLogger('perf-normalizer');
 const PARTITIONS = 6;
 const TEN = 10;
-
-function event(i: number): Buffer {
-  const base = {
-    metadata: { uid: `0f8e${(i + 0x10000000).toString(16)}-1c2d-4e5f-8a9b-${(i % 1e12).toString().padStart(12, '0')}`, namespace: 'shop' },
-    involvedObject: { kind: 'Pod', namespace: 'shop', name: `api-${i % 500}`, fieldPath: 'spec.containers{api}' },
-    reason: 'BackOff',
-    message: 'Back-off restarting failed container api',
-    type: 'Warning',
-    lastTimestamp: '2024-06-10T12:00:00Z',
-    count: 3,
-    source: { component: 'kubelet', host: `node-${i % 7}` },
-  };
-  const json = JSON.stringify(base);
-  base.message += ' '.repeat(Math.max(0, 400 - json.length));
-  return Buffer.from(JSON.stringify(base));
-}
 
 const clientName = (run: string, c: number) => `perf${run}c${c}`;
 

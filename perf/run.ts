@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { KAFKA_VERSION, NEO4J_VERSION } from '../src/stack/stackConfig';
 import { OUT_DIR, PerfResult, toMarkdown } from './perfResult';
 
-const BENCHMARKS = ['adapter', 'normalizer', 'graphBuilder', 'controlPlane', 'kubernetes', 'resync'];
+const BENCHMARKS = ['adapter', 'normalizer', 'graphBuilder', 'controlPlane', 'tenancy', 'kubernetes', 'resync'];
 /** Arguments a benchmark takes when the suite runs it. */
 const ARGS: Record<string, string[]> = { controlPlane: ['both'] };
 const PERF_DIR = join(__dirname, '..', '..', 'perf');
@@ -69,7 +69,11 @@ function svg(results: PerfResult[]): string {
 }
 
 function main(): void {
-  const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : BENCHMARKS;
+  // `--render`: run nothing, rewrite RESULTS.md from perf/out and perf/results.json (PERF_KEEP's sources).
+  const render = process.argv.includes('--render');
+  if (render) process.env.PERF_KEEP = '1';
+  const args = process.argv.slice(2).filter((a) => a !== '--render');
+  const wanted = render ? [] : args.length > 0 ? args : BENCHMARKS;
   const header = machine();
   const results: PerfResult[] = [];
   const failures: string[] = [];
@@ -89,13 +93,21 @@ function main(): void {
     if (existsSync(file)) results.push(JSON.parse(readFileSync(file, 'utf8')) as PerfResult);
   }
   if (process.env.PERF_KEEP === '1') {
-    // Sections not rerun now, from their last run, in the usual order and marked with their time.
+    // Sections not rerun now, from their last run (perf/out, else the committed perf/results.json),
+    // in the usual order and marked with their time.
+    const committed = existsSync(join(PERF_DIR, 'results.json')) ? (JSON.parse(readFileSync(join(PERF_DIR, 'results.json'), 'utf8')) as { results: PerfResult[] }).results : [];
     for (const name of BENCHMARKS) {
+      if (wanted.includes(name)) continue;
       const file = join(OUT_DIR, `${name}.json`);
-      if (wanted.includes(name) || !existsSync(file)) continue;
-      const kept = JSON.parse(readFileSync(file, 'utf8')) as PerfResult;
-      kept.notes = [...(kept.notes ?? []), `From an earlier run (${statSync(file).mtime.toISOString()}); not rerun with the sections above.`];
-      results.push(kept);
+      let kept: PerfResult | undefined;
+      if (existsSync(file)) {
+        kept = JSON.parse(readFileSync(file, 'utf8')) as PerfResult;
+        kept.notes = [...(kept.notes ?? []), `From an earlier run (${statSync(file).mtime.toISOString()}); not rerun with the sections above.`];
+      } else {
+        kept = committed.find((r) => r.name === name);
+        if (kept && !(kept.notes ?? []).some((n) => n.startsWith('From an earlier run'))) kept.notes = [...(kept.notes ?? []), 'From an earlier run (perf/results.json); not rerun with the sections above.'];
+      }
+      if (kept) results.push(kept);
     }
     results.sort((a, b) => BENCHMARKS.indexOf(a.name) - BENCHMARKS.indexOf(b.name));
   }

@@ -1,5 +1,6 @@
 import { asyncScheduler, catchError, concatMap, defer, groupBy, map, mergeMap, Observable, of, retry, SchedulerLike, timer } from 'rxjs';
 import { LifecycleEvent } from './lifecycleTypes';
+import { limitConcurrency } from '../operators/limitConcurrency';
 
 /** A worker as the effects stage reports it (the spawner's view, reduced to what logs need). */
 export interface WorkerRef {
@@ -10,10 +11,10 @@ export interface WorkerRef {
 }
 
 export interface LifecycleEffectDeps {
-  /** Makes the client's workers run (idempotent: existing ones are adopted). Cold. */
-  ensureWorkers(client: string): Observable<WorkerRef[]>;
-  /** Stops and removes the client's workers (idempotent). Cold. */
-  removeWorkers(client: string): Observable<WorkerRef[]>;
+  /** Makes the client's workers run (idempotent: existing ones are adopted); `cause` is the event that asked for it. Cold. */
+  ensureWorkers(client: string, cause: LifecycleEvent): Observable<WorkerRef[]>;
+  /** Stops and removes the client's workers (idempotent); `cause` is the event that asked for it. Cold. */
+  removeWorkers(client: string, cause: LifecycleEvent): Observable<WorkerRef[]>;
 }
 
 export interface LifecycleEffectsConfig {
@@ -21,6 +22,8 @@ export interface LifecycleEffectsConfig {
   retries?: number;
   /** First retry delay, ms (doubles, capped at 10 s). */
   retryDelayMs?: number;
+  /** Clients whose workers are started at once; the others queue (in order). Removals never wait. */
+  spawnConcurrency?: number;
 }
 
 export type LifecycleEffect =
@@ -57,7 +60,8 @@ export function lifecycleEffects$(
   config: LifecycleEffectsConfig = {},
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<LifecycleEffect> {
-  const { retries = 3, retryDelayMs = 500 } = config;
+  const { retries = 3, retryDelayMs = 500, spawnConcurrency = Infinity } = config;
+  const spawnGate = limitConcurrency(spawnConcurrency);
   return events$.pipe(
     groupBy((e) => e.client ?? ''),
     mergeMap((perClient$) =>
@@ -66,17 +70,19 @@ export function lifecycleEffects$(
           const action = actionOf(e);
           if (action === undefined || e.client === null) return of();
           const client = e.client;
+          const started = { at: 0 };
           return defer(() => {
-            const started = scheduler.now();
-            const call$ = action === 'spawn' ? deps.ensureWorkers(client) : deps.removeWorkers(client);
-            return call$.pipe(
+            started.at = scheduler.now();
+            const call$ = (action === 'spawn' ? deps.ensureWorkers(client, e) : deps.removeWorkers(client, e)).pipe(
               retry({ count: retries, delay: (_err, n) => timer(Math.min(retryDelayMs * 2 ** (n - 1), 10_000), scheduler) }),
+            );
+            return (action === 'spawn' ? spawnGate(call$) : call$).pipe(
               map((workers): LifecycleEffect => ({
                 kind: action === 'spawn' ? 'workers/spawned' : 'workers/removed',
                 client,
                 cause: e.kind,
                 workers,
-                ms: scheduler.now() - started,
+                ms: scheduler.now() - started.at,
               })),
               catchError((err: unknown) =>
                 of<LifecycleEffect>({ kind: 'workers/failed', client, cause: e.kind, action, reason: (err as Error)?.message ?? String(err) }),

@@ -3,7 +3,9 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import Kafka from 'node-rdkafka';
 import { defer, from, map, mergeMap, Observable, share, tap } from 'rxjs';
 import { Env, readInt, readString } from '../config/env';
-import { ensureTopics } from '../kafka/admin';
+import { deleteTopic, ensureTopics } from '../kafka/admin';
+import { loadTenancySettings, TenancySettings } from '../tenancy/tenancyConfig';
+import { tenantTopicSpecs } from '../tenancy/tenantTopics';
 import { KafkaConnection, librdkafkaBase, loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSource } from '../kafka/kafkaSource';
 import { KafkaSink } from '../kafka/kafkaSink';
@@ -220,7 +222,7 @@ function toRef(w: WorkerInfo): WorkerRef {
 }
 
 /** The spawner as the effects stage's cold dependencies: each worker logged and noted in the /clients view. */
-function spawnerDeps(spawner: Spawner, workers: WorkerList) {
+function spawnerDeps(spawner: Spawner, workers: WorkerList, topics: ReturnType<typeof tenantTopics>) {
   const act = (client: string, starting: string, work: () => Promise<WorkerInfo[]>, done: (w: WorkerInfo) => string): Observable<WorkerRef[]> =>
     defer(() => {
       const log = componentLogger(COMPONENT, client);
@@ -236,8 +238,39 @@ function spawnerDeps(spawner: Spawner, workers: WorkerList) {
       );
     });
   return {
-    ensureWorkers: (client: string) => act(client, 'spawning workers', () => ensureAll(spawner, client), (w) => (w.adopted ? 'worker adopted' : 'worker spawned')),
-    removeWorkers: (client: string) => act(client, 'cleaning up workers', () => removeAll(spawner, client), () => 'worker removed'),
+    ensureWorkers: (client: string) =>
+      act(client, 'spawning workers', async () => {
+        await topics.provision(client);
+        return ensureAll(spawner, client);
+      }, (w) => (w.adopted ? 'worker adopted' : 'worker spawned')),
+    removeWorkers: (client: string, cause: LifecycleEvent) =>
+      act(client, 'cleaning up workers', async () => {
+        const removed = await removeAll(spawner, client);
+        // Only a deregistration (tombstone) may drop the client's topics; a silent client keeps them.
+        if (cause.kind === 'client/removed' && cause.reason.startsWith('deregistered')) await topics.release(client);
+        return removed;
+      }, () => 'worker removed'),
+  };
+}
+
+/**
+ * A client's own topics (TENANCY=routed): created before its workers start, so the router can route
+ * to them and the workers find them; deleted at deregistration when TENANT_TOPICS_ON_REMOVE=delete.
+ * In shared mode both do nothing.
+ */
+function tenantTopics(connection: KafkaConnection, tenancy: TenancySettings) {
+  return {
+    provision: async (client: string): Promise<void> => {
+      if (tenancy.mode !== 'routed') return;
+      const result = await ensureTopics(connection, componentLogger(COMPONENT, client), tenantTopicSpecs(client, tenancy));
+      const created = Object.keys(result).filter((t) => result[t] === 'created');
+      if (created.length > 0) componentLogger(COMPONENT, client).info({ topics: created }, 'client topics created');
+    },
+    release: async (client: string): Promise<void> => {
+      if (tenancy.mode !== 'routed' || tenancy.onRemove !== 'delete') return;
+      for (const t of tenantTopicSpecs(client, tenancy)) await deleteTopic(connection, t.name).catch(() => undefined);
+      componentLogger(COMPONENT, client).info({ topics: tenantTopicSpecs(client, tenancy).map((t) => t.name) }, 'client topics deleted');
+    },
   };
 }
 
@@ -272,6 +305,7 @@ export async function main(): Promise<number> {
   const spawnerConfig = loadSpawnerConfig(process.env);
   const connection = loadKafkaConnection(process.env, COMPONENT);
   const lc = config.lifecycle;
+  const tenancy = loadTenancySettings(process.env);
   log.info(
     {
       staleAfterS: lc.staleAfterMs / 1000,
@@ -280,6 +314,8 @@ export async function main(): Promise<number> {
       allowlist: lc.allowlist.length > 0 ? lc.allowlist : 'any',
       registrationToken: lc.registrationSecret !== undefined ? 'required' : 'not required',
       maxClients: lc.maxClients || 'unlimited',
+      spawnConcurrency: lc.spawnConcurrency,
+      tenancy: tenancy.mode,
     },
     'control plane starting',
   );
@@ -324,7 +360,7 @@ export async function main(): Promise<number> {
   );
   const events$ = steps$.pipe(mergeMap((s) => s.events));
   const workers = cachedWorkerList(spawner);
-  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers)).pipe(tap(logEffect));
+  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers, tenantTopics(connection, tenancy)), { spawnConcurrency: lc.spawnConcurrency }).pipe(tap(logEffect));
   const server = await serve(config, spawner, workers, () => state, log);
 
   return runPipeline(

@@ -1,3 +1,4 @@
+import { TOPICS } from '../kafka/topics';
 import { batchSize, neo4jWriteSeconds, recordsTotal } from '../metrics/metrics';
 import { tap } from 'rxjs';
 import { GraphBuilderEffect, graphBuilder, GRAPH_BUILDER } from '../../pipelines/graphBuilder/graphBuilder';
@@ -7,7 +8,8 @@ import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSink } from '../kafka/kafkaSink';
 import { KafkaSource } from '../kafka/kafkaSource';
-import { TOPICS } from '../kafka/topics';
+import { loadTenancySettings } from '../tenancy/tenancyConfig';
+import { workerTopics } from '../tenancy/tenantTopics';
 import { componentLogger, Logger } from '../log/logger';
 import { GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
@@ -31,8 +33,11 @@ export function loadGraphBuilderConfig(env: Env) {
   const client = assertClientId(readRequired(env, 'CLIENT_ID', 'Set CLIENT_ID to the client this graph builder serves'), 'CLIENT_ID');
   const maxBatchSize = readInt(env, 'GRAPH_BATCH_SIZE', 2000, { min: 1, max: 50_000 });
   const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', 2, { min: 1, max: 64 });
+  const topics = workerTopics(client, loadTenancySettings(env).mode);
   return {
     client,
+    /** The client's own topics with TENANCY=routed, the shared ones otherwise. */
+    topics: { events: topics.eventsNormalized, logs: topics.logsNormalized, alerts: topics.alertsRaw, rawPromAlerts: TOPICS.rawPromAlerts.name, promTargets: TOPICS.promTargets.name },
     maxBatchSize,
     maxBatchMs: readInt(env, 'GRAPH_BATCH_MS', 250, { min: 1 }),
     maxBatchesInFlight,
@@ -106,7 +111,8 @@ export async function main(): Promise<number> {
     {
       connection,
       groupId: `graph-builder-${config.client}`,
-      topics: [TOPICS.eventsNormalized.name, TOPICS.logsNormalized.name, TOPICS.alertsRaw.name, TOPICS.rawPromAlerts.name, TOPICS.promTargets.name],
+      // The agent's raw.prom.alerts and state.prom.targets are shared in both tenancy modes (the router does not route them).
+      topics: [config.topics.events, config.topics.logs, config.topics.alerts, TOPICS.rawPromAlerts.name, TOPICS.promTargets.name],
       maxInFlight: config.maxInFlight,
       batchSize: Math.min(1000, config.maxInFlight),
     },

@@ -4,6 +4,7 @@ import { readInt } from '../config/env';
 import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { componentLogger } from '../log/logger';
+import { loadTenancySettings } from '../tenancy/tenancyConfig';
 import { stackDown, stackUp } from '../stack/localStack';
 import { boltUriOf, kafkaBrokersOf, loadStackConfig } from '../stack/stackConfig';
 
@@ -45,6 +46,8 @@ export async function main(): Promise<number> {
     { role: 'control-plane', metricsPort: basePort },
     { role: 'topology-builder', metricsPort: basePort + 1 },
     { role: 'webhook-receiver', metricsPort: basePort + 2 },
+    // TENANCY=routed: the router reads the shared raw topics once for every client.
+    ...(loadTenancySettings(env).mode === 'routed' ? [{ role: 'router', metricsPort: basePort + 3 }] : []),
   ];
   const children = new Map<string, ChildProcess>();
   let stopping = false;
@@ -70,7 +73,7 @@ export async function main(): Promise<number> {
       `  Neo4j (Bolt)     ${env.NEO4J_URI}   e.g. cypher: MATCH (e:Event {client: 'acme'})-[c:POTENTIAL_CAUSE]->(f) RETURN e, c, f`,
       `  Webhook          http://127.0.0.1:${webhookPort}/webhooks/alertmanager/{client}`,
       `  Clients          http://127.0.0.1:${controlPlanePort}/clients   or: node dist/src/cli.js status`,
-      `  Metrics          http://127.0.0.1:${basePort}/metrics (control plane), :${basePort + 1} (topology), :${basePort + 2} (webhook)`,
+      `  Metrics          http://127.0.0.1:${basePort}/metrics (control plane), :${basePort + 1} (topology), :${basePort + 2} (webhook)${roles.length > 3 ? `, :${basePort + 3} (router)` : ''}`,
       '  Try a client     node dist/src/cli.js simulate --client demo --scenario oom-kill',
       '  Stop             Ctrl-C',
       '',

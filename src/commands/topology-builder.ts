@@ -14,7 +14,7 @@ import { isTransientGraphError } from '../neo4j/neo4jErrors';
 import { runPipeline, sourced } from '../runner/runPipeline';
 import { merge } from 'rxjs';
 import { UNRESOLVED_RECORDS, unresolvedRecords, WORKER_TOPICS } from '../../pipelines/tenancy/unresolvedRecords';
-import { loadTenancyOptions } from '../tenancy/tenancyConfig';
+import { loadTenancyOptions, loadTenancySettings } from '../tenancy/tenancyConfig';
 import { readString } from '../config/env';
 
 export const description = 'shared topology builder: state.k8s.resource and state.k8s.topology → resources and RUNS_ON/CONTROLS/SELECTS in each client graph; dead-letters, once for all workers, records that name no client';
@@ -30,6 +30,8 @@ export function loadTopologyBuilderConfig(env: Env) {
     groupId: readString(env, 'TOPOLOGY_BUILDER_GROUP', 'topology-builder'),
     unresolvedGroupId: readString(env, 'UNRESOLVED_RECORDS_GROUP', 'unresolved-records'),
     tenancy: loadTenancyOptions(env),
+    // With TENANCY=routed the router dead-letters what names no client on the topics it routes.
+    unresolvedTopics: loadTenancySettings(env).mode === 'routed' ? WORKER_TOPICS.filter((t) => !readString(env, 'ROUTER_TOPICS', 'raw.k8s.events,raw.k8s.logs,alerts.raw').split(',').includes(t)) : [...WORKER_TOPICS],
   };
 }
 
@@ -67,7 +69,7 @@ export async function main(): Promise<number> {
   );
   // The one component that dead-letters records naming no client (the workers count them as foreign):
   // a single shared process, off the control plane's heartbeat path, with its own consumer group.
-  const unresolvedSource = new KafkaSource({ connection, groupId: config.unresolvedGroupId, topics: [...WORKER_TOPICS], maxInFlight: 2000, batchSize: 500 }, log);
+  const unresolvedSource = new KafkaSource({ connection, groupId: config.unresolvedGroupId, topics: config.unresolvedTopics, maxInFlight: 2000, batchSize: 500 }, log);
   const unresolvedCount = recordsTotal.labels(UNRESOLVED_RECORDS, '', 'dead_lettered');
   const unresolved$ = unresolvedRecords({ records$: unresolvedSource.records$ }, { send: (o) => sink.send$(o) }, config.tenancy).pipe(
     tap((e) => {

@@ -21,8 +21,14 @@ export interface KafkaSourceConfig {
   commitIntervalMs?: number;
   /** 'cooperative-sticky' (default) or 'range,roundrobin' (eager). */
   assignmentStrategy?: string;
-  /** How long one `consume(n)` waits for a missing record, ms. */
+  /** How long one `consume(n)` waits for a missing record, ms (100). */
   consumeTimeoutMs?: number;
+  /**
+   * While nothing arrives, the wait doubles up to this, ms (1000), so an idle worker wakes once a
+   * second instead of ten times; the first record still ends the wait at once (a drained partition
+   * ends the batch: enable.partition.eof), so latency does not grow.
+   */
+  idleConsumeTimeoutMs?: number;
   /** Upper bound on what librdkafka prefetches, per partition, in KiB (keeps native memory bounded). */
   prefetchKbytes?: number;
   /** After stop(), how long the records already handed out may take to be acknowledged, ms. */
@@ -111,13 +117,19 @@ export class KafkaSource {
     );
   }
 
+  private lastFlushAcked = -1;
+
   private open(subscriber: Emitter): () => void {
     const config = this.config;
     if (this.consumer) throw new Error('a KafkaSource can be subscribed once; create another for a second consumer');
     const consumer = this.createConsumer();
     this.consumer = consumer;
     let active = true;
+    // Acked offsets reach librdkafka's store here between pulls (a pull blocked on an empty topic
+    // would hold them back); only while records are out, so an idle worker sleeps.
     const flushTimer = setInterval(() => {
+      if (this.s.inFlight === 0 && this.s.acked === this.lastFlushAcked) return;
+      this.lastFlushAcked = this.s.acked;
       this.storeOffsets();
       this.inFlightGauge.set(this.s.inFlight);
     }, 100);
@@ -201,6 +213,11 @@ export class KafkaSource {
         // full; with a bounded prefetch that capped consumption at ~27k records/s.
         'fetch.queue.backoff.ms': 10,
         'fetch.max.bytes': 16 * 1024 * 1024,
+        // The broker answers a fetch as soon as there is a byte to return; an empty one waits this
+        // long (librdkafka's 500 ms woke every idle consumer twice a second).
+        'fetch.wait.max.ms': 2000,
+        // A batch returns as soon as its partitions are drained instead of waiting out the timeout.
+        'enable.partition.eof': true,
         'session.timeout.ms': 10_000,
         'heartbeat.interval.ms': 1000,
         'max.poll.interval.ms': 300_000,
@@ -215,6 +232,9 @@ export class KafkaSource {
     // consume(n) waits up to the consume timeout for every missing record, so a slow trickle
     // would hold a large batch open: after a short batch, ask for little; grow while batches fill.
     let ask = this.batchSize;
+    const baseTimeout = this.config.consumeTimeoutMs ?? 100;
+    const idleTimeout = Math.max(baseTimeout, this.config.idleConsumeTimeoutMs ?? 1000);
+    let timeout = baseTimeout;
     while (isActive() && !this.stopping) {
       const room = this.maxInFlight - this.s.inFlight;
       if (room < this.resumeRoom) {
@@ -226,6 +246,7 @@ export class KafkaSource {
       const asked = Math.min(ask, room);
       let messages: Kafka.Message[];
       try {
+        consumer.setDefaultConsumeTimeout(timeout);
         messages = await new Promise<Kafka.Message[]>((resolve, reject) =>
           consumer.consume(asked, (err, msgs) => (err ? reject(err) : resolve(msgs))),
         );
@@ -236,6 +257,7 @@ export class KafkaSource {
         continue;
       }
       ask = messages.length < asked ? Math.max(16, messages.length * 2) : Math.min(this.batchSize, asked * 2);
+      timeout = messages.length > 0 ? baseTimeout : Math.min(idleTimeout, timeout * 2);
       if (!isActive()) return;
       if (messages.length > 0) {
         this.inCounter.inc(messages.length);

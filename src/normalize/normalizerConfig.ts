@@ -1,14 +1,14 @@
 import { assertClientId } from '../domain/clientId';
 import { Env, readInt, readString } from '../config/env';
-import { TOPICS } from '../kafka/topics';
 import { TenancyOptions } from '../tenancy/resolveClient';
-import { loadTenancyOptions } from '../tenancy/tenancyConfig';
+import { loadTenancyOptions, loadTenancySettings } from '../tenancy/tenancyConfig';
+import { workerTopics } from '../tenancy/tenantTopics';
 
 /** Configuration of a per-client normalizer, from the environment, validated at start. */
 export interface NormalizerSettings {
   /** CLIENT_ID: the only client whose records this worker takes. */
   clientId: string;
-  /** INPUT_TOPIC / OUTPUT_TOPIC: DESIGN's topics by default; overridden by benchmarks and tests. */
+  /** INPUT_TOPIC / OUTPUT_TOPIC: DESIGN's topics by default (the client's own `{topic}.{client}` with TENANCY=routed); overridden by benchmarks and tests. */
   inputTopic: string;
   outputTopic: string;
   /** Consumer group: `{role}-{CLIENT_ID}` (CONSUMER_GROUP overrides, for benchmarks). */
@@ -46,10 +46,11 @@ export type NormalizerRole = 'event-normalizer' | 'log-normalizer';
 export function loadNormalizerSettings(env: Env, role: NormalizerRole): NormalizerSettings {
   const clientId = assertClientId(env.CLIENT_ID, 'CLIENT_ID');
   const events = role === 'event-normalizer';
+  const topics = workerTopics(clientId, loadTenancySettings(env).mode);
   return {
     clientId,
-    inputTopic: readString(env, 'INPUT_TOPIC', events ? TOPICS.rawEvents.name : TOPICS.rawLogs.name),
-    outputTopic: readString(env, 'OUTPUT_TOPIC', events ? TOPICS.eventsNormalized.name : TOPICS.logsNormalized.name),
+    inputTopic: readString(env, 'INPUT_TOPIC', events ? topics.rawEvents : topics.rawLogs),
+    outputTopic: readString(env, 'OUTPUT_TOPIC', events ? topics.eventsNormalized : topics.logsNormalized),
     groupId: readString(env, 'CONSUMER_GROUP', `${role}-${clientId}`),
     maxValueBytes: readInt(env, 'MAX_MESSAGE_BYTES', 1024 * 1024, { min: 1024 }),
     maxMessageChars: readInt(env, 'MAX_MESSAGE_CHARS', 4096, { min: 64, max: 1_000_000 }),

@@ -86,7 +86,7 @@ export interface SpawnerConfig {
   kubernetes: KubernetesSpawnerConfig;
 }
 
-const DEFAULT_PREFIXES = ['KAFKA_', 'NEO4J_', 'GRAPH_', 'CAUSAL_', 'NORMALIZER_', 'LOG_', 'TOPIC_', 'DEFAULT_CLIENT_ID'];
+const DEFAULT_PREFIXES = ['KAFKA_', 'NEO4J_', 'GRAPH_', 'CAUSAL_', 'NORMALIZER_', 'LOG_', 'TOPIC_', 'TENANCY', 'DEFAULT_CLIENT_ID'];
 
 function socketFromEnv(env: Env): string {
   const host = readOptional(env, 'DOCKER_HOST');

@@ -9,6 +9,7 @@ export const config: LifecycleConfig = {
   allowlist: [],
   registrationSecret: undefined,
   maxClients: 0,
+  spawnConcurrency: 4,
   replayTimeoutMs: 1000,
 };
 

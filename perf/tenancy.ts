@@ -1,0 +1,263 @@
+/**
+ * Tenancy benchmark: the same 200,000 raw events spread over 1, 10 and 50 clients, through the
+ * real commands as processes — shared (one event normalizer per client, each reading the whole
+ * topic) and routed (the router + one event normalizer per client, each reading its own topic) —
+ * with the CPU seconds of every process of the server (router + workers) from the moment they are
+ * all up and idle until every event is normalized; and the router's throughput beside our own
+ * passthrough on the same broker and the same records. Event normalizers stand for the workers:
+ * the read amplification is the same for each of the three roles.
+ *
+ *   npm run build && node dist/perf/tenancy.js     (PERF_EVENTS=200000, PERF_CLIENTS=1,10,50)
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Kafka from 'node-rdkafka';
+import { deleteTopic } from '../src/kafka/admin';
+import { librdkafkaBase } from '../src/kafka/kafkaConfig';
+import { KafkaSink } from '../src/kafka/kafkaSink';
+import { componentLogger } from '../src/log/logger';
+import { createTestTopic, testConnection, uniqueName } from '../test/support/kafkaTest';
+import { event } from './k8sEvents';
+import { PerfResult, Row, writeResult } from './perfResult';
+
+process.env.LOG_LEVEL ??= 'warn';
+const log = componentLogger('perf-tenancy');
+const CLI = join(__dirname, '..', 'src', 'cli.js');
+const N = Number(process.env.PERF_EVENTS ?? 200_000);
+const CLIENT_COUNTS = (process.env.PERF_CLIENTS ?? '1,10,50').split(',').map(Number);
+const PARTITIONS = 6;
+const TICK = 100; // clock ticks per second of /proc/<pid>/stat on Linux
+
+/** utime + stime of a process, seconds. */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / TICK;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+interface Proc {
+  child: ChildProcess;
+  ready: Promise<void>;
+}
+
+/** Starts `kgroot <role>`; ready once it logged that its partitions are assigned. */
+function start(role: string, env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [CLI, role], { env: { ...process.env, LOG_LEVEL: 'info', METRICS_PORT: '-1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = new Promise<void>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('partitions assigned')) resolve();
+      if (buf.length > 100_000) buf = buf.slice(-1000);
+    });
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code} before it was ready`)));
+  });
+  return { child, ready };
+}
+
+async function stopAll(procs: Proc[]): Promise<void> {
+  await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.child.exitCode !== null) return resolve();
+          p.child.once('exit', () => resolve());
+          p.child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+/** Sum of the high watermarks of a topic's partitions: how many records it holds. */
+function watermarks(consumer: Kafka.KafkaConsumer, topic: string, partitions: number): Promise<number> {
+  return Promise.all(
+    Array.from({ length: partitions }, (_, p) => new Promise<number>((resolve, reject) => consumer.queryWatermarkOffsets(topic, p, 10_000, (err, o) => (err ? reject(err) : resolve(o.highOffset))))),
+  ).then((xs) => xs.reduce((a, b) => a + b, 0));
+}
+
+/** Waits until the topics hold `want` records; fails only when nothing new arrived for `stallMs`. */
+async function waitForRecords(consumer: Kafka.KafkaConsumer, topics: Array<[string, number]>, want: number, stallMs: number): Promise<void> {
+  let last = -1;
+  let lastAt = Date.now();
+  for (;;) {
+    let have = 0;
+    for (const [t, p] of topics) have += await watermarks(consumer, t, p);
+    if (have >= want) return;
+    if (have !== last) {
+      last = have;
+      lastAt = Date.now();
+    } else if (Date.now() - lastAt > stallMs) throw new Error(`only ${have} of ${want} records, none new for ${stallMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function fill(topic: string, clients: string[]): Promise<void> {
+  const sink = await KafkaSink.connect({ connection: testConnection }, log);
+  let batch: Promise<unknown>[] = [];
+  for (let i = 0; i < N; i++) {
+    batch.push(sink.send({ topic, key: `${clients[i % clients.length]}::event::e${i}`, value: event(i) }));
+    if (batch.length >= 20_000) await Promise.all(batch.splice(0));
+  }
+  await Promise.all(batch);
+  await sink.close();
+}
+
+interface RunResult {
+  cpuS: number;
+  wallS: number;
+  processes: number;
+  rssMbMax: number;
+}
+
+/** One configuration: start the server's processes, wait until all are idle and assigned, fill, time until every event is normalized. */
+async function runConfig(mode: 'shared' | 'routed', clientCount: number, consumer: Kafka.KafkaConsumer): Promise<RunResult> {
+  const run = uniqueName('t').replace(/[^a-z0-9]/g, '');
+  const clients = Array.from({ length: clientCount }, (_, i) => `pt${run}c${i}`);
+  const input = `perf-ten-${run}`;
+  const output = `perf-ten-out-${run}`;
+  await createTestTopic(input, PARTITIONS);
+  await createTestTopic(output, PARTITIONS);
+  if (mode === 'routed') for (const c of clients) await createTestTopic(`${input}.${c}`, 1);
+  const procs: Proc[] = [];
+  try {
+    if (mode === 'routed') procs.push(start('router', { TENANCY: 'routed', ROUTER_TOPICS: input, ROUTER_GROUP: `router-${run}` }));
+    for (const c of clients) {
+      procs.push(
+        start('event-normalizer', {
+          CLIENT_ID: c,
+          INPUT_TOPIC: mode === 'routed' ? `${input}.${c}` : input,
+          OUTPUT_TOPIC: output,
+          CONSUMER_GROUP: `event-normalizer-${c}`,
+        }),
+      );
+    }
+    await Promise.all(procs.map((p) => p.ready));
+    await new Promise((r) => setTimeout(r, 2000)); // let start-up work settle: idle from here
+    const cpu0 = procs.map((p) => cpuSeconds(p.child.pid!));
+    const t0 = process.hrtime.bigint();
+    await fill(input, clients);
+    await waitForRecords(consumer, [[output, PARTITIONS]], N, 120_000);
+    const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpuS = procs.reduce((a, p, i) => a + cpuSeconds(p.child.pid!) - cpu0[i], 0);
+    const rssMbMax = Math.max(...procs.map((p) => rssMb(p.child.pid!)));
+    return { cpuS, wallS, processes: procs.length, rssMbMax };
+  } finally {
+    await stopAll(procs);
+    for (const t of [input, output, ...(mode === 'routed' ? clients.map((c) => `${input}.${c}`) : [])]) await deleteTopic(testConnection, t).catch(() => undefined);
+  }
+}
+
+/** The router against our passthrough: same records (10 clients), same broker, processes timed from fill to the last copy. */
+async function copyRate(kind: 'router' | 'passthrough', consumer: Kafka.KafkaConsumer): Promise<{ rate: number; cpuS: number }> {
+  const run = uniqueName('r').replace(/[^a-z0-9]/g, '');
+  const clients = Array.from({ length: 10 }, (_, i) => `pr${run}c${i}`);
+  const input = `perf-route-${run}`;
+  const copy = `perf-copy-${run}`;
+  await createTestTopic(input, PARTITIONS);
+  const outs: Array<[string, number]> = kind === 'router' ? clients.map((c) => [`${input}.${c}`, 1]) : [[copy, PARTITIONS]];
+  for (const [t, p] of outs) await createTestTopic(t, p);
+  await fill(input, clients);
+  const p =
+    kind === 'router'
+      ? start('router', { TENANCY: 'routed', ROUTER_TOPICS: input, ROUTER_GROUP: `router-${run}` })
+      : start('passthrough', { PASSTHROUGH_FROM: input, PASSTHROUGH_TO: copy, PASSTHROUGH_GROUP: `pass-${run}` });
+  try {
+    const t0 = process.hrtime.bigint();
+    await p.ready;
+    await waitForRecords(consumer, outs, N, 120_000);
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    return { rate: N / s, cpuS: cpuSeconds(p.child.pid!) };
+  } finally {
+    await stopAll([p]);
+    for (const t of [input, ...outs.map((o) => o[0])]) await deleteTopic(testConnection, t).catch(() => undefined);
+  }
+}
+
+/** An idle worker of each role beside an idle node process, same 60 s: CPU share of one core and RSS. */
+async function idleWorkers(seconds: number): Promise<Row[]> {
+  const run = uniqueName('i').replace(/[^a-z0-9]/g, '');
+  const procs = (['event-normalizer', 'log-normalizer', 'graph-builder'] as const).map((role) => ({ role, p: start(role, { CLIENT_ID: `pi${run}${role[0]}` }) }));
+  const node = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e9)'], { stdio: 'ignore' });
+  try {
+    await Promise.all(procs.map((x) => x.p.ready));
+    await new Promise((r) => setTimeout(r, 3000));
+    const all = [...procs.map((x) => ({ what: `idle ${x.role}`, pid: x.p.child.pid! })), { what: "idle `node -e 'setInterval(()=>{},1e9)'` (baseline)", pid: node.pid! }];
+    const c0 = all.map((x) => cpuSeconds(x.pid));
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    return all.map((x, i) => ({ what: x.what, rssMb: rssMb(x.pid), note: `${(((cpuSeconds(x.pid) - c0[i]) / seconds) * 100).toFixed(2)} % of a core over ${seconds} s` }));
+  } finally {
+    node.kill();
+    await stopAll(procs.map((x) => x.p));
+  }
+}
+
+async function main(): Promise<void> {
+  const consumer = new Kafka.KafkaConsumer({ ...librdkafkaBase(testConnection), 'group.id': uniqueName('perf-wm') } as never, {});
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())));
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  try {
+    rows.push(...(await idleWorkers(Number(process.env.PERF_IDLE_SECONDS ?? 60))));
+    // Alternate baseline and subject.
+    const pass1 = await copyRate('passthrough', consumer);
+    const route1 = await copyRate('router', consumer);
+    const pass2 = await copyRate('passthrough', consumer);
+    const route2 = await copyRate('router', consumer);
+    const pass = (pass1.rate + pass2.rate) / 2;
+    const route = (route1.rate + route2.rate) / 2;
+    rows.push({ what: 'copy 10 clients\' records — our passthrough (baseline)', msgsPerSec: Math.round(pass), note: `runs ${Math.round(pass1.rate)}, ${Math.round(pass2.rate)}/s` });
+    rows.push({ what: 'route 10 clients\' records to their own topics — router', msgsPerSec: Math.round(route), vsBaseline: route / pass, note: `runs ${Math.round(route1.rate)}, ${Math.round(route2.rate)}/s; router CPU ${route1.cpuS.toFixed(1)}, ${route2.cpuS.toFixed(1)} s vs passthrough ${pass1.cpuS.toFixed(1)}, ${pass2.cpuS.toFixed(1)} s` });
+
+    const base: Record<string, RunResult> = {};
+    for (const k of CLIENT_COUNTS) {
+      for (const mode of ['routed', 'shared'] as const) {
+        log.warn({ mode, clients: k }, 'running');
+        let r: RunResult;
+        try {
+          r = await runConfig(mode, k, consumer);
+        } catch (err) {
+          rows.push({ what: `${N.toLocaleString('en')} events over ${k} clients — ${mode}`, note: `failed: ${(err as Error).message}` });
+          continue;
+        }
+        log.warn({ mode, clients: k, cpuS: r.cpuS, wallS: r.wallS }, 'done');
+        const one = base[mode];
+        if (k === CLIENT_COUNTS[0]) base[mode] = r;
+        rows.push({
+          what: `${N.toLocaleString('en')} events over ${k} client${k === 1 ? '' : 's'} — ${mode}${k === CLIENT_COUNTS[0] ? ' (baseline of its mode)' : ''}`,
+          msgsPerSec: Math.round(N / r.wallS),
+          seconds: r.wallS,
+          rssMb: r.rssMbMax,
+          ...(one ? { vsBaseline: one.cpuS / r.cpuS } : {}),
+          note: `${r.processes} processes, CPU ${r.cpuS.toFixed(1)} s${one ? ` = ${(r.cpuS / one.cpuS).toFixed(2)}× the ${CLIENT_COUNTS[0]}-client CPU` : ''}; max RSS per process`,
+        });
+      }
+    }
+    notes.push('CPU = utime + stime of every process of the server (router and normalizers) from the moment all were assigned and idle to the last normalized event; start-up is not counted.');
+    notes.push('vsBaseline on the client rows = the CPU of the same mode with one client ÷ this CPU (1.0 = the work does not grow with clients; the target is 50 clients ≤ 1.3× one client, i.e. vsBaseline ≥ 0.77).');
+    notes.push('Event normalizers stand for the three worker roles: each role reads its input the same way, so the read amplification of shared mode is the same for each.');
+  } finally {
+    consumer.disconnect();
+  }
+  const result: PerfResult = {
+    name: 'tenancy',
+    title: `Tenancy: ${N.toLocaleString('en')} raw events over ${CLIENT_COUNTS.join(', ')} clients, shared vs routed, and the router vs a passthrough`,
+    command: 'npm run build && node dist/perf/tenancy.js',
+    rows,
+    notes,
+  };
+  writeResult(result);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,119 @@
+import { tap } from 'rxjs';
+import { ROUTER, router, RouterEffect } from '../../pipelines/router/router';
+import { ConfigError, Env, readEnum, readInt, readList, readString } from '../config/env';
+import { ensureTopics } from '../kafka/admin';
+import { loadKafkaConnection } from '../kafka/kafkaConfig';
+import { KafkaSink } from '../kafka/kafkaSink';
+import { KafkaSource } from '../kafka/kafkaSource';
+import { TOPICS } from '../kafka/topics';
+import { componentLogger } from '../log/logger';
+import { recordsTotal } from '../metrics/metrics';
+import { runPipeline, sourced } from '../runner/runPipeline';
+import { routeOf } from '../tenancy/routeOf';
+import { loadTenancySettings, TenancySettings } from '../tenancy/tenancyConfig';
+import { ROUTED_TOPICS } from '../tenancy/tenantTopics';
+import { TopicDirectory } from '../tenancy/topicDirectory';
+
+export const description = "shared router (TENANCY=routed): raw.k8s.events, raw.k8s.logs, alerts.raw → each client's own topics ({topic}.{client}), read once";
+
+export interface RouterCommandConfig {
+  tenancy: TenancySettings;
+  /** ROUTER_MAX_IN_FLIGHT: unacknowledged records at most (default 5000; a held unregistered client counts). */
+  maxInFlight: number;
+  /** ROUTER_BATCH_SIZE: records per pull and produce batch (default 500). */
+  batchSize: number;
+  /** ROUTER_TOPICS: the shared topics routed (default raw.k8s.events, raw.k8s.logs, alerts.raw); tests and benchmarks use their own. */
+  topics: string[];
+  /** ROUTER_GROUP: the consumer group (default `router`; scale by running more routers in it). */
+  group: string;
+  /** ROUTER_START: where a new group starts, `earliest` (default: nothing already written is lost) or `latest`. */
+  start: 'earliest' | 'latest';
+}
+
+export function loadRouterConfig(env: Env): RouterCommandConfig {
+  return {
+    tenancy: loadTenancySettings(env),
+    maxInFlight: readInt(env, 'ROUTER_MAX_IN_FLIGHT', 5000, { min: 1, max: 1_000_000 }),
+    batchSize: readInt(env, 'ROUTER_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
+    topics: readList(env, 'ROUTER_TOPICS', ROUTED_TOPICS.map((t) => t.name)),
+    group: readString(env, 'ROUTER_GROUP', 'router'),
+    start: readEnum(env, 'ROUTER_START', ['earliest', 'latest'] as const, 'earliest'),
+  };
+}
+
+/** Counts and logs one line per thing that happened; routed records are counted, not logged one by one. */
+function effectLogger(log: ReturnType<typeof componentLogger>): (e: RouterEffect) => void {
+  const routedBy = new Map<string, number>();
+  let lastLog = Date.now();
+  return (e) => {
+    switch (e.kind) {
+      case 'router/routed': {
+        recordsTotal.labels(ROUTER, e.client, 'out').inc(e.count);
+        routedBy.set(e.client, (routedBy.get(e.client) ?? 0) + e.count);
+        if (Date.now() - lastLog >= 10_000) {
+          log.info({ routed: Object.fromEntries(routedBy) }, 'progress');
+          routedBy.clear();
+          lastLog = Date.now();
+        }
+        return;
+      }
+      case 'router/dead-lettered':
+        recordsTotal.labels(ROUTER, e.client ?? '', 'dead_lettered').inc(e.settles.length);
+        log.warn({ client: e.client, records: e.settles.length, reason: e.reason }, 'dead-lettered');
+        return;
+      case 'router/waiting':
+        log.info({ client: e.client, records: e.records }, 'holding records of a client without topics (not registered yet)');
+        return;
+      case 'router/retry':
+        log.warn({ client: e.client, records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'produce failed; retrying');
+    }
+  };
+}
+
+export async function main(): Promise<number> {
+  const config = loadRouterConfig(process.env);
+  if (config.tenancy.mode !== 'routed') {
+    // In shared mode no client has its own topics: every record would wait and be dead-lettered.
+    throw new ConfigError('TENANCY', 'the router only runs with TENANCY=routed (it is "shared")', 'Set TENANCY=routed for the router, the control plane and the workers, or do not run the router');
+  }
+  const log = componentLogger(ROUTER);
+  const connection = loadKafkaConnection(process.env, 'kg-router');
+  await ensureTopics(connection, log, [...ROUTED_TOPICS, TOPICS.dlqRaw]);
+  const bases = config.topics;
+  const directory = await TopicDirectory.connect(connection, log);
+  const sink = await KafkaSink.connect({ connection, component: ROUTER }, log);
+  const source = new KafkaSource(
+    {
+      connection,
+      groupId: config.group,
+      topics: bases,
+      fromBeginning: config.start === 'earliest',
+      maxInFlight: config.maxInFlight,
+      batchSize: Math.min(config.batchSize, config.maxInFlight),
+      metrics: { component: ROUTER, client: '' },
+    },
+    log,
+  );
+  const { defaultClient, unregisteredGraceMs } = config.tenancy;
+  log.info({ topics: bases, defaultClient, unregisteredGraceMs }, 'starting');
+  const effects$ = router(
+    { batches$: source.batches$ },
+    {
+      route: (r) => routeOf(r.key, defaultClient),
+      clientReady: (c) => directory.ready$(c, bases),
+      sendBatch: (o) => sink.sendBatch$(o),
+    },
+    { unregisteredGraceMs },
+  ).pipe(
+    tap(effectLogger(log)),
+    // The one place a routed record is acknowledged: its copy (or dead letter) was delivered.
+    tap((e) => {
+      if (e.kind === 'router/retry') directory.forget(e.client, bases);
+      if ('settles' in e) for (const r of e.settles) r.ack();
+    }),
+  );
+  return runPipeline(
+    sourced(effects$, source, () => sink.close(), () => directory.close()),
+    log,
+  );
+}

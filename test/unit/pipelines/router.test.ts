@@ -1,0 +1,119 @@
+import { TestScheduler } from 'rxjs/testing';
+import { Observable } from 'rxjs';
+import { router, RouterEffect } from '../../../pipelines/router/router';
+import { Delivered, OutRecord, SourceRecord } from '../../../src/kafka/record';
+import { routeOf } from '../../../src/tenancy/routeOf';
+
+function rec(offset: number, key: string | null, topic = 'raw.k8s.events'): SourceRecord {
+  return { topic, partition: 0, offset, key: key === null ? null : Buffer.from(key), value: Buffer.from(`v${offset}`), headers: {}, timestamp: 0, ack: () => undefined };
+}
+const route = (r: SourceRecord) => routeOf(r.key, null);
+const offsets = (e: RouterEffect) => ('settles' in e ? e.settles.map((r) => r.offset) : []);
+
+describe('router (marbles)', () => {
+  it('copies each record to its client topic and settles it on the delivery report', () => {
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ hot, cold, expectObservable, flush }) => {
+      const sent: OutRecord[][] = [];
+      const a0 = rec(0, 'acme::event::1');
+      const b1 = rec(1, 'beta::event::2');
+      const a2 = rec(2, 'acme::event::3');
+      const batches$ = hot('-x------|', { x: [a0, b1, a2] });
+      const sendBatch = (out: OutRecord[]): Observable<Delivered[]> => {
+        sent.push(out);
+        return cold('--(d|)', { d: out.map((_, i) => ({ topic: out[0].topic, partition: 0, offset: i })) });
+      };
+      const out$ = router({ batches$ }, { route, clientReady: () => cold('(t|)', { t: true }), sendBatch }, { unregisteredGraceMs: 10 });
+      expectObservable(out$).toBe('---(ab)-|', {
+        a: { kind: 'router/routed', client: 'acme', count: 2, settles: [a0, a2] },
+        b: { kind: 'router/routed', client: 'beta', count: 1, settles: [b1] },
+      });
+      flush();
+      expect(sent.map((b) => b.map((o) => [o.topic, o.value!.toString()]))).toEqual([
+        [['raw.k8s.events.acme', 'v0'], ['raw.k8s.events.acme', 'v2']],
+        [['raw.k8s.events.beta', 'v1']],
+      ]);
+    });
+  });
+
+  it('dead-letters a record without a client once, with the reason, and routes the rest', () => {
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ hot, cold, flush }) => {
+      const sent: OutRecord[][] = [];
+      const batches$ = hot('-x|', { x: [rec(0, null), rec(1, 'acme'), rec(2, 'acme::log::1', 'raw.k8s.logs')] });
+      const sendBatch = (out: OutRecord[]): Observable<Delivered[]> => {
+        sent.push(out);
+        return cold('(d|)', { d: [] });
+      };
+      const effects: RouterEffect[] = [];
+      router({ batches$ }, { route, clientReady: () => cold('(t|)', { t: true }), sendBatch }, { unregisteredGraceMs: 10 }).subscribe((e) => effects.push(e));
+      flush();
+      expect(effects.map((e) => [e.kind, offsets(e)])).toEqual([
+        ['router/dead-lettered', [0]],
+        ['router/dead-lettered', [1]],
+        ['router/routed', [2]],
+      ]);
+      const dlq = sent.filter((b) => b[0].topic === 'dlq.raw').flat();
+      expect(dlq.map((o) => String(o.headers!['kg.error']))).toEqual([
+        expect.stringMatching(/the key is empty and DEFAULT_CLIENT_ID is not set/),
+        expect.stringMatching(/malformed key "acme"/),
+      ]);
+      expect(sent.flat().filter((o) => o.topic === 'raw.k8s.logs.acme')).toHaveLength(1);
+    });
+  });
+
+  it('holds a client without topics until they exist, in order, then routes', () => {
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ hot, cold, expectObservable, flush }) => {
+      let ready = false;
+      const r0 = rec(0, 'newc::event::1');
+      const r1 = rec(1, 'newc::event::2');
+      const batches$ = hot('-x-y', { x: [r0], y: [r1] });
+      hot('------r').subscribe(() => (ready = true));
+      const sendBatch = (out: OutRecord[]) => cold<Delivered[]>('(d|)', { d: [] });
+      const out$ = router({ batches$ }, { route, clientReady: () => cold('(t|)', { t: ready }), sendBatch }, { unregisteredGraceMs: 100, recheckMs: 2 });
+      expectObservable(out$).toBe('-w-----(ab)', {
+        w: { kind: 'router/waiting', client: 'newc', records: 1 },
+        a: { kind: 'router/routed', client: 'newc', count: 1, settles: [r0] },
+        b: { kind: 'router/routed', client: 'newc', count: 1, settles: [r1] },
+      });
+      flush();
+    });
+  });
+
+  it('dead-letters a made-up client after the grace, creating nothing', () => {
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ hot, cold, expectObservable }) => {
+      const r0 = rec(0, 'madeup::event::1');
+      const batches$ = hot('-x', { x: [r0] });
+      const topics: string[] = [];
+      const sendBatch = (out: OutRecord[]) => {
+        topics.push(...out.map((o) => o.topic));
+        return cold<Delivered[]>('(d|)', { d: [] });
+      };
+      const out$ = router({ batches$ }, { route, clientReady: () => cold('(f|)', { f: false }), sendBatch }, { unregisteredGraceMs: 5, recheckMs: 2 });
+      expectObservable(out$).toBe('-w-----d', {
+        w: { kind: 'router/waiting', client: 'madeup', records: 1 },
+        d: { kind: 'router/dead-lettered', client: 'madeup', reason: expect.stringMatching(/client "madeup" has no topics \(not registered\) after 0 s/), settles: [r0] },
+      });
+    });
+  });
+
+  it('retries a failed produce with backoff and settles nothing before it succeeds', () => {
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ hot, cold, expectObservable }) => {
+      const r0 = rec(0, 'acme::event::1');
+      let calls = 0;
+      const sendBatch = () => (++calls === 1 ? cold<Delivered[]>('-#', undefined, new Error('broker away')) : cold<Delivered[]>('(d|)', { d: [] }));
+      const out$ = router({ batches$: hot('-x', { x: [r0] }) }, { route, clientReady: () => cold('(t|)', { t: true }), sendBatch }, { unregisteredGraceMs: 5, retryInitialMs: 3 });
+      expectObservable(out$).toBe('--r--a', {
+        r: { kind: 'router/retry', client: 'acme', records: 1, attempt: 1, delayMs: 3, error: 'broker away' },
+        a: { kind: 'router/routed', client: 'acme', count: 1, settles: [r0] },
+      });
+    });
+  });
+
+  it('tears down the source when unsubscribed', () => {
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      const batches$ = hot('-x----', { x: [rec(0, 'acme::event::1')] });
+      const out$ = router({ batches$ }, { route, clientReady: () => cold('(t|)', { t: true }), sendBatch: () => cold<Delivered[]>('----(d|)', { d: [] }) }, { unregisteredGraceMs: 5 });
+      expectObservable(out$, '^--!').toBe('---');
+      expectSubscriptions(batches$.subscriptions).toBe('^--!');
+    });
+  });
+});
