@@ -111,6 +111,6 @@ describe('resolveClient', () => {
   it('validates DEFAULT_CLIENT_ID at start', () => {
     expect(loadTenancyOptions({})).toEqual({});
     expect(loadTenancyOptions({ DEFAULT_CLIENT_ID: 'solo' })).toEqual({ defaultClient: 'solo' });
-    expect(() => loadTenancyOptions({ DEFAULT_CLIENT_ID: 'Solo' })).toThrow(/DEFAULT_CLIENT_ID: .*Set DEFAULT_CLIENT_ID/);
+    expect(() => loadTenancyOptions({ DEFAULT_CLIENT_ID: 'Solo' })).toThrow(/^DEFAULT_CLIENT_ID: client id must start with a lowercase letter.*Set it to a valid client id/);
   });
 });
