@@ -4,16 +4,22 @@ import { utf8OrNull } from '../../src/domain/text';
 import { AlertmanagerAlert, parseAlert } from '../../src/graph/alert';
 import { isClassifiedErrorLog } from '../../src/graph/eventRows';
 import { KafkaRecord } from '../../src/kafka/record';
+import { decodeAgentGraphRecord, AgentGraphContext, isAgentGraphRecord } from '../../src/agent/decodeAgentGraphRecord';
+import { EventRow } from '../../src/graph/eventRows';
 
 /** What one graph-builder record is, before batching. */
 export type GraphInput =
   | { kind: 'event'; value: NormalizedEvent }
   | { kind: 'log'; value: NormalizedLog }
-  | { kind: 'alert'; value: AlertmanagerAlert };
+  | { kind: 'alert'; value: AlertmanagerAlert }
+  /** The kg-rca-agent's alert payloads (several alerts in one record) and target-down rows (src/agent). */
+  | { kind: 'alerts'; value: AlertmanagerAlert[] }
+  | { kind: 'row'; value: EventRow };
 
 export type DecodedRecord =
   | { kind: 'foreign' }
-  | { kind: 'input'; input: GraphInput }
+  /** `via: 'normalizer'`: JSON (the agent's default routes) normalized in-process instead of Avro. */
+  | { kind: 'input'; input: GraphInput; via?: 'normalizer' }
   /** Understood and deliberately not written (e.g. a log line that is not a classified error). */
   | { kind: 'skip'; reason: string }
   | { kind: 'reject'; reason: string };
@@ -22,6 +28,9 @@ export interface GraphTopics {
   events: string;
   logs: string;
   alerts: string;
+  /** The agent's Vector Alertmanager payloads and Prometheus targets (read only when set). */
+  rawPromAlerts?: string;
+  promTargets?: string;
 }
 
 export { hasPrefix };
@@ -30,8 +39,14 @@ export { hasPrefix };
  * Classifies one record for client `client` (whose prefix is `prefix` = `client::` as bytes):
  * foreign, a decoded input, a skip, or a rejection with the reason the dead-letter record carries.
  */
-export function decodeGraphRecord(rec: KafkaRecord, client: string, prefix: Buffer, topics: GraphTopics): DecodedRecord {
-  if (!hasPrefix(rec.key, prefix)) return { kind: 'foreign' };
+export function decodeGraphRecord(rec: KafkaRecord, client: string, prefix: Buffer, topics: GraphTopics, agent?: AgentGraphContext): DecodedRecord {
+  if (!hasPrefix(rec.key, prefix)) {
+    // Another client's prefixed key is foreign at the cost of a byte compare; only keys naming no
+    // client (or exactly `{client}::`) are looked at further, for the agent's shapes.
+    const maybeOurs = agent && (rec.key === null || rec.key.length <= prefix.length || rec.key.indexOf('::') < 0);
+    return maybeOurs ? decodeAgentGraphRecord(rec, client, topics, agent) : { kind: 'foreign' };
+  }
+  if (agent && isAgentGraphRecord(rec, topics)) return decodeAgentGraphRecord(rec, client, topics, agent);
   if (rec.value === null || rec.value.length === 0) return { kind: 'reject', reason: 'empty value' };
   try {
     if (rec.topic === topics.events || rec.topic === topics.logs) {

@@ -1,4 +1,4 @@
-import { asyncScheduler, connect, filter, map, merge, mergeMap, Observable, SchedulerLike } from 'rxjs';
+import { asyncScheduler, connect, defer, filter, map, merge, mergeMap, Observable, SchedulerLike } from 'rxjs';
 import { clientPrefix } from '../../src/domain/keys';
 import { aggregateErrorLogs, EventRow, eventRowOfAlert, eventRowOfNormalized, mergeEventRows } from '../../src/graph/eventRows';
 import { deadLetter } from '../../src/kafka/deadLetter';
@@ -8,6 +8,9 @@ import type { EventBatch, EventWriteResult } from '../../src/neo4j/graphStore';
 import { batchedWrites } from '../operators/batchedWrites';
 import { WriteRetryEffect, writeOrSplit } from '../operators/writeOrSplit';
 import { decodeGraphRecord, GraphInput, GraphTopics } from './decodeGraphRecord';
+import { AgentGraphContext } from '../../src/agent/decodeAgentGraphRecord';
+import { TemplateMiner } from '../../src/normalize/templateMiner';
+import { TenancyOptions } from '../../src/tenancy/resolveClient';
 
 export const GRAPH_BUILDER = 'graph-builder';
 
@@ -41,6 +44,12 @@ export interface GraphBuilderConfig {
   /** First and longest wait between retries of a batch on a transient error, ms. */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /**
+   * The kg-rca-agent's shapes (src/agent): JSON on the normalized topics normalized in-process,
+   * its alerts and targets; records naming no client are this one's when it is DEFAULT_CLIENT_ID.
+   * Omitted: kgroot's own shapes only.
+   */
+  agent?: { tenancy: TenancyOptions; templateMaxClusters?: number; maxMessageChars?: number };
 }
 
 export interface GraphBuilderDeps {
@@ -55,6 +64,8 @@ export interface GraphBuilderDeps {
 export type GraphBuilderEffect =
   | { kind: 'foreign' }
   | { kind: 'skipped'; reason: string }
+  /** A record that was the agent's JSON, not Avro, normalized in-process (it is written with its batch). */
+  | { kind: 'normalized-in-place'; topic: string }
   | { kind: 'dead-lettered'; reason: string; topic: string; partition: number; offset: number }
   | ({ kind: 'batch-written'; records: number } & EventWriteResult)
   | WriteRetryEffect;
@@ -66,6 +77,8 @@ export function rowsOfInputs(inputs: readonly GraphInput[], logWindowMs: number)
   for (const i of inputs) {
     if (i.kind === 'event') rows.push(eventRowOfNormalized(i.value));
     else if (i.kind === 'alert') rows.push(eventRowOfAlert(i.value));
+    else if (i.kind === 'alerts') rows.push(...i.value.map(eventRowOfAlert));
+    else if (i.kind === 'row') rows.push(i.value);
     else logs.push(i.value);
   }
   return mergeEventRows([...rows, ...aggregateErrorLogs(logs, logWindowMs)]);
@@ -92,7 +105,7 @@ export function graphBuilder(
 ): Observable<GraphBuilderEffect> {
   const {
     client,
-    topics = { events: TOPICS.eventsNormalized.name, logs: TOPICS.logsNormalized.name, alerts: TOPICS.alertsRaw.name },
+    topics = { events: TOPICS.eventsNormalized.name, logs: TOPICS.logsNormalized.name, alerts: TOPICS.alertsRaw.name, rawPromAlerts: TOPICS.rawPromAlerts.name, promTargets: TOPICS.promTargets.name },
     maxBatchSize = GRAPH_BUILDER_DEFAULTS.maxBatchSize,
     maxBatchMs = GRAPH_BUILDER_DEFAULTS.maxBatchMs,
     maxBatchesInFlight = GRAPH_BUILDER_DEFAULTS.maxBatchesInFlight,
@@ -124,25 +137,30 @@ export function graphBuilder(
     scheduler,
   );
 
-  return sources.records$.pipe(
-    map((rec) => ({ rec, decoded: decodeGraphRecord(rec, client, prefix, topics) })),
-    connect((shared$) =>
-      merge(
-        shared$.pipe(
-          filter((x) => x.decoded.kind === 'foreign' || x.decoded.kind === 'skip'),
-          map(({ rec, decoded }): GraphBuilderEffect => {
-            rec.ack();
-            return decoded.kind === 'skip' ? { kind: 'skipped', reason: decoded.reason } : { kind: 'foreign' };
-          }),
-        ),
-        shared$.pipe(
-          mergeMap(({ rec, decoded }) => (decoded.kind === 'reject' ? deadLetter$(rec, decoded.reason) : []), 16),
-        ),
-        shared$.pipe(
-          mergeMap(({ rec, decoded }) => (decoded.kind === 'input' ? [{ rec, input: decoded.input }] : [])),
-          batchedWrites((batch: Item[]) => write$(batch), { maxSize: maxBatchSize, maxMs: maxBatchMs, concurrency: maxBatchesInFlight }, scheduler),
+  return defer(() => {
+    // Per subscription: the template miner of the logs normalized in-process.
+    const agent: AgentGraphContext | undefined = config.agent && { tenancy: config.agent.tenancy, miner: new TemplateMiner({ maxClusters: config.agent.templateMaxClusters ?? 5000 }), maxMessageChars: config.agent.maxMessageChars };
+    return sources.records$.pipe(
+      map((rec) => ({ rec, decoded: decodeGraphRecord(rec, client, prefix, topics, agent) })),
+      connect((shared$) =>
+        merge(
+          shared$.pipe(mergeMap(({ rec, decoded }): GraphBuilderEffect[] => (decoded.kind === 'input' && decoded.via === 'normalizer' ? [{ kind: 'normalized-in-place', topic: rec.topic }] : []))),
+          shared$.pipe(
+            filter((x) => x.decoded.kind === 'foreign' || x.decoded.kind === 'skip'),
+            map(({ rec, decoded }): GraphBuilderEffect => {
+              rec.ack();
+              return decoded.kind === 'skip' ? { kind: 'skipped', reason: decoded.reason } : { kind: 'foreign' };
+            }),
+          ),
+          shared$.pipe(
+            mergeMap(({ rec, decoded }) => (decoded.kind === 'reject' ? deadLetter$(rec, decoded.reason) : []), 16),
+          ),
+          shared$.pipe(
+            mergeMap(({ rec, decoded }) => (decoded.kind === 'input' ? [{ rec, input: decoded.input }] : [])),
+            batchedWrites((batch: Item[]) => write$(batch), { maxSize: maxBatchSize, maxMs: maxBatchMs, concurrency: maxBatchesInFlight }, scheduler),
+          ),
         ),
       ),
-    ),
-  );
+    );
+  });
 }

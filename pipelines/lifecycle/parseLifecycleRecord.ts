@@ -1,5 +1,7 @@
 import { validateClientId } from '../../src/domain/clientId';
 import { Ackable, KafkaRecord } from '../../src/kafka/record';
+import { TOPICS } from '../../src/kafka/topics';
+import { kcatRegistration, resolveClient } from '../../src/tenancy/resolveClient';
 import { LifecycleInput } from './lifecycleTypes';
 
 /** Largest registry or heartbeat payload accepted; anything bigger is malformed. */
@@ -13,13 +15,26 @@ function invalid(source: 'registry' | 'heartbeat', rec: Ackable, reason: string,
   return { kind: 'input/invalid', source, key: keyOf(rec), reason, at, ack: rec.ack?.bind(rec), record: rec };
 }
 
-/** Validates the key as a client id and the JSON payload's client_id against it. */
+/**
+ * Validates the key as a client id and the JSON payload's client_id against it. Keys as the
+ * kg-rca-agent sends them: `{id}` (registry jobs, heartbeat CronJob), `{id}::{id}` (state-watcher
+ * heartbeat), and on the registry `{"client_id"` (its kcat job cut the JSON at the first ":"; the
+ * client is recovered from key + ":" + value).
+ */
 function parsePayload(source: 'registry' | 'heartbeat', rec: Ackable, at: number): { client: string; body: Record<string, unknown> } | LifecycleInput {
   const key = keyOf(rec);
-  const id = validateClientId(key ?? undefined);
-  if (!id.ok) return invalid(source, rec, `invalid client id in key ${JSON.stringify(key)}: ${id.reason}`, at);
   const value = rec.value as Buffer;
   if (value.length > MAX_LIFECYCLE_PAYLOAD_BYTES) return invalid(source, rec, `payload is ${value.length} bytes, at most ${MAX_LIFECYCLE_PAYLOAD_BYTES} are accepted`, at);
+  const who = resolveClient(source === 'registry' ? TOPICS.registry.name : TOPICS.heartbeat.name, key, value, {});
+  if (!who.ok) return invalid(source, rec, who.unresolved ? `invalid client id in key ${JSON.stringify(key)}: missing key` : who.reason, at);
+  if (who.shape === 'kcat-split') {
+    if (source !== 'registry') return invalid(source, rec, `key ${JSON.stringify(key)} (a kcat-split registration) on the heartbeat topic`, at);
+    const reg = kcatRegistration(value);
+    return reg.ok ? { client: reg.client, body: reg.body } : invalid(source, rec, reg.reason, at);
+  }
+  if (who.shape === 'prefixed' && !(source === 'heartbeat' && who.rest === who.client)) {
+    return invalid(source, rec, `invalid client id in key ${JSON.stringify(key)}: expected {client}${source === 'heartbeat' ? ' or {client}::{client}' : ''}`, at);
+  }
   let body: unknown;
   try {
     body = JSON.parse(value.toString('utf8'));
@@ -29,10 +44,10 @@ function parsePayload(source: 'registry' | 'heartbeat', rec: Ackable, at: number
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return invalid(source, rec, 'malformed payload: not a JSON object', at);
   const payloadId = (body as Record<string, unknown>).client_id;
   if (payloadId === undefined) return invalid(source, rec, 'malformed payload: client_id is missing', at);
-  if (payloadId !== id.clientId) {
-    return invalid(source, rec, `key ${JSON.stringify(id.clientId)} differs from the payload's client_id ${JSON.stringify(payloadId)}`, at);
+  if (payloadId !== who.client) {
+    return invalid(source, rec, `key ${JSON.stringify(who.client)} differs from the payload's client_id ${JSON.stringify(payloadId)}`, at);
   }
-  return { client: id.clientId, body: body as Record<string, unknown> };
+  return { client: who.client, body: body as Record<string, unknown> };
 }
 
 /**

@@ -1,10 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import { asyncScheduler, catchError, defer, forkJoin, map, mergeMap, Observable, ObservableInput, retry, SchedulerLike, timer } from 'rxjs';
-import { clientOfKey, clientPrefix, formatNormalizedKey, hasPrefix, keyToString, NormalizedKind, parseKey } from '../../src/domain/keys';
+import { clientPrefix, formatNormalizedKey, hasPrefix, NormalizedKind, parseKey } from '../../src/domain/keys';
 import { deadLetter, DLQ_HEADERS } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
 import { NormalizeResult } from '../../src/normalize/result';
+import { isSafeId } from '../../src/normalize/stableId';
+import { resolveClient, TenancyOptions } from '../../src/tenancy/resolveClient';
 import { mergeMapWide } from './mergeMapWide';
 import { Progress, reportProgress } from './reportProgress';
 import { backoffMs } from '../../src/domain/backoff';
@@ -39,11 +41,13 @@ export interface RecordNormalizerConfig {
   /** Retries of a failed send before giving up, and the first backoff, ms (doubling, capped at 5 s). */
   sendRetries?: number;
   retryBaseMs?: number;
+  /** DEFAULT_CLIENT_ID: records naming no client (the agent's bare-uid events, null-key Vector logs) are its. */
+  tenancy?: TenancyOptions;
 }
 
 export interface TransformContext {
-  /** The id part of the raw key (the record's uid). */
-  keyId: string;
+  /** The id part of the raw key (the record's uid), or the bare key of a record naming no client; undefined for a null key. */
+  keyId: string | undefined;
   /** The Kafka record timestamp (ms), for payloads without a time. */
   timestamp: number;
 }
@@ -105,18 +109,25 @@ export function normalizeRecords(
     return DLQ;
   };
 
+  const tenancy = config.tenancy ?? {};
   const decide = (rec: SourceRecord): number => {
     const key = rec.key;
-    if (key === null || key.length === 0) return toDlq('key', 'missing key');
-    if (!hasPrefix(key, prefix)) {
-      // Another client's record is foreign; a key that names no valid client belongs to nobody.
-      const owner = clientOfKey(keyToString(key));
-      return owner.ok ? FOREIGN : toDlq('key', `malformed key: ${owner.reason}`);
-    }
-    const parsed = parseKey(key);
-    if (!parsed.ok) return toDlq('key', parsed.reason);
-    if (!keyTypes.includes(parsed.type)) {
-      return toDlq('key', `wrong key type "${parsed.type}" for ${rec.topic}, expected ${keyTypes.join(' or ')}`);
+    let keyId: string | undefined;
+    if (key !== null && key.length > prefix.length && hasPrefix(key, prefix)) {
+      const parsed = parseKey(key);
+      if (!parsed.ok) return toDlq('key', parsed.reason);
+      if (!keyTypes.includes(parsed.type)) {
+        return toDlq('key', `wrong key type "${parsed.type}" for ${rec.topic}, expected ${keyTypes.join(' or ')}`);
+      }
+      keyId = parsed.id;
+    } else {
+      // Another client's record is foreign. One naming no (valid) client is not this worker's
+      // either: counted as foreign here, dead-lettered once by the topology-builder process
+      // (pipelines/tenancy/unresolvedRecords.ts), unless DEFAULT_CLIENT_ID makes it a client's.
+      const who = resolveClient(rec.topic, key, null, tenancy);
+      if (!who.ok || who.client !== config.clientId) return FOREIGN;
+      if (who.shape !== 'unkeyed') return toDlq('key', `malformed key: expected {client}::${keyTypes[0]}::{id}`);
+      keyId = isSafeId(who.rest) ? who.rest : undefined;
     }
     const value = rec.value;
     if (value === null || value.length === 0) return toDlq('content', 'missing value');
@@ -124,7 +135,7 @@ export function normalizeRecords(
       return toDlq('content', `oversized value: ${value.length} bytes, limit ${config.maxValueBytes} (MAX_MESSAGE_BYTES)`);
     }
     if (!isUtf8(value)) return toDlq('content', 'invalid UTF-8');
-    const result = transform(value.toString('utf8'), { keyId: parsed.id, timestamp: rec.timestamp });
+    const result = transform(value.toString('utf8'), { keyId, timestamp: rec.timestamp });
     if (!result.ok) return toDlq('content', result.reason);
     out = { topic: config.outputTopic, key: formatNormalizedKey(config.clientId, config.outputKind, result.value.id), value: result.value.value };
     return OUT;
@@ -213,6 +224,8 @@ export interface NormalizerComponentConfig {
   concurrency?: number;
   sendRetries?: number;
   retryBaseMs?: number;
+  /** DEFAULT_CLIENT_ID: records naming no client are this client's when it is the default. */
+  tenancy?: TenancyOptions;
 }
 
 /**
@@ -229,8 +242,8 @@ export function normalizerComponent(
   makeTransform: () => Transform,
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<NormalizerEffect | Progress> {
-  const { clientId, outputTopic, maxValueBytes, concurrency, sendRetries, retryBaseMs } = config;
+  const { clientId, outputTopic, maxValueBytes, concurrency, sendRetries, retryBaseMs, tenancy } = config;
   return defer(() =>
-    normalizeRecords(batches$, deps, { clientId, ...kind, outputTopic, maxValueBytes, concurrency, sendRetries, retryBaseMs }, makeTransform(), scheduler),
+    normalizeRecords(batches$, deps, { clientId, ...kind, outputTopic, maxValueBytes, concurrency, sendRetries, retryBaseMs, tenancy }, makeTransform(), scheduler),
   ).pipe(reportProgress(countNormalizerEffect, { everyRecords: config.progressEveryRecords, everyMs: config.progressIntervalMs }, NORMALIZER_COUNTERS, scheduler));
 }

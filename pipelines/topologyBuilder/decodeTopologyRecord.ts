@@ -2,12 +2,16 @@ import { parseKey } from '../../src/domain/keys';
 import { utf8OrNull } from '../../src/domain/text';
 import { checkResourceKey, parsePublishedTopology, PublishedEdge, resourceOfObject, ResourceRow } from '../../src/graph/k8sObject';
 import { KafkaRecord } from '../../src/kafka/record';
+import { AgentTopologyChange } from '../../src/agent/agentTopology';
+import { decodeAgentTopologyRecord } from '../../src/agent/decodeAgentTopology';
 
 export type TopologyChange =
   | { kind: 'upsert'; client: string; row: ResourceRow }
   | { kind: 'delete'; client: string; rid: string }
   /** The client's whole published edge set (empty on a tombstone). */
-  | { kind: 'published'; client: string; edges: PublishedEdge[] };
+  | { kind: 'published'; client: string; edges: PublishedEdge[] }
+  /** The kg-rca-agent's ResourceRecords and EdgeRecords (src/agent/agentTopology.ts). */
+  | AgentTopologyChange;
 
 export type DecodedTopologyRecord = { kind: 'change'; change: TopologyChange } | { kind: 'reject'; reason: string };
 
@@ -22,6 +26,8 @@ export interface TopologyTopics {
  * client's graph; the client comes from the key and is validated.
  */
 export function decodeTopologyRecord(rec: KafkaRecord, topics: TopologyTopics): DecodedTopologyRecord {
+  const agent = decodeAgentTopologyRecord(rec, topics);
+  if (agent) return agent;
   const key = parseKey(rec.key);
   if (!key.ok) return { kind: 'reject', reason: key.reason };
   try {

@@ -1,4 +1,5 @@
-import { asyncScheduler, concatMap, connect, from, map, merge, mergeMap, Observable, SchedulerLike, toArray } from 'rxjs';
+import { asyncScheduler, concatMap, connect, defer, from, map, merge, mergeMap, Observable, SchedulerLike, toArray } from 'rxjs';
+import { AgentTopologyChange, agentOpsOf, ResyncCache } from '../../src/agent/agentTopology';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
@@ -17,6 +18,8 @@ export interface TopologyBuilderConfig {
   maxBatchMs?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** Agent records remembered (key → content hash) so an unchanged 30 s resync costs no write; 0 = off. */
+  resyncCacheEntries?: number;
 }
 
 export interface TopologyBuilderDeps {
@@ -29,6 +32,8 @@ export interface TopologyBuilderDeps {
 export type TopologyBuilderEffect =
   | { kind: 'dead-lettered'; reason: string; topic: string; partition: number; offset: number }
   | { kind: 'batch-written'; records: number; clients: TopologyWriteResult[] }
+  /** An agent record identical to what was last written: acked, no write. */
+  | { kind: 'unchanged' }
   | WriteRetryEffect;
 
 /**
@@ -36,13 +41,14 @@ export type TopologyBuilderEffect =
  * (the topics are compacted state), and so does the last published edge set of a client.
  */
 export function batchesOfChanges(changes: readonly TopologyChange[]): TopologyBatch[] {
-  const byClient = new Map<string, { ops: Map<string, TopologyChange>; published?: TopologyChange & { kind: 'published' } }>();
+  const byClient = new Map<string, { ops: Map<string, TopologyChange>; agent: AgentTopologyChange[]; published?: TopologyChange & { kind: 'published' } }>();
   for (const c of changes) {
     let entry = byClient.get(c.client);
-    if (!entry) byClient.set(c.client, (entry = { ops: new Map() }));
+    if (!entry) byClient.set(c.client, (entry = { ops: new Map(), agent: [] }));
     if (c.kind === 'published') entry.published = c;
+    else if (c.kind.startsWith('agent-')) entry.agent.push(c as AgentTopologyChange);
     else {
-      const rid = c.kind === 'upsert' ? c.row.rid : c.rid;
+      const rid = c.kind === 'upsert' ? c.row.rid : (c as TopologyChange & { kind: 'delete' }).rid;
       entry.ops.delete(rid);
       entry.ops.set(rid, c);
     }
@@ -54,6 +60,7 @@ export function batchesOfChanges(changes: readonly TopologyChange[]): TopologyBa
       upserts: ops.flatMap((o) => (o.kind === 'upsert' ? [o.row] : [])),
       deletes: ops.flatMap((o) => (o.kind === 'delete' ? [o.rid] : [])),
       ...(e.published ? { published: e.published.edges } : {}),
+      ...(e.agent.length > 0 ? { agent: agentOpsOf(e.agent) } : {}),
     };
   });
 }
@@ -80,6 +87,7 @@ export function topologyBuilder(
     maxBatchMs = 250,
     retryInitialMs = 500,
     retryMaxMs = 10_000,
+    resyncCacheEntries = 500_000,
   } = config;
 
   const deadLetter$ = (rec: SourceRecord, reason: string): Observable<TopologyBuilderEffect> =>
@@ -90,30 +98,47 @@ export function topologyBuilder(
       }),
     );
 
-  const write$ = writeOrSplit<Item, TopologyWriteResult[], TopologyBuilderEffect>(
-    {
-      write: (items) => from(batchesOfChanges(items.map((i) => i.change))).pipe(concatMap((b) => deps.writeTopology(b)), toArray()),
-      written: (items, clients) => {
-        for (const i of items) i.rec.ack();
-        return { kind: 'batch-written', records: items.length, clients };
+  const write$ = (cache: ResyncCache) =>
+    writeOrSplit<Item, TopologyWriteResult[], TopologyBuilderEffect>(
+      {
+        write: (items) => from(batchesOfChanges(items.map((i) => i.change))).pipe(concatMap((b) => deps.writeTopology(b)), toArray()),
+        written: (items, clients) => {
+          for (const i of items) {
+            if (i.change.kind.startsWith('agent-')) cache.written(i.change as AgentTopologyChange);
+            i.rec.ack();
+          }
+          return { kind: 'batch-written', records: items.length, clients };
+        },
+        poisoned: (item, error) => deadLetter$(item.rec, `graph write failed: ${error}`),
+        isTransient: deps.isTransient,
+        backoff: { initialMs: retryInitialMs, maxMs: retryMaxMs },
       },
-      poisoned: (item, error) => deadLetter$(item.rec, `graph write failed: ${error}`),
-      isTransient: deps.isTransient,
-      backoff: { initialMs: retryInitialMs, maxMs: retryMaxMs },
-    },
-    scheduler,
-  );
+      scheduler,
+    );
 
-  return sources.records$.pipe(
-    map((rec) => ({ rec, decoded: decodeTopologyRecord(rec, topics) })),
-    connect((shared$) =>
-      merge(
-        shared$.pipe(mergeMap(({ rec, decoded }) => (decoded.kind === 'reject' ? deadLetter$(rec, decoded.reason) : []), 16)),
-        shared$.pipe(
-          mergeMap(({ rec, decoded }) => (decoded.kind === 'change' ? [{ rec, change: decoded.change }] : [])),
-          batchedWrites((batch: Item[]) => write$(batch), { maxSize: maxBatchSize, maxMs: maxBatchMs, concurrency: 1 }, scheduler),
+  // Per subscription: what this run last wrote of the agent's records.
+  return defer(() => {
+    const cache = new ResyncCache(resyncCacheEntries);
+    const writeBatch = write$(cache);
+    const unchanged = (d: ReturnType<typeof decodeTopologyRecord>) => d.kind === 'change' && d.change.kind.startsWith('agent-') && cache.unchanged(d.change as AgentTopologyChange);
+    return sources.records$.pipe(
+      map((rec) => ({ rec, decoded: decodeTopologyRecord(rec, topics) })),
+      connect((shared$) =>
+        merge(
+          shared$.pipe(mergeMap(({ rec, decoded }) => (decoded.kind === 'reject' ? deadLetter$(rec, decoded.reason) : []), 16)),
+          shared$.pipe(
+            mergeMap(({ rec, decoded }): TopologyBuilderEffect[] => {
+              if (!unchanged(decoded)) return [];
+              rec.ack();
+              return [{ kind: 'unchanged' }];
+            }),
+          ),
+          shared$.pipe(
+            mergeMap(({ rec, decoded }) => (decoded.kind === 'change' && !unchanged(decoded) ? [{ rec, change: decoded.change }] : [])),
+            batchedWrites((batch: Item[]) => writeBatch(batch), { maxSize: maxBatchSize, maxMs: maxBatchMs, concurrency: 1 }, scheduler),
+          ),
         ),
       ),
-    ),
-  );
+    );
+  });
 }

@@ -1,3 +1,4 @@
+import { TOPICS } from '../kafka/topics';
 import { batchSize, neo4jWriteSeconds, recordsTotal } from '../metrics/metrics';
 import { finalize, merge, Subject, tap } from 'rxjs';
 import { WrittenBatch } from '../../pipelines/alertEnricher/alertEnricher';
@@ -17,8 +18,9 @@ import { CAUSAL_DEFAULTS, GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
 import { runPipeline, sourced } from '../runner/runPipeline';
+import { loadTenancyOptions } from '../tenancy/tenancyConfig';
 
-export const description = "per-client graph builder: events.normalized, logs.normalized, alerts.raw → the client's graph in Neo4j (env CLIENT_ID)";
+export const description = "per-client graph builder: events.normalized, logs.normalized, alerts.raw, raw.prom.alerts, state.prom.targets → the client's graph in Neo4j (env CLIENT_ID)";
 
 /**
  * Settings (environment):
@@ -44,12 +46,18 @@ export function loadGraphBuilderConfig(env: Env) {
   return {
     client,
     /** The client's own topics with TENANCY=routed, the shared ones otherwise. */
-    topics: { events: topics.eventsNormalized, logs: topics.logsNormalized, alerts: topics.alertsRaw },
+    topics: { events: topics.eventsNormalized, logs: topics.logsNormalized, alerts: topics.alertsRaw, rawPromAlerts: TOPICS.rawPromAlerts.name, promTargets: TOPICS.promTargets.name },
     maxBatchSize,
     maxBatchMs: readInt(env, 'GRAPH_BATCH_MS', d.maxBatchMs, { min: 1 }),
     maxBatchesInFlight,
     maxInFlight,
     logWindowMs: readInt(env, 'LOG_AGGREGATION_WINDOW_SECONDS', d.logWindowMs / 1000, { min: 1 }) * 1000,
+    // The kg-rca-agent's JSON on the normalized topics, its alerts and targets; DEFAULT_CLIENT_ID.
+    agent: {
+      tenancy: loadTenancyOptions(env),
+      templateMaxClusters: readInt(env, 'TEMPLATE_MAX_CLUSTERS', 5000, { min: 10, max: 1_000_000 }),
+      maxMessageChars: readInt(env, 'MAX_MESSAGE_CHARS', 4096, { min: 64, max: 1_000_000 }),
+    },
     causal: {
       windowMs,
       alertLookbackMs: readAlertLookbackMs(env, windowMs),
@@ -89,6 +97,9 @@ export function batchLogger(log: Logger, client = ''): (e: GraphBuilderEffect) =
       case 'skipped':
         skipped++;
         return;
+      case 'normalized-in-place':
+        m.normalizedInPlace.inc();
+        return;
       case 'dead-lettered':
         deadLettered++;
         m.deadLettered.inc();
@@ -123,7 +134,8 @@ export async function main(): Promise<number> {
     {
       connection,
       groupId: `graph-builder-${config.client}`,
-      topics: [config.topics.events, config.topics.logs, config.topics.alerts],
+      // The agent's raw.prom.alerts and state.prom.targets are shared in both tenancy modes (the router does not route them).
+      topics: [config.topics.events, config.topics.logs, config.topics.alerts, TOPICS.rawPromAlerts.name, TOPICS.promTargets.name],
       maxInFlight: config.maxInFlight,
       batchSize: Math.min(1000, config.maxInFlight),
     },
@@ -155,6 +167,8 @@ function graphMetrics(client: string) {
     foreign: recordsTotal.labels(GRAPH_BUILDER, client, 'foreign'),
     deadLettered: recordsTotal.labels(GRAPH_BUILDER, client, 'dead_lettered'),
     out: recordsTotal.labels(GRAPH_BUILDER, client, 'out'),
+    /** The agent's JSON on events.normalized / logs.normalized, normalized in-process instead of dead-lettered as not Avro. */
+    normalizedInPlace: recordsTotal.labels(GRAPH_BUILDER, client, 'normalized_in_place'),
     batch: batchSize.labels(GRAPH_BUILDER, 'neo4j'),
     write: neo4jWriteSeconds.labels(GRAPH_BUILDER),
   };

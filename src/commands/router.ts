@@ -14,7 +14,7 @@ import { loadTenancySettings, TenancySettings } from '../tenancy/tenancyConfig';
 import { ROUTED_TOPICS } from '../tenancy/tenantTopics';
 import { TopicDirectory } from '../tenancy/topicDirectory';
 
-export const description = "shared router (TENANCY=routed): raw.k8s.events, raw.k8s.logs, alerts.raw → each client's own topics ({topic}.{client}), read once";
+export const description = "shared router (TENANCY=routed): raw.k8s.events, raw.k8s.logs, alerts.raw, events.normalized, logs.normalized → each client's own topics ({topic}.{client}), read once";
 
 export interface RouterCommandConfig {
   tenancy: TenancySettings;

@@ -3,7 +3,7 @@ import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { componentLogger } from '../log/logger';
 
-export const description = 'create the 13 topics of DESIGN.md if missing (idempotent)';
+export const description = 'create the topics of DESIGN.md and raw.prom.alerts if missing (idempotent)';
 
 export async function main(): Promise<number> {
   const connection = loadKafkaConnection(process.env, 'kgroot-topics');

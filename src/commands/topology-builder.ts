@@ -12,10 +12,15 @@ import { GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
 import { runPipeline, sourced } from '../runner/runPipeline';
+import { merge } from 'rxjs';
+import { UNRESOLVED_RECORDS, unresolvedRecords, WORKER_TOPICS } from '../../pipelines/tenancy/unresolvedRecords';
+import { loadTenancyOptions, loadTenancySettings } from '../tenancy/tenancyConfig';
+import { readList, readString } from '../config/env';
+import { ROUTED_TOPICS } from '../tenancy/tenantTopics';
 
-export const description = 'shared topology builder: state.k8s.resource and state.k8s.topology → resources and RUNS_ON/CONTROLS/SELECTS in each client graph';
+export const description = 'shared topology builder: state.k8s.resource and state.k8s.topology → resources and RUNS_ON/CONTROLS/SELECTS in each client graph; dead-letters, once for all workers, records that name no client';
 
-/** TOPOLOGY_BATCH_SIZE (2000), TOPOLOGY_BATCH_MS (250), TOPOLOGY_MAX_IN_FLIGHT (4 × batch size), plus NEO4J_* and KAFKA_*. */
+/** TOPOLOGY_BATCH_SIZE (2000), TOPOLOGY_BATCH_MS (250), TOPOLOGY_MAX_IN_FLIGHT (4 × batch size), TOPOLOGY_RESYNC_CACHE_ENTRIES (500000), TOPOLOGY_BUILDER_GROUP, UNRESOLVED_RECORDS_GROUP, DEFAULT_CLIENT_ID, plus NEO4J_* and KAFKA_*. */
 export function loadTopologyBuilderConfig(env: Env) {
   const maxBatchSize = readInt(env, 'TOPOLOGY_BATCH_SIZE', 2000, { min: 1, max: 50_000 });
   const maxInFlight = readInt(env, 'TOPOLOGY_MAX_IN_FLIGHT', maxBatchSize * 4, { min: 1 });
@@ -24,6 +29,12 @@ export function loadTopologyBuilderConfig(env: Env) {
     maxBatchSize,
     maxBatchMs: readInt(env, 'TOPOLOGY_BATCH_MS', 250, { min: 1 }),
     maxInFlight,
+    resyncCacheEntries: readInt(env, 'TOPOLOGY_RESYNC_CACHE_ENTRIES', 500_000, { min: 0 }),
+    groupId: readString(env, 'TOPOLOGY_BUILDER_GROUP', 'topology-builder'),
+    unresolvedGroupId: readString(env, 'UNRESOLVED_RECORDS_GROUP', 'unresolved-records'),
+    tenancy: loadTenancyOptions(env),
+    // With TENANCY=routed the router dead-letters what names no client on the topics it routes.
+    unresolvedTopics: loadTenancySettings(env).mode === 'routed' ? WORKER_TOPICS.filter((t) => !readList(env, 'ROUTER_TOPICS', ROUTED_TOPICS.map((x) => x.name)).includes(t)) : [...WORKER_TOPICS],
   };
 }
 
@@ -35,9 +46,10 @@ export async function main(): Promise<number> {
   const store = await GraphStore.connect(loadNeo4jConfig(process.env), log);
   const sink = await KafkaSink.connect({ connection }, log);
   const source = new KafkaSource(
-    { connection, groupId: 'topology-builder', topics: [TOPICS.resources.name, TOPICS.topology.name], maxInFlight: config.maxInFlight, batchSize: Math.min(1000, config.maxInFlight) },
+    { connection, groupId: config.groupId, topics: [TOPICS.resources.name, TOPICS.topology.name], maxInFlight: config.maxInFlight, batchSize: Math.min(1000, config.maxInFlight) },
     log,
   );
+  const unchanged = recordsTotal.labels(TOPOLOGY_BUILDER, '', 'unchanged');
   const effects$ = topologyBuilder(
     { records$: source.records$ },
     { writeTopology: (b) => store.writeTopology$(b), send: (o) => sink.send$(o), isTransient: isTransientGraphError },
@@ -48,6 +60,8 @@ export async function main(): Promise<number> {
         batchSize.labels('topology-builder', 'neo4j').observe(e.records);
         for (const c of e.clients) neo4jWriteSeconds.labels('topology-builder').observe(c.writeMs / 1000);
         log.info({ batchSize: e.records, clients: e.clients.map((c) => ({ client: c.client, upserted: c.upserted, deleted: c.deleted, writeMs: c.writeMs })) }, 'batch written');
+      } else if (e.kind === 'unchanged') {
+        unchanged.inc();
       } else if (e.kind === 'write-retry') {
         log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying');
       } else {
@@ -56,8 +70,19 @@ export async function main(): Promise<number> {
       }
     }),
   );
+  // The one component that dead-letters records naming no client (the workers count them as foreign):
+  // a single shared process, off the control plane's heartbeat path, with its own consumer group.
+  const unresolvedSource = new KafkaSource({ connection, groupId: config.unresolvedGroupId, topics: config.unresolvedTopics, maxInFlight: 2000, batchSize: 500 }, log);
+  const unresolvedCount = recordsTotal.labels(UNRESOLVED_RECORDS, '', 'dead_lettered');
+  const unresolved$ = unresolvedRecords({ records$: unresolvedSource.records$ }, { send: (o) => sink.send$(o) }, config.tenancy).pipe(
+    tap((e) => {
+      unresolvedCount.inc();
+      log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset, role: UNRESOLVED_RECORDS }, 'record names no client; dead-lettered');
+    }),
+  );
+  const both = { stop: () => (source.stop(), unresolvedSource.stop()), closed: Promise.all([source.closed, unresolvedSource.closed]) };
   return runPipeline(
-    sourced(effects$, source, () => sink.close(), () => store.close()),
+    sourced(merge(effects$, unresolved$), both, () => sink.close(), () => store.close()),
     log,
   );
 }

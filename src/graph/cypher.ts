@@ -25,6 +25,8 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE INDEX kg_resource_namespace IF NOT EXISTS FOR (r:Resource) ON (r.client, r.namespace)',
   // The fault patterns of the FEKG (src/rca/patternStore.ts).
   'CREATE CONSTRAINT kg_pattern_key IF NOT EXISTS FOR (p:FaultPattern) REQUIRE (p.client, p.pid) IS UNIQUE',
+  // The kg-rca-agent tombstones resources by uid.
+  'CREATE INDEX kg_resource_uid IF NOT EXISTS FOR (r:Resource) ON (r.client, r.uid)',
 ];
 
 const EVENT_WRITE = `

@@ -1,5 +1,5 @@
 /**
- * The 13 topics of DESIGN.md, defined once. `ensureTopics` (kafka/admin.ts) creates them
+ * The 13 topics of DESIGN.md and the kg-rca-agent's raw.prom.alerts, defined once. `ensureTopics` (kafka/admin.ts) creates them
  * idempotently at start-up; partitions can be raised with TOPIC_PARTITIONS.
  */
 export interface TopicSpec {
@@ -28,6 +28,8 @@ export const TOPICS = {
   resources: { name: 'state.k8s.resource', key: '{client}::{kind}::{namespace}/{name}', compacted: true, retentionMs: -1, partitions: 6 },
   topology: { name: 'state.k8s.topology', key: '{client}::topology', compacted: true, retentionMs: -1, partitions: 3 },
   promTargets: { name: 'state.prom.targets', key: '{client}::target::{id}', compacted: true, retentionMs: -1, partitions: 3 },
+  /** The kg-rca-agent's Vector: whole Alertmanager webhook payloads, key `{client}::{groupKey}`. */
+  rawPromAlerts: { name: 'raw.prom.alerts', key: '{client}::{groupKey}', compacted: false, retentionMs: 7 * DAY, partitions: 3 },
   dlqRaw: { name: 'dlq.raw', key: 'original key', compacted: false, retentionMs: 14 * DAY, partitions: 3 },
   dlqNormalized: { name: 'dlq.normalized', key: 'original key', compacted: false, retentionMs: 14 * DAY, partitions: 3 },
 } as const satisfies Record<string, TopicSpec>;

@@ -8,6 +8,8 @@ import { EventRow } from '../graph/eventRows';
 import { alertNode, causeFeedback, eventSubgraph, hasGraph, incidentsOf, recordAnswer, resourcesAround } from '../graph/readCypher';
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
+import { AgentTopologyOps } from '../agent/agentTopology';
+import { AgentWriteCounts, writeAgentTopology } from '../agent/agentCypher';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
 import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
 
@@ -57,6 +59,8 @@ export interface TopologyBatch {
   upserts: readonly ResourceRow[];
   deletes: readonly string[];
   published?: readonly PublishedEdge[] | null;
+  /** The kg-rca-agent's resource and edge records (src/agent). */
+  agent?: AgentTopologyOps;
 }
 
 export interface TopologyWriteResult {
@@ -64,6 +68,8 @@ export interface TopologyWriteResult {
   upserted: number;
   deleted: number;
   writeMs: number;
+  /** What the agent's records did (unchangedInGraph: rows skipped because the stored hash was theirs). */
+  agent?: AgentWriteCounts;
 }
 
 export interface GraphCounts {
@@ -373,12 +379,20 @@ export class GraphStore {
     return defer(async () => {
       const started = performance.now();
       const now = Date.now();
+      let agent: AgentWriteCounts | undefined;
       await this.write(batch.client, async (tx) => {
         if (batch.upserts.length > 0) for (const s of resourceUpserts(batch.client, batch.upserts, now)) await run(tx, s);
         if (batch.deletes.length > 0) await run(tx, resourceDeletes(batch.client, batch.deletes, now));
         if (batch.published !== undefined) for (const s of publishedTopology(batch.client, batch.published)) await run(tx, s);
+        agent = batch.agent ? await writeAgentTopology((s) => run(tx, s), batch.client, batch.agent, now) : undefined;
       });
-      return { client: batch.client, upserted: batch.upserts.length, deleted: batch.deletes.length, writeMs: Math.round(performance.now() - started) };
+      return {
+        client: batch.client,
+        upserted: batch.upserts.length + (agent?.upserted ?? 0),
+        deleted: batch.deletes.length + (agent?.deleted ?? 0),
+        writeMs: Math.round(performance.now() - started),
+        ...(agent ? { agent } : {}),
+      };
     });
   }
 

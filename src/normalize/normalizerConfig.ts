@@ -1,6 +1,7 @@
 import { assertClientId } from '../domain/clientId';
 import { Env, readInt, readString } from '../config/env';
-import { loadTenancySettings } from '../tenancy/tenancyConfig';
+import { TenancyOptions } from '../tenancy/resolveClient';
+import { loadTenancyOptions, loadTenancySettings } from '../tenancy/tenancyConfig';
 import { workerTopics } from '../tenancy/tenantTopics';
 
 /** Configuration of a per-client normalizer, from the environment, validated at start. */
@@ -36,6 +37,8 @@ export interface NormalizerSettings {
   progressIntervalMs: number;
   /** TEMPLATE_MAX_CLUSTERS: the log template miner's cluster bound (log normalizer only). */
   templateMaxClusters: number;
+  /** DEFAULT_CLIENT_ID: the client of records naming none. */
+  tenancy: TenancyOptions;
 }
 
 export type NormalizerRole = 'event-normalizer' | 'log-normalizer';
@@ -60,5 +63,6 @@ export function loadNormalizerSettings(env: Env, role: NormalizerRole): Normaliz
     progressEveryRecords: readInt(env, 'PROGRESS_EVERY_RECORDS', 100_000, { min: 1 }),
     progressIntervalMs: readInt(env, 'PROGRESS_INTERVAL_SECONDS', 10, { min: 1, max: 86_400 }) * 1000,
     templateMaxClusters: readInt(env, 'TEMPLATE_MAX_CLUSTERS', 5000, { min: 10, max: 1_000_000 }),
+    tenancy: loadTenancyOptions(env),
   };
 }

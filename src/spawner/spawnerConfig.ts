@@ -86,7 +86,7 @@ export interface SpawnerConfig {
   kubernetes: KubernetesSpawnerConfig;
 }
 
-const DEFAULT_PREFIXES = ['KAFKA_', 'NEO4J_', 'GRAPH_', 'CAUSAL_', 'NORMALIZER_', 'LOG_', 'TOPIC_', 'TENANCY', 'ENRICH_', 'NOTIFY_', 'PUBLIC_URL'];
+const DEFAULT_PREFIXES = ['KAFKA_', 'NEO4J_', 'GRAPH_', 'CAUSAL_', 'NORMALIZER_', 'LOG_', 'TOPIC_', 'TENANCY', 'DEFAULT_CLIENT_ID', 'ENRICH_', 'NOTIFY_', 'PUBLIC_URL'];
 
 function socketFromEnv(env: Env): string {
   const host = readOptional(env, 'DOCKER_HOST');

@@ -53,3 +53,13 @@ export function loadTenancySettings(env: Env): TenancySettings {
     unregisteredGraceMs: readInt(env, 'ROUTER_UNREGISTERED_GRACE_SECONDS', 120, { min: 0, max: 86_400 }) * 1000,
   };
 }
+
+/**
+ * DEFAULT_CLIENT_ID as the options of resolveClient (src/tenancy/resolveClient.ts), which the
+ * shared-topic workers, the graph builder and the topology builder's dead-lettering of records
+ * naming no client use; validated by loadTenancySettings.
+ */
+export function loadTenancyOptions(env: Env): { defaultClient?: string } {
+  const { defaultClient } = loadTenancySettings(env);
+  return defaultClient === null ? {} : { defaultClient };
+}

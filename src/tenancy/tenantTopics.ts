@@ -12,11 +12,15 @@ export function tenantTopic(base: string, client: string): string {
   return `${base}.${client}`;
 }
 
-/** The shared topics the router reads, each routed to its client's copy. */
-export const ROUTED_TOPICS = [TOPICS.rawEvents, TOPICS.rawLogs, TOPICS.alertsRaw] as const;
+/**
+ * The shared topics the router reads, each routed to its client's copy: the raw topics, alerts,
+ * and the normalized ones, where the kg-rca-agent's default routes write its exporter's and
+ * Vector's JSON (in routed mode kgroot's own normalizers write only the per-client copies).
+ */
+export const ROUTED_TOPICS = [TOPICS.rawEvents, TOPICS.rawLogs, TOPICS.alertsRaw, TOPICS.eventsNormalized, TOPICS.logsNormalized] as const;
 
-/** Every per-client topic: the routed inputs and the normalizers' outputs, which the client's graph builder reads. */
-export const TENANT_TOPIC_BASES = [...ROUTED_TOPICS, TOPICS.eventsNormalized, TOPICS.logsNormalized] as const;
+/** Every per-client topic: the routed inputs, which include the normalizers' outputs the client's graph builder reads. */
+export const TENANT_TOPIC_BASES = ROUTED_TOPICS;
 
 /** The specs of one client's topics, created by the control plane when the client registers. */
 export function tenantTopicSpecs(client: string, s: Pick<TenancySettings, 'partitions' | 'retentionHours'>): TopicSpec[] {

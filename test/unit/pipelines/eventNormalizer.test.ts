@@ -83,7 +83,7 @@ describe('eventNormalizer (marbles, per source batch)', () => {
     });
   });
 
-  it('many: one send per batch; foreign keys acked at once and counted; bad records to dlq.raw with the reason', () => {
+  it('many: one send per batch; foreign keys (and keys naming no client) acked at once and counted; bad records to dlq.raw with the reason', () => {
     newScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const recs = {
         a: rec(1, `${C}::event::u1`, minimal('e1')),
@@ -111,26 +111,26 @@ describe('eventNormalizer (marbles, per source batch)', () => {
       const dl = (offset: number, cause: string, reason: unknown) => ({ cause, reason, partition: 0, offset });
       // y (all foreign) is done at once, before x's delivery in the same frame; the inner of z completes at 7.
       expectObservable(out$).toBe('--(yx)z(p|)', {
-        x: batch(9, 1, 1, [
+        // d (null key) and i (no valid client) belong to no client: not this worker's to dead-letter
+        // (the topology-builder process does it once for all workers).
+        x: batch(9, 1, 3, [
           dl(3, 'content', expect.stringMatching(/^invalid JSON/)),
-          dl(4, 'key', 'missing key'),
           dl(5, 'content', 'oversized value: 2000 bytes, limit 1024 (MAX_MESSAGE_BYTES)'),
           dl(6, 'content', 'invalid UTF-8'),
           dl(7, 'key', 'wrong key type "log" for raw.k8s.events, expected event'),
           dl(8, 'content', expect.stringMatching(/^unknown event shape/)),
-          dl(9, 'key', expect.stringMatching(/^malformed key: invalid client id/)),
         ]),
         y: batch(1, 0, 1),
         z: batch(1, 1, 0),
-        p: expect.objectContaining({ kind: 'progress', counters: { processed: 2, errors: 4, foreign: 2, deadLettered: 7 }, total: 11, final: true }),
+        p: expect.objectContaining({ kind: 'progress', counters: { processed: 2, errors: 4, foreign: 4, deadLettered: 5 }, total: 11, final: true }),
       });
       flush();
       for (const r of Object.values(recs)) expect(r.ack).toHaveBeenCalledTimes(1);
-      expect(sent.map((s) => s.length)).toEqual([8, 1]);
-      // When the first batch was sent, only its foreign record (b) was acked.
-      expect(acksAtSend[0]).toBe(1);
+      expect(sent.map((s) => s.length)).toEqual([6, 1]);
+      // When the first batch was sent, only its foreign records (b, d, i) were acked.
+      expect(acksAtSend[0]).toBe(3);
       const dlq = sent[0].filter((o) => o.topic === 'dlq.raw');
-      expect(dlq).toHaveLength(7);
+      expect(dlq).toHaveLength(5);
       expect(dlq[0].headers![DLQ_HEADERS.component]).toBe(`event-normalizer-${C}`);
       expect(dlq[0].headers![DLQ_HEADERS.sourceOffset]).toBe('3');
       expect(dlq[0].headers![DLQ_HEADERS.error]).toMatch(/^invalid JSON/);

@@ -1,0 +1,74 @@
+import { concat, delay, firstValueFrom, from, Observable, of, toArray } from 'rxjs';
+import { TopologyBuilderEffect, topologyBuilder } from '../../pipelines/topologyBuilder/topologyBuilder';
+import { SourceRecord } from '../../src/kafka/record';
+import { GraphStore } from '../../src/neo4j/graphStore';
+import { isTransientGraphError } from '../../src/neo4j/neo4jErrors';
+import { fixtureAsRecord, loadAgentFixtures } from '../support/agentFixtures';
+import { connectStore, uniqueId } from '../fixtures/graph/harness';
+
+/**
+ * The kg-rca-agent's ResourceRecords and EdgeRecords through the topology builder pipeline into
+ * the real Neo4j: uid-keyed resources and name-based edges on the same nodes, the uid tombstone,
+ * and resyncs that write nothing (in memory, and after a restart by the stored hash).
+ */
+describe('agent topology on Neo4j', () => {
+  const client = uniqueId('agt');
+  let store: GraphStore;
+  const topoShapes = ['resource', 'resource-tombstone', 'edge', 'edge-tombstone'];
+  const records = loadAgentFixtures(client).filter((r) => topoShapes.includes(r.shape));
+
+  const asSource = (times = 1): Observable<SourceRecord> =>
+    from(Array.from({ length: times }, () => records).flat().map((r, i) => ({ ...fixtureAsRecord(r, i), ack: () => undefined })));
+  const run = (records$: Observable<SourceRecord>) =>
+    firstValueFrom(
+      topologyBuilder({ records$ }, { writeTopology: (b) => store.writeTopology$(b), send: () => of({ topic: 'dlq', partition: 0, offset: 0 }), isTransient: isTransientGraphError }, { maxBatchMs: 20 }).pipe(toArray()),
+    );
+  const written = (effects: TopologyBuilderEffect[]) => effects.flatMap((e) => (e.kind === 'batch-written' ? e.clients : []));
+
+  beforeAll(async () => {
+    store = await connectStore();
+    await store.prepareClient(client);
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('connects the resources to their topology edges on name-based nodes', async () => {
+    const effects = await run(asSource());
+    expect(effects.filter((e) => e.kind === 'dead-lettered')).toEqual([]);
+    const edges = await store.read(client, {
+      text: `MATCH (a:Resource {client: $client})-[x:RUNS_ON|CONTROLS|SELECTS]->(b:Resource) RETURN a.rid + ' ' + type(x) + ' ' + b.rid AS e ORDER BY e`,
+      params: { client },
+    });
+    expect(edges.map((r) => r.e)).toEqual([
+      // From the Job's ownerRefs: the CronJob itself is not in the fixtures, so its node is a stub.
+      'CronJob/observability/kg-rca-agent-heartbeat CONTROLS Job/observability/kg-rca-agent-heartbeat-29410141',
+      'Deployment/shop/api CONTROLS ReplicaSet/shop/api-7d9c8b6f5',
+      'Pod/shop/api-7d9c8b6f5-q8m3z RUNS_ON Node//kind-worker',
+      'Pod/shop/api-7d9c8b6f5-x2k4p RUNS_ON Node//kind-worker',
+      'ReplicaSet/shop/api-7d9c8b6f5 CONTROLS Pod/shop/api-7d9c8b6f5-q8m3z',
+      'ReplicaSet/shop/api-7d9c8b6f5 CONTROLS Pod/shop/api-7d9c8b6f5-x2k4p',
+      'Service/shop/api SELECTS Pod/shop/api-7d9c8b6f5-q8m3z',
+      'Service/shop/api SELECTS Pod/shop/api-7d9c8b6f5-x2k4p',
+    ]);
+    const nodes = await store.read(client, { text: 'MATCH (r:Resource {client: $client}) RETURN r.rid AS rid, r.uid AS uid, r.stub AS stub ORDER BY rid', params: { client } });
+    // The heartbeat Job's pod was tombstoned by uid; the Job stays. Every agent edge met the real resource node.
+    expect(nodes.filter((n) => n.stub === false).map((n) => n.rid)).toEqual([
+      'Deployment/shop/api', 'Job/observability/kg-rca-agent-heartbeat-29410141', 'Node//kind-worker', 'Pod/shop/api-7d9c8b6f5-q8m3z', 'Pod/shop/api-7d9c8b6f5-x2k4p', 'ReplicaSet/shop/api-7d9c8b6f5', 'Service/shop/api',
+    ]);
+    expect(nodes.filter((n) => n.stub !== false).map((n) => n.rid)).toEqual(['CronJob/observability/kg-rca-agent-heartbeat']);
+    expect(nodes.filter((n) => n.stub === false).every((n) => typeof n.uid === 'string')).toBe(true);
+  });
+
+  it('writes nothing for resyncs: in memory within a run, by the stored hash after a restart', async () => {
+    // Three passes 1.5 s apart (the agent's are 30 s apart): each one after the previous committed.
+    const within = await run(concat(asSource(), asSource().pipe(delay(1500)), asSource().pipe(delay(1500))));
+    const firstPass = written(within).reduce((s, c) => s + c.upserted, 0);
+    // The first pass of this run finds every row already stored with its hash (a restart), the two resyncs are skipped in memory.
+    expect(firstPass).toBe(0);
+    // 7 resource rows with their stored hash, and the 7 live agent edges already in the graph (read, not merged).
+    expect(written(within).reduce((s, c) => s + (c.agent?.unchangedInGraph ?? 0), 0)).toBe(14);
+    expect(written(within).reduce((s, c) => s + (c.agent?.edges ?? 0), 0)).toBe(0);
+    expect(within.filter((e) => e.kind === 'unchanged').length).toBeGreaterThanOrEqual(2 * 14);
+  });
+});
