@@ -3,7 +3,8 @@
 
 # --- build: compiles node-rdkafka (librdkafka) from source and the TypeScript ---
 FROM node:20-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ libssl-dev libsasl2-dev zlib1g-dev \
+# libzstd-dev / liblz4-dev: librdkafka leaves out the zstd and lz4 codecs without them (the agent sends zstd).
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -15,7 +16,7 @@ RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 # --- runtime: no compiler, non-root ---
 FROM node:20-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libssl3 libsasl2-2 zlib1g ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 libsasl2-2 zlib1g libzstd1 liblz4-1 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production

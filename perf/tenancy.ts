@@ -81,13 +81,18 @@ function watermarks(consumer: Kafka.KafkaConsumer, topic: string, partitions: nu
   ).then((xs) => xs.reduce((a, b) => a + b, 0));
 }
 
-async function waitForRecords(consumer: Kafka.KafkaConsumer, topics: Array<[string, number]>, want: number, timeoutMs: number): Promise<void> {
-  const t0 = Date.now();
+/** Waits until the topics hold `want` records; fails only when nothing new arrived for `stallMs`. */
+async function waitForRecords(consumer: Kafka.KafkaConsumer, topics: Array<[string, number]>, want: number, stallMs: number): Promise<void> {
+  let last = -1;
+  let lastAt = Date.now();
   for (;;) {
     let have = 0;
     for (const [t, p] of topics) have += await watermarks(consumer, t, p);
     if (have >= want) return;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`only ${have} of ${want} records after ${timeoutMs} ms`);
+    if (have !== last) {
+      last = have;
+      lastAt = Date.now();
+    } else if (Date.now() - lastAt > stallMs) throw new Error(`only ${have} of ${want} records, none new for ${stallMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -137,7 +142,7 @@ async function runConfig(mode: 'shared' | 'routed', clientCount: number, consume
     const cpu0 = procs.map((p) => cpuSeconds(p.child.pid!));
     const t0 = process.hrtime.bigint();
     await fill(input, clients);
-    await waitForRecords(consumer, [[output, PARTITIONS]], N, 600_000);
+    await waitForRecords(consumer, [[output, PARTITIONS]], N, 120_000);
     const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpuS = procs.reduce((a, p, i) => a + cpuSeconds(p.child.pid!) - cpu0[i], 0);
     const rssMbMax = Math.max(...procs.map((p) => rssMb(p.child.pid!)));
@@ -165,12 +170,30 @@ async function copyRate(kind: 'router' | 'passthrough', consumer: Kafka.KafkaCon
   try {
     const t0 = process.hrtime.bigint();
     await p.ready;
-    await waitForRecords(consumer, outs, N, 600_000);
+    await waitForRecords(consumer, outs, N, 120_000);
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     return { rate: N / s, cpuS: cpuSeconds(p.child.pid!) };
   } finally {
     await stopAll([p]);
     for (const t of [input, ...outs.map((o) => o[0])]) await deleteTopic(testConnection, t).catch(() => undefined);
+  }
+}
+
+/** An idle worker of each role beside an idle node process, same 60 s: CPU share of one core and RSS. */
+async function idleWorkers(seconds: number): Promise<Row[]> {
+  const run = uniqueName('i').replace(/[^a-z0-9]/g, '');
+  const procs = (['event-normalizer', 'log-normalizer', 'graph-builder'] as const).map((role) => ({ role, p: start(role, { CLIENT_ID: `pi${run}${role[0]}` }) }));
+  const node = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e9)'], { stdio: 'ignore' });
+  try {
+    await Promise.all(procs.map((x) => x.p.ready));
+    await new Promise((r) => setTimeout(r, 3000));
+    const all = [...procs.map((x) => ({ what: `idle ${x.role}`, pid: x.p.child.pid! })), { what: "idle `node -e 'setInterval(()=>{},1e9)'` (baseline)", pid: node.pid! }];
+    const c0 = all.map((x) => cpuSeconds(x.pid));
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    return all.map((x, i) => ({ what: x.what, rssMb: rssMb(x.pid), note: `${(((cpuSeconds(x.pid) - c0[i]) / seconds) * 100).toFixed(2)} % of a core over ${seconds} s` }));
+  } finally {
+    node.kill();
+    await stopAll(procs.map((x) => x.p));
   }
 }
 
@@ -180,6 +203,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const notes: string[] = [];
   try {
+    rows.push(...(await idleWorkers(Number(process.env.PERF_IDLE_SECONDS ?? 60))));
     // Alternate baseline and subject.
     const pass1 = await copyRate('passthrough', consumer);
     const route1 = await copyRate('router', consumer);
@@ -194,7 +218,14 @@ async function main(): Promise<void> {
     for (const k of CLIENT_COUNTS) {
       for (const mode of ['routed', 'shared'] as const) {
         log.warn({ mode, clients: k }, 'running');
-        const r = await runConfig(mode, k, consumer);
+        let r: RunResult;
+        try {
+          r = await runConfig(mode, k, consumer);
+        } catch (err) {
+          rows.push({ what: `${N.toLocaleString('en')} events over ${k} clients — ${mode}`, note: `failed: ${(err as Error).message}` });
+          continue;
+        }
+        log.warn({ mode, clients: k, cpuS: r.cpuS, wallS: r.wallS }, 'done');
         const one = base[mode];
         if (k === CLIENT_COUNTS[0]) base[mode] = r;
         rows.push({

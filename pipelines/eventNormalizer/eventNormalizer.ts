@@ -3,15 +3,8 @@ import { encodeNormalizedEvent } from '../../src/avro/normalizedCodec';
 import { SourceRecord } from '../../src/kafka/record';
 import { normalizeEvent } from '../../src/normalize/normalizeEvent';
 import { rejected } from '../../src/normalize/result';
-import {
-  countNormalizerEffect,
-  NORMALIZER_COUNTERS,
-  NormalizerDeps,
-  NormalizerEffect,
-  normalizeRecords,
-  Transform,
-} from '../operators/normalizeRecords';
-import { Progress, reportProgress } from '../operators/reportProgress';
+import { normalizerComponent, NormalizerComponentConfig, NormalizerDeps, NormalizerEffect, Transform } from '../operators/normalizeRecords';
+import { Progress } from '../operators/reportProgress';
 
 /**
  * raw.k8s.events → events.normalized for one client: `{C}::event::{uid}` records become
@@ -23,21 +16,9 @@ import { Progress, reportProgress } from '../operators/reportProgress';
  * @example
  *   eventNormalizer({ batches$: source.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { clientId: 'acme', ... })
  */
-export interface EventNormalizerConfig {
-  clientId: string;
-  /** events.normalized unless overridden. */
-  outputTopic: string;
-  /** Raw values above this size are dead-lettered. */
-  maxValueBytes: number;
+export interface EventNormalizerConfig extends NormalizerComponentConfig {
   /** Normalized messages are cut to this many characters. */
   maxMessageChars: number;
-  /** A progress report every N records or T ms. */
-  progressEveryRecords: number;
-  progressIntervalMs: number;
-  /** Batches awaiting delivery at once. */
-  concurrency?: number;
-  sendRetries?: number;
-  retryBaseMs?: number;
 }
 
 export const EVENT_NORMALIZER = 'event-normalizer';
@@ -56,29 +37,7 @@ export function eventTransform(maxMessageChars: number): Transform {
   };
 }
 
-export function eventNormalizer(
-  sources: { batches$: Observable<SourceRecord[]> },
-  deps: NormalizerDeps,
-  config: EventNormalizerConfig,
-  scheduler: SchedulerLike = asyncScheduler,
-): Observable<NormalizerEffect | Progress> {
-  return normalizeRecords(
-    sources.batches$,
-    deps,
-    {
-      clientId: config.clientId,
-      component: EVENT_NORMALIZER,
-      keyTypes: ['event'],
-      outputTopic: config.outputTopic,
-      outputKind: 'evt',
-      maxValueBytes: config.maxValueBytes,
-      concurrency: config.concurrency,
-      sendRetries: config.sendRetries,
-      retryBaseMs: config.retryBaseMs,
-    },
-    eventTransform(config.maxMessageChars),
-    scheduler,
-  ).pipe(
-    reportProgress(countNormalizerEffect, { everyRecords: config.progressEveryRecords, everyMs: config.progressIntervalMs }, NORMALIZER_COUNTERS, scheduler),
-  );
+export function eventNormalizer(sources: { batches$: Observable<SourceRecord[]> }, deps: NormalizerDeps, config: EventNormalizerConfig, scheduler: SchedulerLike = asyncScheduler): Observable<NormalizerEffect | Progress> {
+  const kind = { component: EVENT_NORMALIZER, keyTypes: ['event'], outputKind: 'evt' } as const;
+  return normalizerComponent(sources.batches$, deps, config, kind, () => eventTransform(config.maxMessageChars), scheduler);
 }

@@ -1,5 +1,6 @@
 import { decodeNormalizedEvent, decodeNormalizedLog, NormalizedEvent, NormalizedLog } from '../../src/avro/normalizedCodec';
-import { parseKey, parseNormalizedKey } from '../../src/domain/keys';
+import { hasPrefix, parseKey, parseNormalizedKey } from '../../src/domain/keys';
+import { utf8OrNull } from '../../src/domain/text';
 import { AlertmanagerAlert, parseAlert } from '../../src/graph/alert';
 import { isClassifiedErrorLog } from '../../src/graph/eventRows';
 import { KafkaRecord } from '../../src/kafka/record';
@@ -23,10 +24,7 @@ export interface GraphTopics {
   alerts: string;
 }
 
-/** True when the key starts with `{client}::`; compares bytes, so foreign records cost no decoding. */
-export function hasPrefix(key: Buffer | null, prefix: Buffer): boolean {
-  return key !== null && key.length > prefix.length && key.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
-}
+export { hasPrefix };
 
 /**
  * Classifies one record for client `client` (whose prefix is `prefix` = `client::` as bytes):
@@ -50,7 +48,9 @@ export function decodeGraphRecord(rec: KafkaRecord, client: string, prefix: Buff
       const key = parseKey(rec.key);
       if (!key.ok) return { kind: 'reject', reason: key.reason };
       if (key.type !== 'alert') return { kind: 'reject', reason: `key type ${key.type} on ${rec.topic} (expected alert)` };
-      const parsed = parseAlert(JSON.parse(rec.value.toString('utf8')));
+      const text = utf8OrNull(rec.value);
+      if (text === null) return { kind: 'reject', reason: 'invalid UTF-8' };
+      const parsed = parseAlert(JSON.parse(text), 'alert', rec.timestamp);
       if (!parsed.ok) return { kind: 'reject', reason: parsed.reason };
       return { kind: 'input', input: { kind: 'alert', value: parsed.alert } };
     }

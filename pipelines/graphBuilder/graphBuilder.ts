@@ -1,4 +1,4 @@
-import { asyncScheduler, catchError, concat, connect, defer, filter, map, merge, mergeMap, Observable, of, SchedulerLike, timer } from 'rxjs';
+import { asyncScheduler, connect, filter, map, merge, mergeMap, Observable, SchedulerLike } from 'rxjs';
 import { clientPrefix } from '../../src/domain/keys';
 import { aggregateErrorLogs, EventRow, eventRowOfAlert, eventRowOfNormalized, mergeEventRows } from '../../src/graph/eventRows';
 import { deadLetter } from '../../src/kafka/deadLetter';
@@ -6,9 +6,20 @@ import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
 import type { EventBatch, EventWriteResult } from '../../src/neo4j/graphStore';
 import { batchedWrites } from '../operators/batchedWrites';
+import { WriteRetryEffect, writeOrSplit } from '../operators/writeOrSplit';
 import { decodeGraphRecord, GraphInput, GraphTopics } from './decodeGraphRecord';
 
 export const GRAPH_BUILDER = 'graph-builder';
+
+/** The graph builder's defaults, the one place they live (the graph-builder command reads GRAPH_* over them). */
+export const GRAPH_BUILDER_DEFAULTS = {
+  maxBatchSize: 2000,
+  maxBatchMs: 250,
+  maxBatchesInFlight: 2,
+  logWindowMs: 60_000,
+  retryInitialMs: 500,
+  retryMaxMs: 10_000,
+} as const;
 
 export interface GraphBuilderConfig {
   /** The client this worker serves; records of other clients are counted and acked. */
@@ -20,8 +31,7 @@ export interface GraphBuilderConfig {
   /** Longest a record waits for its batch to fill, ms. */
   maxBatchMs?: number;
   /**
-   * Batches being written at once; more wait (and the source stops at its in-flight bound). Default 1
-   * here (the graph-builder command sets 2). With a writer like GraphStore.writeEvents$, batches in
+   * Batches being written at once; more wait (and the source stops at its in-flight bound). With a writer like GraphStore.writeEvents$, batches in
    * flight together get the causal edges of a serial run in the order they were started; a batch
    * retried or split after a failure starts again, after the batches cut since.
    */
@@ -47,7 +57,7 @@ export type GraphBuilderEffect =
   | { kind: 'skipped'; reason: string }
   | { kind: 'dead-lettered'; reason: string; topic: string; partition: number; offset: number }
   | ({ kind: 'batch-written'; records: number } & EventWriteResult)
-  | { kind: 'write-retry'; records: number; attempt: number; delayMs: number; error: string };
+  | WriteRetryEffect;
 
 /** The Event rows of a batch of inputs: events and alerts one each, error logs aggregated per template and window. */
 export function rowsOfInputs(inputs: readonly GraphInput[], logWindowMs: number): EventRow[] {
@@ -83,12 +93,12 @@ export function graphBuilder(
   const {
     client,
     topics = { events: TOPICS.eventsNormalized.name, logs: TOPICS.logsNormalized.name, alerts: TOPICS.alertsRaw.name },
-    maxBatchSize = 2000,
-    maxBatchMs = 250,
-    maxBatchesInFlight = 1,
-    logWindowMs = 60_000,
-    retryInitialMs = 500,
-    retryMaxMs = 10_000,
+    maxBatchSize = GRAPH_BUILDER_DEFAULTS.maxBatchSize,
+    maxBatchMs = GRAPH_BUILDER_DEFAULTS.maxBatchMs,
+    maxBatchesInFlight = GRAPH_BUILDER_DEFAULTS.maxBatchesInFlight,
+    logWindowMs = GRAPH_BUILDER_DEFAULTS.logWindowMs,
+    retryInitialMs = GRAPH_BUILDER_DEFAULTS.retryInitialMs,
+    retryMaxMs = GRAPH_BUILDER_DEFAULTS.retryMaxMs,
   } = config;
   const prefix = Buffer.from(clientPrefix(client));
 
@@ -100,26 +110,19 @@ export function graphBuilder(
       }),
     );
 
-  const write$ = (items: readonly Item[], attempt = 0): Observable<GraphBuilderEffect> =>
-    defer(() => deps.writeEvents({ client, rows: rowsOfInputs(items.map((i) => i.input), logWindowMs) })).pipe(
-      map((result): GraphBuilderEffect => {
+  const write$ = writeOrSplit<Item, EventWriteResult, GraphBuilderEffect>(
+    {
+      write: (items) => deps.writeEvents({ client, rows: rowsOfInputs(items.map((i) => i.input), logWindowMs) }),
+      written: (items, result) => {
         for (const i of items) i.rec.ack();
         return { kind: 'batch-written', records: items.length, ...result };
-      }),
-      catchError((err: unknown) => {
-        const error = (err as Error)?.message ?? String(err);
-        if (deps.isTransient(err)) {
-          const delayMs = Math.min(retryMaxMs, retryInitialMs * 2 ** attempt);
-          return concat(
-            of<GraphBuilderEffect>({ kind: 'write-retry', records: items.length, attempt: attempt + 1, delayMs, error }),
-            timer(delayMs, scheduler).pipe(mergeMap(() => write$(items, attempt + 1))),
-          );
-        }
-        if (items.length === 1) return deadLetter$(items[0].rec, `graph write failed: ${error}`);
-        const half = Math.ceil(items.length / 2);
-        return concat(write$(items.slice(0, half)), write$(items.slice(half)));
-      }),
-    );
+      },
+      poisoned: (item, error) => deadLetter$(item.rec, `graph write failed: ${error}`),
+      isTransient: deps.isTransient,
+      backoff: { initialMs: retryInitialMs, maxMs: retryMaxMs },
+    },
+    scheduler,
+  );
 
   return sources.records$.pipe(
     map((rec) => ({ rec, decoded: decodeGraphRecord(rec, client, prefix, topics) })),

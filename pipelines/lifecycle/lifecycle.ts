@@ -1,11 +1,9 @@
 import { asyncScheduler, catchError, defer, EMPTY, endWith, filter, ignoreElements, interval, map, merge, mergeMap, Observable, of, scan, SchedulerLike, share, Subject, take, takeUntil, tap, timer } from 'rxjs';
-import { KafkaRecord } from '../../src/kafka/record';
+import { Ackable, KafkaRecord } from '../../src/kafka/record';
 import { LifecycleConfig } from './lifecycleConfig';
 import { initialLifecycleState, LifecycleEvent, LifecycleInput, LifecycleStep } from './lifecycleTypes';
 import { parseHeartbeatRecord, parseRegistryRecord } from './parseLifecycleRecord';
 import { reduceLifecycle } from './reduceLifecycle';
-
-type Ackable = KafkaRecord & { ack?: () => void };
 
 export interface LifecycleSources {
   /** cluster.registry, read from the earliest offset at every start. */

@@ -1,5 +1,6 @@
 import { asyncScheduler, catchError, concatMap, defer, groupBy, map, mergeMap, Observable, of, retry, SchedulerLike, timer } from 'rxjs';
 import { LifecycleEvent } from './lifecycleTypes';
+import { backoffMs } from '../../src/domain/backoff';
 import { limitConcurrency } from '../operators/limitConcurrency';
 
 /** A worker as the effects stage reports it (the spawner's view, reduced to what logs need). */
@@ -74,7 +75,7 @@ export function lifecycleEffects$(
           return defer(() => {
             started.at = scheduler.now();
             const call$ = (action === 'spawn' ? deps.ensureWorkers(client, e) : deps.removeWorkers(client, e)).pipe(
-              retry({ count: retries, delay: (_err, n) => timer(Math.min(retryDelayMs * 2 ** (n - 1), 10_000), scheduler) }),
+              retry({ count: retries, delay: (_err, n) => timer(backoffMs(n, { initialMs: retryDelayMs, maxMs: 10_000 }), scheduler) }),
             );
             return (action === 'spawn' ? spawnGate(call$) : call$).pipe(
               map((workers): LifecycleEffect => ({

@@ -1,11 +1,9 @@
 import { validateClientId } from '../../src/domain/clientId';
-import { KafkaRecord } from '../../src/kafka/record';
+import { Ackable, KafkaRecord } from '../../src/kafka/record';
 import { LifecycleInput } from './lifecycleTypes';
 
 /** Largest registry or heartbeat payload accepted; anything bigger is malformed. */
 export const MAX_LIFECYCLE_PAYLOAD_BYTES = 64 * 1024;
-
-type Ackable = KafkaRecord & { ack?: () => void };
 
 function keyOf(rec: KafkaRecord): string | null {
   return rec.key === null ? null : rec.key.toString('utf8');

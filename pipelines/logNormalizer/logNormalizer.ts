@@ -1,17 +1,10 @@
-import { asyncScheduler, defer, Observable, SchedulerLike } from 'rxjs';
+import { asyncScheduler, Observable, SchedulerLike } from 'rxjs';
 import { encodeNormalizedLog } from '../../src/avro/normalizedCodec';
 import { SourceRecord } from '../../src/kafka/record';
 import { normalizeLog } from '../../src/normalize/normalizeLog';
 import { TemplateMiner } from '../../src/normalize/templateMiner';
-import {
-  countNormalizerEffect,
-  NORMALIZER_COUNTERS,
-  NormalizerDeps,
-  NormalizerEffect,
-  normalizeRecords,
-  Transform,
-} from '../operators/normalizeRecords';
-import { Progress, reportProgress } from '../operators/reportProgress';
+import { normalizerComponent, NormalizerComponentConfig, NormalizerDeps, NormalizerEffect, Transform } from '../operators/normalizeRecords';
+import { Progress } from '../operators/reportProgress';
 
 /**
  * raw.k8s.logs → logs.normalized for one client: `{C}::log::{uid}` records (Vector
@@ -22,18 +15,10 @@ import { Progress, reportProgress } from '../operators/reportProgress';
  * @example
  *   logNormalizer({ batches$: source.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { clientId: 'acme', ... })
  */
-export interface LogNormalizerConfig {
-  clientId: string;
-  outputTopic: string;
-  maxValueBytes: number;
+export interface LogNormalizerConfig extends NormalizerComponentConfig {
   maxMessageChars: number;
-  progressEveryRecords: number;
-  progressIntervalMs: number;
   /** The template miner's cluster bound. */
   templateMaxClusters: number;
-  concurrency?: number;
-  sendRetries?: number;
-  retryBaseMs?: number;
 }
 
 export const LOG_NORMALIZER = 'log-normalizer';
@@ -46,31 +31,8 @@ export function logTransform(maxMessageChars: number, miner: TemplateMiner): Tra
   };
 }
 
-export function logNormalizer(
-  sources: { batches$: Observable<SourceRecord[]> },
-  deps: NormalizerDeps,
-  config: LogNormalizerConfig,
-  scheduler: SchedulerLike = asyncScheduler,
-): Observable<NormalizerEffect | Progress> {
-  return defer(() =>
-    normalizeRecords(
-      sources.batches$,
-      deps,
-      {
-        clientId: config.clientId,
-        component: LOG_NORMALIZER,
-        keyTypes: ['log'],
-        outputTopic: config.outputTopic,
-        outputKind: 'log',
-        maxValueBytes: config.maxValueBytes,
-        concurrency: config.concurrency,
-        sendRetries: config.sendRetries,
-        retryBaseMs: config.retryBaseMs,
-      },
-      logTransform(config.maxMessageChars, new TemplateMiner({ maxClusters: config.templateMaxClusters })),
-      scheduler,
-    ),
-  ).pipe(
-    reportProgress(countNormalizerEffect, { everyRecords: config.progressEveryRecords, everyMs: config.progressIntervalMs }, NORMALIZER_COUNTERS, scheduler),
-  );
+export function logNormalizer(sources: { batches$: Observable<SourceRecord[]> }, deps: NormalizerDeps, config: LogNormalizerConfig, scheduler: SchedulerLike = asyncScheduler): Observable<NormalizerEffect | Progress> {
+  const kind = { component: LOG_NORMALIZER, keyTypes: ['log'], outputKind: 'log' } as const;
+  const miner = () => new TemplateMiner({ maxClusters: config.templateMaxClusters });
+  return normalizerComponent(sources.batches$, deps, config, kind, () => logTransform(config.maxMessageChars, miner()), scheduler);
 }

@@ -1,11 +1,13 @@
 import { isUtf8 } from 'node:buffer';
-import { asyncScheduler, catchError, forkJoin, map, mergeMap, Observable, ObservableInput, retry, SchedulerLike, timer } from 'rxjs';
-import { clientOfKey, clientPrefix, formatNormalizedKey, keyToString, NormalizedKind, parseKey } from '../../src/domain/keys';
+import { asyncScheduler, catchError, defer, forkJoin, map, mergeMap, Observable, ObservableInput, retry, SchedulerLike, timer } from 'rxjs';
+import { clientOfKey, clientPrefix, formatNormalizedKey, hasPrefix, keyToString, NormalizedKind, parseKey } from '../../src/domain/keys';
 import { deadLetter, DLQ_HEADERS } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
 import { NormalizeResult } from '../../src/normalize/result';
 import { mergeMapWide } from './mergeMapWide';
+import { Progress, reportProgress } from './reportProgress';
+import { backoffMs } from '../../src/domain/backoff';
 
 /**
  * The shared core of the per-client normalizers, one source batch at a time: every record is
@@ -90,8 +92,8 @@ export function normalizeRecords(
   const prefix = Buffer.from(clientPrefix(config.clientId));
   const dlqComponent = `${config.component}-${config.clientId}`;
   const keyTypes = config.keyTypes;
-  const backoff = (n: number) => Math.min(retryBaseMs * 2 ** (n - 1), 5000);
-  const withRetry = (send$: Observable<Delivered[]>) => send$.pipe(retry({ count: sendRetries, delay: (_err, n) => timer(backoff(n), scheduler) }));
+  const backoff = { initialMs: retryBaseMs, maxMs: 5000 };
+  const withRetry = (send$: Observable<Delivered[]>) => send$.pipe(retry({ count: sendRetries, delay: (_err, n) => timer(backoffMs(n, backoff), scheduler) }));
 
   // Per record, the decision lands in these slots, so the hot path allocates no decision objects.
   let out: OutRecord | undefined;
@@ -106,7 +108,7 @@ export function normalizeRecords(
   const decide = (rec: SourceRecord): number => {
     const key = rec.key;
     if (key === null || key.length === 0) return toDlq('key', 'missing key');
-    if (key.length <= prefix.length || key.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) {
+    if (!hasPrefix(key, prefix)) {
       // Another client's record is foreign; a key that names no valid client belongs to nobody.
       const owner = clientOfKey(keyToString(key));
       return owner.ok ? FOREIGN : toDlq('key', `malformed key: ${owner.reason}`);
@@ -175,7 +177,7 @@ export function normalizeRecords(
     return deps.sendBatch(outs).pipe(
       // The batch failed as a whole: after a backoff, each output on its own, so one record
       // refused for good (e.g. too large) neither blocks nor duplicates the others forever.
-      catchError(() => timer(backoff(1), scheduler).pipe(mergeMap(() => forkJoin(outs.map((o, i) => sendOne(o, reasons[i])))))),
+      catchError(() => timer(backoffMs(1, backoff), scheduler).pipe(mergeMap(() => forkJoin(outs.map((o, i) => sendOne(o, reasons[i])))))),
       map(() => {
         for (const rec of toAck) rec.ack();
         return effect;
@@ -196,3 +198,39 @@ export function countNormalizerEffect(e: NormalizerEffect, c: Record<string, num
 }
 
 export const NORMALIZER_COUNTERS = { processed: 0, errors: 0, foreign: 0, deadLettered: 0 };
+
+/** What every normalizer component is configured with (the per-component settings are in its own config). */
+export interface NormalizerComponentConfig {
+  clientId: string;
+  /** events.normalized / logs.normalized unless overridden. */
+  outputTopic: string;
+  /** Raw values above this size are dead-lettered. */
+  maxValueBytes: number;
+  /** A progress report every N records or T ms. */
+  progressEveryRecords: number;
+  progressIntervalMs: number;
+  /** Batches awaiting delivery at once. */
+  concurrency?: number;
+  sendRetries?: number;
+  retryBaseMs?: number;
+}
+
+/**
+ * A normalizer component: {@link normalizeRecords} with `kind` (component name, accepted key
+ * types, output key kind) and the transform `makeTransform()` builds per subscription (so its
+ * state, e.g. a template miner, lives exactly as long as the run), plus the progress reports.
+ * The event and log normalizers are each one call of it.
+ */
+export function normalizerComponent(
+  batches$: Observable<SourceRecord[]>,
+  deps: NormalizerDeps,
+  config: NormalizerComponentConfig,
+  kind: Pick<RecordNormalizerConfig, 'component' | 'keyTypes' | 'outputKind'>,
+  makeTransform: () => Transform,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<NormalizerEffect | Progress> {
+  const { clientId, outputTopic, maxValueBytes, concurrency, sendRetries, retryBaseMs } = config;
+  return defer(() =>
+    normalizeRecords(batches$, deps, { clientId, ...kind, outputTopic, maxValueBytes, concurrency, sendRetries, retryBaseMs }, makeTransform(), scheduler),
+  ).pipe(reportProgress(countNormalizerEffect, { everyRecords: config.progressEveryRecords, everyMs: config.progressIntervalMs }, NORMALIZER_COUNTERS, scheduler));
+}

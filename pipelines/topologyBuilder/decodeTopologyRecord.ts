@@ -1,5 +1,6 @@
 import { parseKey } from '../../src/domain/keys';
-import { parsePublishedTopology, PublishedEdge, refOfResourceKey, resourceOfObject, ResourceRow } from '../../src/graph/k8sObject';
+import { utf8OrNull } from '../../src/domain/text';
+import { checkResourceKey, parsePublishedTopology, PublishedEdge, resourceOfObject, ResourceRow } from '../../src/graph/k8sObject';
 import { KafkaRecord } from '../../src/kafka/record';
 
 export type TopologyChange =
@@ -25,17 +26,22 @@ export function decodeTopologyRecord(rec: KafkaRecord, topics: TopologyTopics): 
   if (!key.ok) return { kind: 'reject', reason: key.reason };
   try {
     if (rec.topic === topics.resources) {
-      const ref = refOfResourceKey(key.type, key.id);
-      if (!ref) return { kind: 'reject', reason: `key does not name a resource: expected {client}::{kind}::{namespace}/{name}, got kind ${JSON.stringify(key.type)} id ${JSON.stringify(key.id)}` };
+      const checked = checkResourceKey(key.type, key.id);
+      if (!checked.ok) return { kind: 'reject', reason: `key does not name a resource ({client}::{kind}::{namespace}/{name}): ${checked.reason}` };
+      const ref = checked.value;
       if (rec.value === null || rec.value.length === 0) return { kind: 'change', change: { kind: 'delete', client: key.client, rid: ref.rid } };
-      const parsed = resourceOfObject(JSON.parse(rec.value.toString('utf8')), ref);
+      const text = utf8OrNull(rec.value);
+      if (text === null) return { kind: 'reject', reason: 'invalid UTF-8' };
+      const parsed = resourceOfObject(JSON.parse(text), ref);
       if (!parsed.ok) return { kind: 'reject', reason: parsed.reason };
       return { kind: 'change', change: { kind: 'upsert', client: key.client, row: parsed.value } };
     }
     if (rec.topic === topics.topology) {
       if (key.type !== 'topology') return { kind: 'reject', reason: `key type ${key.type} on ${rec.topic} (expected {client}::topology)` };
       if (rec.value === null || rec.value.length === 0) return { kind: 'change', change: { kind: 'published', client: key.client, edges: [] } };
-      const parsed = parsePublishedTopology(JSON.parse(rec.value.toString('utf8')));
+      const text = utf8OrNull(rec.value);
+      if (text === null) return { kind: 'reject', reason: 'invalid UTF-8' };
+      const parsed = parsePublishedTopology(JSON.parse(text));
       if (!parsed.ok) return { kind: 'reject', reason: parsed.reason };
       return { kind: 'change', change: { kind: 'published', client: key.client, edges: parsed.value } };
     }

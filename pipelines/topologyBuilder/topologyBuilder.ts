@@ -1,9 +1,10 @@
-import { asyncScheduler, catchError, concat, concatMap, connect, defer, from, map, merge, mergeMap, Observable, of, SchedulerLike, timer, toArray } from 'rxjs';
+import { asyncScheduler, concatMap, connect, from, map, merge, mergeMap, Observable, SchedulerLike, toArray } from 'rxjs';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
 import type { TopologyBatch, TopologyWriteResult } from '../../src/neo4j/graphStore';
 import { batchedWrites } from '../operators/batchedWrites';
+import { WriteRetryEffect, writeOrSplit } from '../operators/writeOrSplit';
 import { decodeTopologyRecord, TopologyChange, TopologyTopics } from './decodeTopologyRecord';
 
 export const TOPOLOGY_BUILDER = 'topology-builder';
@@ -28,7 +29,7 @@ export interface TopologyBuilderDeps {
 export type TopologyBuilderEffect =
   | { kind: 'dead-lettered'; reason: string; topic: string; partition: number; offset: number }
   | { kind: 'batch-written'; records: number; clients: TopologyWriteResult[] }
-  | { kind: 'write-retry'; records: number; attempt: number; delayMs: number; error: string };
+  | WriteRetryEffect;
 
 /**
  * Per-client batches of a list of changes, in arrival order: the last change of a resource wins
@@ -89,28 +90,19 @@ export function topologyBuilder(
       }),
     );
 
-  const write$ = (items: readonly Item[], attempt = 0): Observable<TopologyBuilderEffect> =>
-    defer(() => from(batchesOfChanges(items.map((i) => i.change)))).pipe(
-      concatMap((b) => deps.writeTopology(b)),
-      toArray(),
-      map((clients): TopologyBuilderEffect => {
+  const write$ = writeOrSplit<Item, TopologyWriteResult[], TopologyBuilderEffect>(
+    {
+      write: (items) => from(batchesOfChanges(items.map((i) => i.change))).pipe(concatMap((b) => deps.writeTopology(b)), toArray()),
+      written: (items, clients) => {
         for (const i of items) i.rec.ack();
         return { kind: 'batch-written', records: items.length, clients };
-      }),
-      catchError((err: unknown) => {
-        const error = (err as Error)?.message ?? String(err);
-        if (deps.isTransient(err)) {
-          const delayMs = Math.min(retryMaxMs, retryInitialMs * 2 ** attempt);
-          return concat(
-            of<TopologyBuilderEffect>({ kind: 'write-retry', records: items.length, attempt: attempt + 1, delayMs, error }),
-            timer(delayMs, scheduler).pipe(mergeMap(() => write$(items, attempt + 1))),
-          );
-        }
-        if (items.length === 1) return deadLetter$(items[0].rec, `graph write failed: ${error}`);
-        const half = Math.ceil(items.length / 2);
-        return concat(write$(items.slice(0, half)), write$(items.slice(half)));
-      }),
-    );
+      },
+      poisoned: (item, error) => deadLetter$(item.rec, `graph write failed: ${error}`),
+      isTransient: deps.isTransient,
+      backoff: { initialMs: retryInitialMs, maxMs: retryMaxMs },
+    },
+    scheduler,
+  );
 
   return sources.records$.pipe(
     map((rec) => ({ rec, decoded: decodeTopologyRecord(rec, topics) })),

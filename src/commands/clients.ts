@@ -1,3 +1,4 @@
+import { Argument, Command } from 'commander';
 import { validateClientId } from '../domain/clientId';
 import { clientCredentials, loadClientAuthSettings } from '../tenancy/clientAuth';
 import { loadTenancySettings } from '../tenancy/tenancyConfig';
@@ -5,6 +6,10 @@ import { loadTenancySettings } from '../tenancy/tenancyConfig';
 export const description = 'clients credentials <client>: the Kafka SCRAM credentials of a client (KAFKA_AUTH=scram), as JSON';
 
 const USAGE = 'usage: kgroot clients credentials <client>\n';
+
+export function define(cmd: Command): void {
+  cmd.addArgument(new Argument('<verb>', 'credentials: print the client\'s SASL settings').choices(['credentials'])).addArgument(new Argument('<client>', 'the client id'));
+}
 
 /**
  * `kgroot clients credentials C`: an admin prints client C's SASL settings (user, password, the

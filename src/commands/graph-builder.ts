@@ -1,7 +1,7 @@
 import { batchSize, neo4jWriteSeconds, recordsTotal } from '../metrics/metrics';
 import { tap } from 'rxjs';
-import { GraphBuilderEffect, graphBuilder, GRAPH_BUILDER } from '../../pipelines/graphBuilder/graphBuilder';
-import { Env, readInt, readNumber, readRequired } from '../config/env';
+import { GraphBuilderEffect, graphBuilder, GRAPH_BUILDER, GRAPH_BUILDER_DEFAULTS } from '../../pipelines/graphBuilder/graphBuilder';
+import { atLeastBatch, ConfigError, Env, readInt, readNumber, readRequired } from '../config/env';
 import { assertClientId } from '../domain/clientId';
 import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
@@ -10,7 +10,7 @@ import { KafkaSource } from '../kafka/kafkaSource';
 import { loadTenancySettings } from '../tenancy/tenancyConfig';
 import { workerTopics } from '../tenancy/tenantTopics';
 import { componentLogger, Logger } from '../log/logger';
-import { GraphStore } from '../neo4j/graphStore';
+import { CAUSAL_DEFAULTS, GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
 import { runPipeline, sourced } from '../runner/runPipeline';
@@ -25,31 +25,50 @@ export const description = "per-client graph builder: events.normalized, logs.no
  * LOG_AGGREGATION_WINDOW_SECONDS (60); CAUSAL_WINDOW_SECONDS (300); CAUSAL_MIN_CONFIDENCE (0.1);
  * CAUSAL_MAX_CAUSES (5 per effect); CAUSAL_MAX_CANDIDATES (50 per event);
  * CAUSAL_MEMORY_EVENTS (200000 stored events held in memory for the candidate search; 0 searches Neo4j every batch);
- * CAUSAL_TOPOLOGY_TTL_SECONDS (10: how late a topology change may reach the candidate search); plus NEO4J_* and KAFKA_*.
+ * CAUSAL_TOPOLOGY_TTL_SECONDS (10: how late a topology change may reach the candidate search);
+ * ALERT_LOOKBACK_SECONDS (1800: how far before an alert its causes may lie; at least CAUSAL_WINDOW_SECONDS); plus NEO4J_* and KAFKA_*.
  */
 export function loadGraphBuilderConfig(env: Env) {
   const client = assertClientId(readRequired(env, 'CLIENT_ID', 'Set CLIENT_ID to the client this graph builder serves'), 'CLIENT_ID');
-  const maxBatchSize = readInt(env, 'GRAPH_BATCH_SIZE', 2000, { min: 1, max: 50_000 });
-  const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', 2, { min: 1, max: 64 });
+  const d = GRAPH_BUILDER_DEFAULTS;
+  const c = CAUSAL_DEFAULTS;
+  const maxBatchSize = readInt(env, 'GRAPH_BATCH_SIZE', d.maxBatchSize, { min: 1, max: 50_000 });
+  const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', d.maxBatchesInFlight, { min: 1, max: 64 });
+  const maxInFlight = readInt(env, 'GRAPH_MAX_IN_FLIGHT', maxBatchSize * (maxBatchesInFlight + 2), { min: 1 });
+  atLeastBatch('GRAPH_MAX_IN_FLIGHT', maxInFlight, 'GRAPH_BATCH_SIZE', maxBatchSize);
+  const windowMs = readInt(env, 'CAUSAL_WINDOW_SECONDS', c.windowMs / 1000, { min: 1 }) * 1000;
   const topics = workerTopics(client, loadTenancySettings(env).mode);
   return {
     client,
     /** The client's own topics with TENANCY=routed, the shared ones otherwise. */
     topics: { events: topics.eventsNormalized, logs: topics.logsNormalized, alerts: topics.alertsRaw },
     maxBatchSize,
-    maxBatchMs: readInt(env, 'GRAPH_BATCH_MS', 250, { min: 1 }),
+    maxBatchMs: readInt(env, 'GRAPH_BATCH_MS', d.maxBatchMs, { min: 1 }),
     maxBatchesInFlight,
-    maxInFlight: readInt(env, 'GRAPH_MAX_IN_FLIGHT', maxBatchSize * (maxBatchesInFlight + 2), { min: 1 }),
-    logWindowMs: readInt(env, 'LOG_AGGREGATION_WINDOW_SECONDS', 60, { min: 1 }) * 1000,
+    maxInFlight,
+    logWindowMs: readInt(env, 'LOG_AGGREGATION_WINDOW_SECONDS', d.logWindowMs / 1000, { min: 1 }) * 1000,
     causal: {
-      windowMs: readInt(env, 'CAUSAL_WINDOW_SECONDS', 300, { min: 1 }) * 1000,
-      minConfidence: readNumber(env, 'CAUSAL_MIN_CONFIDENCE', 0.1, { min: 0, max: 1 }),
-      maxCausesPerEffect: readInt(env, 'CAUSAL_MAX_CAUSES', 5, { min: 1 }),
-      maxCandidates: readInt(env, 'CAUSAL_MAX_CANDIDATES', 50, { min: 1 }),
-      memoryEvents: readInt(env, 'CAUSAL_MEMORY_EVENTS', 200_000, { min: 0 }),
-      topologyTtlMs: readInt(env, 'CAUSAL_TOPOLOGY_TTL_SECONDS', 10, { min: 0 }) * 1000,
+      windowMs,
+      alertLookbackMs: readAlertLookbackMs(env, windowMs),
+      minConfidence: readNumber(env, 'CAUSAL_MIN_CONFIDENCE', c.minConfidence, { min: 0, max: 1 }),
+      maxCausesPerEffect: readInt(env, 'CAUSAL_MAX_CAUSES', c.maxCausesPerEffect, { min: 1 }),
+      maxCandidates: readInt(env, 'CAUSAL_MAX_CANDIDATES', c.maxCandidates, { min: 1 }),
+      memoryEvents: readInt(env, 'CAUSAL_MEMORY_EVENTS', c.memoryEvents, { min: 0 }),
+      topologyTtlMs: readInt(env, 'CAUSAL_TOPOLOGY_TTL_SECONDS', c.topologyTtlMs / 1000, { min: 0 }) * 1000,
     },
   };
+}
+
+/**
+ * ALERT_LOOKBACK_SECONDS in ms (default 1800 s, at most a day): an alert fires after its rule's `for:`
+ * (15 min in kubernetes-mixin), so its causes lie further back than the event-to-event window.
+ */
+export function readAlertLookbackMs(env: Env, windowMs: number): number {
+  const s = readInt(env, 'ALERT_LOOKBACK_SECONDS', 1800, { min: 1, max: 86_400 });
+  if (s * 1000 < windowMs) {
+    throw new ConfigError('ALERT_LOOKBACK_SECONDS', `must be at least CAUSAL_WINDOW_SECONDS (${windowMs / 1000}), got ${s}`, `Raise ALERT_LOOKBACK_SECONDS to ${windowMs / 1000} or more, or unset it for the default 1800`);
+  }
+  return s * 1000;
 }
 
 /** Logs one structured line per batch, with the foreign / skipped / dead-lettered counts since the last one. */

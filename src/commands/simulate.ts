@@ -1,6 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { assertClientId } from '../domain/clientId';
+import { Command, Option } from 'commander';
+import { clientIdArg, nonNegativeNumber, parseArgs } from '../config/args';
+
+const atLeastOne = (v: string): number => Math.max(1, nonNegativeNumber(v));
 import { KEY_SEPARATOR, formatKey } from '../domain/keys';
 import { KafkaSink } from '../kafka/kafkaSink';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
@@ -10,7 +13,7 @@ import { componentLogger } from '../log/logger';
 import { BuiltScenario, SCENARIO_NAMES, TimelineItem, buildScenario, noiseItem } from '../simulator/scenarios';
 import { K8sObject } from '../simulator/k8sShapes';
 
-export const description = 'simulate a client cluster: simulate --client <id> [--scenario oom-kill] [--rate 20] [--heartbeat-seconds 30] [--ground-truth file] [--exit-after-scenario]';
+export const description = 'simulate a client cluster: registration, heartbeats, resources, an incident scenario and background noise';
 
 export interface SimulateArgs {
   client: string;
@@ -22,32 +25,31 @@ export interface SimulateArgs {
   /** Seconds to wait after registering before the scenario starts (workers spawning). */
   delaySeconds: number;
   exitAfterScenario: boolean;
+  /**
+   * Replay speed-up: a scenario spans the 15+ minutes between its first symptom and the alert (the
+   * rules' `for:`); records keep their real times, ending now, and are sent `speed` times faster.
+   */
+  speed: number;
+}
+
+/** The options of `kgroot simulate`. */
+export function define(cmd: Command): void {
+  cmd
+    .requiredOption('--client <id>', 'the simulated client (a valid client id)', clientIdArg)
+    .addOption(new Option('--scenario <name>', 'the incident to play').choices(SCENARIO_NAMES).default('oom-kill'))
+    .option('--rate <n>', 'background records (normal events, info logs) per second', nonNegativeNumber, 20)
+    .option('--heartbeat-seconds <n>', 'seconds between heartbeats (0: none)', nonNegativeNumber, 30)
+    .option('--ground-truth <file>', 'where the ground truth is written (default ground-truth-<client>.json)')
+    .option('--delay-seconds <n>', 'seconds to wait after registering before the scenario starts', nonNegativeNumber, 0)
+    .option('--exit-after-scenario', 'exit once the scenario is sent', false)
+    .option('--speed <n>', 'replay speed-up of the scenario (its records keep their real, past times)', atLeastOne, 60);
 }
 
 export function parseSimulateArgs(args: string[]): SimulateArgs {
-  const get = (flag: string): string | undefined => {
-    const i = args.indexOf(flag);
-    return i >= 0 ? args[i + 1] : undefined;
+  const o = parseArgs('simulate', define, args) as {
+    client: string; scenario: string; rate: number; heartbeatSeconds: number; groundTruth?: string; delaySeconds: number; exitAfterScenario: boolean; speed: number;
   };
-  const num = (flag: string, fallback: number): number => {
-    const v = get(flag);
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a non-negative number, got ${JSON.stringify(v)}`);
-    return n;
-  };
-  const client = assertClientId(get('--client'), '--client');
-  const scenario = get('--scenario') ?? 'oom-kill';
-  if (!SCENARIO_NAMES.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIO_NAMES.join(', ')}, got ${JSON.stringify(scenario)}`);
-  return {
-    client,
-    scenario,
-    rate: num('--rate', 20),
-    heartbeatSeconds: num('--heartbeat-seconds', 30),
-    groundTruth: get('--ground-truth') ?? `ground-truth-${client}.json`,
-    delaySeconds: num('--delay-seconds', 0),
-    exitAfterScenario: args.includes('--exit-after-scenario'),
-  };
+  return { ...o, speed: Math.max(1, o.speed), groundTruth: o.groundTruth ?? `ground-truth-${o.client}.json` };
 }
 
 function resourceKey(client: string, o: K8sObject): string {
@@ -56,7 +58,7 @@ function resourceKey(client: string, o: K8sObject): string {
 
 /** The Kafka record of a timeline item, keyed as DESIGN.md says. */
 export function timelineRecord(client: string, item: TimelineItem): OutRecord {
-  const value = Buffer.from(JSON.stringify(item.value));
+  const value = Buffer.from(JSON.stringify(item.value ?? null));
   switch (item.type) {
     case 'event':
       return { topic: TOPICS.rawEvents.name, key: formatKey(client, 'event', item.uid), value };
@@ -64,7 +66,14 @@ export function timelineRecord(client: string, item: TimelineItem): OutRecord {
       return { topic: TOPICS.rawLogs.name, key: formatKey(client, 'log', item.uid), value };
     case 'alert':
       return { topic: TOPICS.alertsRaw.name, key: formatKey(client, 'alert', item.fingerprint), value };
+    case 'resource':
+      return resourceRecord(client, item.object, item.value);
   }
+}
+
+/** A state.k8s.resource record: the object (or a tombstone for a deleted one) keyed by kind and name. */
+export function resourceRecord(client: string, o: K8sObject, value: K8sObject | null = o): OutRecord {
+  return { topic: TOPICS.resources.name, key: resourceKey(client, o), value: value === null ? null : Buffer.from(JSON.stringify(value)) };
 }
 
 export function registrationRecord(client: string, secret: string | undefined): OutRecord {
@@ -111,9 +120,11 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   if (args.delaySeconds > 0) await Promise.race([new Promise((r) => setTimeout(r, args.delaySeconds * 1000)), done]);
-  const start = Date.now();
+  // The scenario's history ends about now: its first records are backdated by its span.
+  const span = Math.max(...buildScenario(args.scenario, 0).timeline.map((i) => i.atMs));
+  const start = Date.now() - span;
   const scenario = buildScenario(args.scenario, start);
-  await Promise.all(scenario.resources.map((o) => sink.send({ topic: TOPICS.resources.name, key: resourceKey(args.client, o), value: Buffer.from(JSON.stringify(o)) })));
+  await Promise.all(scenario.resources.map((o) => sink.send(resourceRecord(args.client, o))));
   await sink.send(topologyRecord(args.client, scenario));
   log.info({ resources: scenario.resources.length }, 'published resources and topology');
 
@@ -121,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
   writeFileSync(
     args.groundTruth,
     JSON.stringify(
-      { client: args.client, scenario: scenario.name, description: scenario.description, started_at: new Date(start).toISOString(), root_cause: scenario.rootCause, expected_effects: scenario.expectedEffects, injected },
+      { client: args.client, scenario: scenario.name, description: scenario.description, started_at: new Date(start).toISOString(), speed: args.speed, root_cause: scenario.rootCause, expected_effects: scenario.expectedEffects, injected },
       null,
       2,
     ),
@@ -135,9 +146,9 @@ export async function main(argv: string[]): Promise<number> {
         if (stopping) return;
         void sink.send(timelineRecord(args.client, item)).then(() => {
           sent++;
-          log.info({ type: item.type, atMs: item.atMs, reason: (item.value as { reason?: string }).reason ?? (item.value as { labels?: { alertname?: string } }).labels?.alertname }, 'injected');
+          log.info({ type: item.type, atMs: item.atMs, reason: (item.value as { reason?: string } | null)?.reason ?? (item.value as { labels?: { alertname?: string } } | null)?.labels?.alertname }, 'injected');
         });
-      }, item.atMs),
+      }, item.atMs / args.speed),
     );
   }
   let n = 0;
@@ -153,7 +164,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const lastAt = Math.max(...scenario.timeline.map((i) => i.atMs));
   if (args.exitAfterScenario) {
-    await Promise.race([new Promise((r) => setTimeout(r, lastAt + 1000)), done]);
+    await Promise.race([new Promise((r) => setTimeout(r, lastAt / args.speed + 1000)), done]);
     stopping = true;
   } else {
     await done;

@@ -1,16 +1,21 @@
+import { Argument, Command } from 'commander';
 import { componentLogger } from '../log/logger';
 import { SERVICES, Service, StackError, fetchService, stackDown, stackStatus, stackUp } from '../stack/localStack';
 import { loadStackConfig } from '../stack/stackConfig';
 
 export const description = 'local Kafka + Neo4j: stack fetch|up|down|status [kafka|neo4j]';
 
+const VERBS = ['fetch', 'up', 'down', 'status'] as const;
+
+/** The arguments of `kgroot stack`. */
+export function define(cmd: Command): void {
+  cmd
+    .addArgument(new Argument('<verb>', 'fetch (download once), up (start; harmless if running), down (stop what up started), status').choices(VERBS))
+    .addArgument(new Argument('[services...]', 'only these (default: all)').choices(SERVICES));
+}
+
 export async function main(args: string[]): Promise<number> {
   const [verb, ...names] = args;
-  const bad = names.filter((n) => !(SERVICES as readonly string[]).includes(n));
-  if (bad.length > 0 || !verb) {
-    process.stderr.write(`usage: kgroot stack fetch|up|down|status [${SERVICES.join('|')}]...\n`);
-    return 2;
-  }
   const services = (names.length > 0 ? names : SERVICES) as Service[];
   const config = loadStackConfig();
   const log = componentLogger('stack');

@@ -1,3 +1,4 @@
+import { Command } from 'commander';
 import { request } from 'node:http';
 import { readInt, readString } from '../config/env';
 
@@ -23,7 +24,12 @@ function get(url: string): Promise<string> {
   });
 }
 
-export async function main(args: string[]): Promise<number> {
+/** The options of `kgroot status`. */
+export function define(cmd: Command): void {
+  cmd.option('--json', 'print the control plane\'s view as JSON');
+}
+
+export async function main(_args: string[], opts: { json?: boolean } = {}): Promise<number> {
   const host = readString(process.env, 'CONTROL_PLANE_HOST', '127.0.0.1');
   const port = readInt(process.env, 'CONTROL_PLANE_PORT', 7070, { min: 1, max: 65535 });
   const url = `http://${host}:${port}/clients`;
@@ -34,7 +40,7 @@ export async function main(args: string[]): Promise<number> {
     process.stderr.write(`kgroot status: no control plane answers at ${url} (${(err as Error).message}); start one with \`kgroot control-plane\` or set CONTROL_PLANE_PORT\n`);
     return 1;
   }
-  if (args.includes('--json')) {
+  if (opts.json) {
     process.stdout.write(body + '\n');
     return 0;
   }

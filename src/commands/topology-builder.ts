@@ -1,7 +1,7 @@
 import { batchSize, neo4jWriteSeconds, recordsTotal } from '../metrics/metrics';
 import { tap } from 'rxjs';
 import { TOPOLOGY_BUILDER, topologyBuilder } from '../../pipelines/topologyBuilder/topologyBuilder';
-import { Env, readInt } from '../config/env';
+import { atLeastBatch, Env, readInt } from '../config/env';
 import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSink } from '../kafka/kafkaSink';
@@ -18,10 +18,12 @@ export const description = 'shared topology builder: state.k8s.resource and stat
 /** TOPOLOGY_BATCH_SIZE (2000), TOPOLOGY_BATCH_MS (250), TOPOLOGY_MAX_IN_FLIGHT (4 × batch size), plus NEO4J_* and KAFKA_*. */
 export function loadTopologyBuilderConfig(env: Env) {
   const maxBatchSize = readInt(env, 'TOPOLOGY_BATCH_SIZE', 2000, { min: 1, max: 50_000 });
+  const maxInFlight = readInt(env, 'TOPOLOGY_MAX_IN_FLIGHT', maxBatchSize * 4, { min: 1 });
+  atLeastBatch('TOPOLOGY_MAX_IN_FLIGHT', maxInFlight, 'TOPOLOGY_BATCH_SIZE', maxBatchSize);
   return {
     maxBatchSize,
     maxBatchMs: readInt(env, 'TOPOLOGY_BATCH_MS', 250, { min: 1 }),
-    maxInFlight: readInt(env, 'TOPOLOGY_MAX_IN_FLIGHT', maxBatchSize * 4, { min: 1 }),
+    maxInFlight,
   };
 }
 

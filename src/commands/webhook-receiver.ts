@@ -23,7 +23,7 @@ export async function main(): Promise<number> {
   const address = server.address();
   log.info({ address, clients: [...config.tokens.keys()], maxBodyBytes: config.maxBodyBytes }, 'listening');
   // /metrics and /healthz on METRICS_PORT, like every other component (the Docker HEALTHCHECK asks it).
-  const metrics = await startMetricsServer(loadMetricsConfig(process.env), log, () => server.listening).catch((err: Error) => {
+  const metrics = await startMetricsServer(loadMetricsConfig(process.env), log, () => (server.listening ? [] : ['webhook server not listening'])).catch((err: Error) => {
     log.warn({ err: err.message }, 'metrics server not started; set METRICS_PORT to a free port, 0 for any, -1 for none');
     return undefined;
   });

@@ -4,6 +4,17 @@
  */
 export type Env = Record<string, string | undefined>;
 
+/**
+ * Cross-field check: an in-flight bound below the batch size means no batch ever fills (each one
+ * waits out its time bound): a ConfigError naming the variable and the fix.
+ */
+export function atLeastBatch(variable: string, value: number, batchVariable: string, batchSize: number): void {
+  if (value < batchSize) throw new ConfigError(variable, `${value} is below ${batchVariable} (${batchSize}), so no batch can ever fill`, `Set ${variable} to at least ${batchVariable}, or unset it for the default`);
+}
+
+/** A mistake in how a command was called (a flag's value): the CLI prints one line and exits 2. */
+export class UsageError extends Error {}
+
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,

@@ -1,4 +1,5 @@
 import { validateClientId } from './clientId';
+import { clipText } from './text';
 
 /**
  * Kafka key formats of DESIGN.md. The client id lives only in the key, before the first "::".
@@ -8,8 +9,6 @@ import { validateClientId } from './clientId';
  *   formatNormalizedKey('acme', 'evt', 'abc') // 'acme::evt-abc'
  */
 export const KEY_SEPARATOR = '::';
-
-export type RawKeyType = 'event' | 'log' | 'alert' | 'target' | 'topology' | 'resource';
 
 export interface ParsedKey {
   ok: true;
@@ -96,5 +95,10 @@ export function clientPrefix(client: string): string {
 }
 
 function clip(s: string): string {
-  return s.length > 80 ? s.slice(0, 77) + '...' : s;
+  return clipText(s, 80);
+}
+
+/** True when the key starts with `prefix` (`{client}::` as bytes) and has more after it; compares bytes, so foreign records cost no decoding. */
+export function hasPrefix(key: Buffer | null, prefix: Buffer): boolean {
+  return key !== null && key.length > prefix.length && key.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 }

@@ -1,3 +1,4 @@
+import { inCausalReach, reachOf } from './causalRules';
 import { StoredCandidates } from './causality';
 import { candidateGroups, relatedResources, Statement } from './cypher';
 import { EventRow } from './eventRows';
@@ -16,6 +17,8 @@ export interface RememberedEvent {
 
 export interface CausalMemoryOptions {
   windowMs: number;
+  /** How far an alert reaches back for causes, ms (the window when absent): the covered range reaches as far. */
+  alertLookbackMs?: number;
   maxCandidates: number;
   /** Most events held; past it the oldest (by event time) go, and the covered range shrinks with them. */
   maxEvents: number;
@@ -94,10 +97,12 @@ export class CausalMemory {
   async prepare(rows: readonly EventRow[], read: ReadRows, seq = Infinity, seqOf: SeqOf = () => undefined): Promise<StoredCandidatesWithRefs[] | null> {
     const groups = candidateGroups(rows);
     if (groups.length === 0) return [];
-    let lo = Infinity;
     let hi = -Infinity;
-    for (const g of groups) for (const r of g.rows) (lo = Math.min(lo, r.ts)), (hi = Math.max(hi, r.ts));
-    if (!(await this.cover(lo - this.opts.windowMs, hi + this.opts.windowMs, read, seqOf))) return null;
+    for (const g of groups) for (const r of g.rows) hi = Math.max(hi, r.ts);
+    // An alert reaches back by the lookback, and any event forward to alerts up to the lookback.
+    let from = Infinity;
+    for (const g of groups) for (const r of g.rows) from = Math.min(from, r.ts - reachOf(r.category, this.opts));
+    if (!(await this.cover(from, hi + reachOf('alert', this.opts), read, seqOf))) return null;
     await this.refreshRelated(groups.map((g) => g.rid), read);
     return groups.map((g) => this.candidatesOf(g.rid, g.rows, seq));
   }
@@ -183,11 +188,10 @@ export class CausalMemory {
 
   private candidatesOf(rid: string, rows: readonly EventRow[], seq: number): StoredCandidatesWithRefs {
     const related = this.related.get(rid)?.related ?? [{ rid, d: 0 }];
-    const w = this.opts.windowMs;
     const cands: Array<{ a: string; b: string; bts: number; bcat: string; bref: string; d: number }> = [];
     for (const ev of rows) {
       const found: Array<{ e: RememberedEvent; d: number }> = [];
-      const near = (c: RememberedEvent) => c.eid !== ev.eid && c.ts >= ev.ts - w && c.ts <= ev.ts + w;
+      const near = (c: RememberedEvent) => c.eid !== ev.eid && inCausalReach(ev, c, this.opts);
       const seen = new Set<string>();
       for (const nb of related) {
         for (const c of this.byRid.get(nb.rid)?.values() ?? []) {

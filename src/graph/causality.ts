@@ -1,4 +1,4 @@
-import { CausalScoring, ruleFor, scorePair } from './causalRules';
+import { CausalScoring, inCausalReach, ruleFor, scorePair } from './causalRules';
 
 /** One event related to another, as the candidate query returns it (either may be the cause). */
 export interface CandidatePair {
@@ -85,7 +85,8 @@ export interface StoredCandidates {
  * `related` list), each event's set ordered by distance, then time apart, then id, and cut at
  * `maxCandidates` — the same set a search after the writes would give, without reading the
  * transaction's own writes back. A resource absent from `stored` (a stub the batch creates) is
- * related to itself only.
+ * related to itself only. Near in time = {@link inCausalReach}: within `windowMs`, or within
+ * `alertLookbackMs` before an alert.
  *
  * @example batchCandidatePairs([oomRow, backoffRow], [], 300_000, 50)  // [{ a: backoff, b: oom, d: 0, ... }, { a: oom, b: backoff, ... }]
  */
@@ -94,7 +95,9 @@ export function batchCandidatePairs(
   stored: readonly StoredCandidates[],
   windowMs: number,
   maxCandidates: number,
+  alertLookbackMs = windowMs,
 ): CandidatePair[] {
+  const reach = { windowMs, alertLookbackMs };
   const byRid = new Map<string, Array<{ eid: string; ts: number; category: string }>>();
   for (const r of rows) {
     if (r.rid === null || r.category === 'normal') continue;
@@ -118,7 +121,7 @@ export function batchCandidatePairs(
       for (const c of storedOf.get(e.eid) ?? []) seen.set(c.b, c);
       for (const nb of related) {
         for (const c of byRid.get(nb.rid) ?? []) {
-          if (c.eid === e.eid || Math.abs(c.ts - e.ts) > windowMs) continue;
+          if (c.eid === e.eid || !inCausalReach(e, c, reach)) continue;
           const prev = seen.get(c.eid);
           if (!prev || nb.d < prev.d) seen.set(c.eid, { b: c.eid, bts: c.ts, bcat: c.category, d: nb.d });
         }

@@ -1,3 +1,4 @@
+import { reachOf } from './causalRules';
 import { CausalEdgeRow } from './causality';
 import { EventRow } from './eventRows';
 import { PublishedEdge, ResourceRow } from './k8sObject';
@@ -20,6 +21,8 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE INDEX kg_event_resource_time IF NOT EXISTS FOR (e:Event) ON (e.client, e.rid, e.ts)',
   'CREATE INDEX kg_event_time IF NOT EXISTS FOR (e:Event) ON (e.client, e.ts)',
   'CREATE INDEX kg_resource_namespace IF NOT EXISTS FOR (r:Resource) ON (r.client, r.namespace)',
+  // The fault patterns of the FEKG (src/rca/patternStore.ts).
+  'CREATE CONSTRAINT kg_pattern_key IF NOT EXISTS FOR (p:FaultPattern) REQUIRE (p.client, p.pid) IS UNIQUE',
 ];
 
 const EVENT_WRITE = `
@@ -73,7 +76,8 @@ export function relatedResources(item: (d: 1 | 2) => string): string {
  * resource of the batch's non-normal events: the related resources — itself (0 hops), one RUNS_ON /
  * CONTROLS / SELECTS edge away (1), two CONTROLS away in one direction (2: Deployment → ReplicaSet →
  * Pod); then per event, on those of them with stored events, an index range seek on (client, rid, ts) over
- * the window, nearest first, at most $maxCandidates. One row per resource: `rid`, `related`
+ * the window (for an alert: the alert lookback before it; for any event: alerts up to the lookback after
+ * it, as {@link inCausalReach}), nearest first, at most $maxCandidates. One row per resource: `rid`, `related`
  * ({rid, d}) and `cands` ({a, b, bts, bcat, bref, d}); the pairs inside the batch are found in code
  * from `related` ({@link batchCandidatePairs}). Pods that merely share a node or a service are not
  * related through it (that made every event a candidate of dozens).
@@ -92,7 +96,8 @@ CALL {
   UNWIND related AS nb
   WITH ev, nb WHERE nb.stored
   MATCH (c:Event {client: $client, rid: nb.rid})
-  WHERE c.ts >= ev.ts - $window AND c.ts <= ev.ts + $window AND c.eid <> ev.eid AND c.category <> 'normal'
+  WHERE c.ts >= ev.ts - ev.back AND c.ts <= ev.ts + $lookback AND c.eid <> ev.eid AND c.category <> 'normal'
+    AND (abs(c.ts - ev.ts) <= $window OR (ev.alert AND c.ts <= ev.ts) OR (c.category = 'alert' AND c.ts >= ev.ts))
     AND NOT (coalesce(c.created_by_batch, '') IN $later AND NOT c.eid IN $earlier)
   WITH ev, c, nb.d AS d ORDER BY d, abs(c.ts - ev.ts), c.eid
   WITH ev, collect({b: c.eid, bts: c.ts, bcat: c.category, bref: elementId(c), d: d})[0..toInteger($maxCandidates)] AS cs
@@ -102,10 +107,11 @@ CALL {
 RETURN g.rid AS rid, related, cands`;
 
 /** {@link STORED_CANDIDATES} for the batch's rows, leaving out events created by the batches in `later` (begun after this one) unless a batch begun before wrote them too (`earlier`: their event ids); null when no row can have a cause (no resource, or only normal events). */
-export function storedCandidates(client: string, rows: readonly EventRow[], windowMs: number, maxCandidates: number, later: readonly string[] = [], earlier: readonly string[] = []): Statement | null {
-  const groups = candidateGroups(rows).map((g) => ({ rid: g.rid, evs: g.rows.map((r) => ({ eid: r.eid, ts: r.ts })) }));
+export function storedCandidates(client: string, rows: readonly EventRow[], windowMs: number, maxCandidates: number, later: readonly string[] = [], earlier: readonly string[] = [], alertLookbackMs = windowMs): Statement | null {
+  const lookback = reachOf('alert', { windowMs, alertLookbackMs });
+  const groups = candidateGroups(rows).map((g) => ({ rid: g.rid, evs: g.rows.map((r) => ({ eid: r.eid, ts: r.ts, alert: r.category === 'alert', back: reachOf(r.category, { windowMs, alertLookbackMs }) })) }));
   if (groups.length === 0) return null;
-  return { text: STORED_CANDIDATES, params: { client, groups, window: windowMs, maxCandidates, later, earlier } };
+  return { text: STORED_CANDIDATES, params: { client, groups, window: windowMs, lookback, maxCandidates, later, earlier } };
 }
 
 /** Rows in the order their resources are locked (by rid, then eid), so concurrent batches take locks in one order. */

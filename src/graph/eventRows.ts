@@ -1,7 +1,8 @@
 import type { NormalizedEvent, NormalizedLog } from '../avro/normalizedCodec';
 import { AlertmanagerAlert } from './alert';
-import { categorizeK8sEvent, EventCategory } from './causalRules';
+import { categorizeK8sEvent, categorizeLogClass, EventCategory } from './causalRules';
 import { resourceRef, ResourceRef } from './resourceId';
+import { clipText } from '../domain/text';
 
 /**
  * One Event node to write. Ids are deterministic (`evt:{event_id}`, `log:{template}:{rid}:{window}`,
@@ -33,7 +34,7 @@ function withResource(ref: ResourceRef | null): Pick<EventRow, 'rid' | 'kind' | 
 }
 
 function clipMessage(m: string): string {
-  return m.length > 2000 ? m.slice(0, 1997) + '...' : m;
+  return clipText(m, 2000);
 }
 
 /** A normalized Kubernetes event → its Event row, about the involved object (or its pod / node). */
@@ -46,7 +47,7 @@ export function eventRowOfNormalized(e: NormalizedEvent): EventRow {
     eid: `evt:${e.event_id}`,
     source: 'k8s',
     reason: e.reason,
-    category: categorizeK8sEvent(e.reason, e.type, e.event_type_abstract, e.message),
+    category: categorizeK8sEvent(e.reason, e.type, e.event_type_abstract, e.message, ref?.kind),
     severity: e.severity,
     message: clipMessage(e.message),
     ts: e.timestamp,
@@ -84,7 +85,7 @@ export function aggregateErrorLogs(logs: readonly NormalizedLog[], windowMs: num
       eid,
       source: 'log',
       reason: l.error_class as string,
-      category: 'error-log',
+      category: categorizeLogClass(l.error_class as string),
       severity: l.level === 'fatal' || l.level === 'critical' ? 'critical' : 'error',
       message: clipMessage(l.template),
       ts: l.timestamp,
@@ -97,14 +98,20 @@ export function aggregateErrorLogs(logs: readonly NormalizedLog[], windowMs: num
   return [...rows.values()];
 }
 
+/**
+ * The labels that name an alert's subject (kube-state-metrics / kubernetes-mixin), most specific
+ * first. `service` comes last: on most kubernetes-mixin alerts it names the scrape target
+ * (`service="kube-state-metrics"`), not the subject; `job` is the scrape job, never a Kubernetes Job.
+ */
 const ALERT_TARGETS: ReadonlyArray<[label: string, kind: string]> = [
   ['pod', 'Pod'],
-  ['service', 'Service'],
+  ['persistentvolumeclaim', 'PersistentVolumeClaim'],
+  ['job_name', 'Job'],
   ['deployment', 'Deployment'],
   ['statefulset', 'StatefulSet'],
   ['daemonset', 'DaemonSet'],
-  ['job_name', 'Job'],
   ['node', 'Node'],
+  ['service', 'Service'],
 ];
 
 const SEVERITIES = new Set(['info', 'warning', 'error', 'critical']);

@@ -1,4 +1,5 @@
-import { canonicalKind, parseResourceId, resourceRef, ResourceRef } from './resourceId';
+import type { NormalizeResult as ParseResult } from '../normalize/result';
+import { canonicalKind, checkResourceRef, labelProblem, parseResourceId, resourceRef, ResourceRef } from './resourceId';
 
 /**
  * A Kubernetes object as a Resource row and the topology edges it implies: RUNS_ON (a pod's
@@ -19,15 +20,30 @@ export interface ResourceRow extends ResourceRef {
   phase: string | null;
 }
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+/** The one result type of a parse or check of outside input (the normalizers' too). */
+export type { ParseResult };
 
-/** Identity from a state.k8s.resource key id (`{namespace}/{name}`, or `{name}` / `/{name}` when cluster-scoped). */
-export function refOfResourceKey(kindInKey: string, id: string): ResourceRef | null {
+/** Identity from a state.k8s.resource key id (`{namespace}/{name}`, or `{name}` / `/{name}` when cluster-scoped), or why there is none. */
+export function checkResourceKey(kindInKey: string, id: string): ParseResult<ResourceRef> {
   const slash = id.indexOf('/');
   const ns = slash < 0 ? '' : id.slice(0, slash);
   const name = slash < 0 ? id : id.slice(slash + 1);
-  if (name.length === 0 || name.includes('/')) return null;
-  return resourceRef(kindInKey, ns, name);
+  const r = checkResourceRef(kindInKey, ns, name);
+  return r.ok ? { ok: true, value: r.ref } : { ok: false, reason: r.reason };
+}
+
+export function refOfResourceKey(kindInKey: string, id: string): ResourceRef | null {
+  const r = checkResourceKey(kindInKey, id);
+  return r.ok ? r.value : null;
+}
+
+/** The first label (or selector term) out of bounds ({@link labelProblem}), or null. */
+function labelsProblem(m: Record<string, string>, where: string): string | null {
+  for (const [k, v] of Object.entries(m)) {
+    const p = labelProblem(k, v);
+    if (p) return `${where}: ${p}`;
+  }
+  return null;
 }
 
 function stringMap(x: unknown): Record<string, string> {
@@ -67,14 +83,20 @@ export function resourceOfObject(obj: unknown, keyRef: ResourceRef): ParseResult
     }
   }
   const nodeName = kind === 'Pod' && typeof spec.nodeName === 'string' && spec.nodeName ? spec.nodeName : null;
+  const node = nodeName ? checkResourceRef('Node', '', nodeName) : null;
+  if (node && !node.ok) return { ok: false, reason: `spec.nodeName: ${node.reason}` };
+  const labels = stringMap(meta.labels);
+  const selector = kind === 'Service' ? stringMap(spec.selector) : {};
+  const labelIssue = labelsProblem(labels, 'metadata.labels') ?? labelsProblem(selector, 'spec.selector');
+  if (labelIssue) return { ok: false, reason: labelIssue };
   return {
     ok: true,
     value: {
       ...ref,
       uid: typeof meta.uid === 'string' ? meta.uid : null,
-      labels: pairs(stringMap(meta.labels)),
-      selector: kind === 'Service' ? pairs(stringMap(spec.selector)) : [],
-      runsOn: nodeName ? resourceRef('Node', '', nodeName)!.rid : null,
+      labels: pairs(labels),
+      selector: pairs(selector),
+      runsOn: node?.ok ? node.ref.rid : null,
       ownedBy: [...new Set(owners)].sort(),
       phase: typeof status.phase === 'string' ? status.phase : null,
     },

@@ -1,4 +1,5 @@
 import { formatKey } from '../domain/keys';
+import { utf8OrNull } from '../domain/text';
 import { parseAlert } from '../graph/alert';
 import { OutRecord } from '../kafka/record';
 import { TOPICS } from '../kafka/topics';
@@ -8,10 +9,12 @@ import { TOPICS } from '../kafka/topics';
  * `{client}::alert::{fingerprint}`, the value the alert itself (fingerprint filled in when absent).
  * Any problem rejects the whole body, naming the field.
  */
-export function alertRecordsOfWebhook(body: Buffer, client: string): { ok: true; records: OutRecord[] } | { ok: false; error: string } {
+export function alertRecordsOfWebhook(body: Buffer, client: string, nowMs = Date.now()): { ok: true; records: OutRecord[] } | { ok: false; error: string } {
+  const text = utf8OrNull(body);
+  if (text === null) return { ok: false, error: 'body is not valid UTF-8' };
   let payload: unknown;
   try {
-    payload = JSON.parse(body.toString('utf8'));
+    payload = JSON.parse(text);
   } catch (err) {
     return { ok: false, error: `body is not valid JSON: ${(err as Error).message}` };
   }
@@ -22,7 +25,7 @@ export function alertRecordsOfWebhook(body: Buffer, client: string): { ok: true;
   if (p.alerts.length === 0) return { ok: false, error: 'alerts is empty' };
   const records: OutRecord[] = [];
   for (let i = 0; i < p.alerts.length; i++) {
-    const parsed = parseAlert(p.alerts[i], `alerts[${i}]`);
+    const parsed = parseAlert(p.alerts[i], `alerts[${i}]`, nowMs);
     if (!parsed.ok) return { ok: false, error: parsed.reason };
     records.push({
       topic: TOPICS.alertsRaw.name,

@@ -4,6 +4,7 @@ import { CLIENT_ID_RULE, validateClientId } from '../domain/clientId';
 import { Delivered, OutRecord } from '../kafka/record';
 import { Logger } from '../log/logger';
 import { alertRecordsOfWebhook } from './alertmanagerPayload';
+import { replyHealthz } from '../metrics/healthz';
 import { WebhookConfig } from './webhookConfig';
 
 export interface WebhookDeps {
@@ -28,28 +29,41 @@ function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Reads the body up to `limit` bytes; resolves null when it is larger. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
+/** What reading a body gave: the bytes, more than the limit, or nothing (the client went away mid-body). */
+type Body = { kind: 'body'; bytes: Buffer } | { kind: 'too-large' } | { kind: 'aborted' };
+
+/** Reads the body up to `limit` bytes. A client closing its connection mid-body is not an error of ours. */
+function readBody(req: IncomingMessage, limit: number): Promise<Body> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
+    let done = false;
+    const settle = (b: Body) => {
+      if (done) return;
+      done = true;
+      chunks.length = 0;
+      resolve(b);
+    };
     req.on('data', (c: Buffer) => {
-      if (over) return;
+      if (done) return;
       size += c.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        resolve(null);
-        return;
-      }
+      if (size > limit) return settle({ kind: 'too-large' });
       chunks.push(c);
     });
-    req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks));
-    });
-    req.on('error', reject);
+    req.on('end', () => settle({ kind: 'body', bytes: Buffer.concat(chunks) }));
+    // 'error' (ECONNRESET "aborted") and 'close' before 'end': the client is gone.
+    req.on('error', () => settle({ kind: 'aborted' }));
+    req.on('close', () => settle({ kind: 'aborted' }));
   });
+}
+
+/** The client id of a path segment, or null when its percent-encoding is broken (`%zz`, a truncated UTF-8 escape). */
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -70,12 +84,13 @@ export function webhookHandler(config: WebhookConfig, deps: WebhookDeps): (req: 
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, { error: 'use GET' }, { allow: 'GET, HEAD' });
-      return reply(res, 200, { status: 'ok' });
+      return replyHealthz(res, []);
     }
     const m = ROUTE.exec(path);
     if (!m) return reply(res, 404, { error: `no route ${path}; POST /webhooks/alertmanager/{client}` });
     if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' }, { allow: 'POST' });
-    const client = decodeURIComponent(m[1]);
+    const client = decodeSegment(m[1]);
+    if (client === null) return reply(res, 400, { error: `invalid percent-encoding in the path: ${JSON.stringify(m[1].slice(0, 100))}` });
     const check = validateClientId(client);
     if (!check.ok) return reply(res, 400, { error: `invalid client id in the path: ${check.reason} (rule: ${CLIENT_ID_RULE})` });
     const auth = req.headers.authorization;
@@ -94,12 +109,16 @@ export function webhookHandler(config: WebhookConfig, deps: WebhookDeps): (req: 
       return;
     }
     const body = await readBody(req, config.maxBodyBytes);
-    if (body === null) {
+    if (body.kind === 'aborted') {
+      deps.log.info({ client, remote: req.socket.remoteAddress }, 'webhook: client closed the connection before the body ended');
+      return;
+    }
+    if (body.kind === 'too-large') {
       reply(res, 413, { error: `body is over the limit of ${config.maxBodyBytes} bytes` }, { connection: 'close' });
       req.destroy();
       return;
     }
-    const parsed = alertRecordsOfWebhook(body, client);
+    const parsed = alertRecordsOfWebhook(body.bytes, client);
     if (!parsed.ok) return reply(res, 400, { error: parsed.error });
     try {
       await Promise.all(parsed.records.map((r) => deps.send(r)));

@@ -1,5 +1,6 @@
 import { KafkaRecord, OutRecord } from './record';
 import { TOPICS } from './topics';
+import { clipText } from '../domain/text';
 
 /** Headers every dead-letter record carries, so the reason and the origin travel with the bytes. */
 export const DLQ_HEADERS = {
@@ -30,7 +31,7 @@ export function deadLetter(record: KafkaRecord, component: string, reason: strin
       [DLQ_HEADERS.sourcePartition]: String(record.partition),
       [DLQ_HEADERS.sourceOffset]: String(record.offset),
       [DLQ_HEADERS.component]: component,
-      [DLQ_HEADERS.error]: reason.length > 1000 ? reason.slice(0, 997) + '...' : reason,
+      [DLQ_HEADERS.error]: clipText(reason, 1000),
       [DLQ_HEADERS.failedAt]: new Date().toISOString(),
     },
   };

@@ -10,6 +10,11 @@ export interface KafkaConnection {
   maxMessageBytes: number;
   /** SASL authentication (KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT); absent = PLAINTEXT. */
   sasl?: SaslSettings;
+  /**
+   * Consecutive failed pulls after which a consumer gives up and fails its component (which then
+   * exits 1 and is restarted with backoff) instead of retrying for ever. KAFKA_CONSUME_MAX_FAILURES.
+   */
+  consumeMaxFailures?: number;
 }
 
 export type SaslMechanism = 'SCRAM-SHA-512' | 'SCRAM-SHA-256';
@@ -45,8 +50,12 @@ export function loadKafkaConnection(env: Env, clientId: string): KafkaConnection
     clientId,
     maxMessageBytes: readInt(env, 'KAFKA_MAX_MESSAGE_BYTES', 8 * 1024 * 1024, { min: 1024 }),
     sasl: loadSasl(env),
+    consumeMaxFailures: readInt(env, 'KAFKA_CONSUME_MAX_FAILURES', DEFAULT_CONSUME_MAX_FAILURES, { min: 1 }),
   };
 }
+
+/** About a minute of retrying (a failed pull waits 0.5 s). */
+export const DEFAULT_CONSUME_MAX_FAILURES = 120;
 
 /** librdkafka settings common to producers, consumers and admin clients. */
 export function librdkafkaBase(c: KafkaConnection): Record<string, string | number | boolean> {

@@ -1,10 +1,11 @@
 import Kafka from 'node-rdkafka';
 import { Observable } from 'rxjs';
 import { Logger } from '../log/logger';
-import { KafkaConnection, librdkafkaBase } from './kafkaConfig';
+import { DEFAULT_CONSUME_MAX_FAILURES, KafkaConnection, librdkafkaBase } from './kafkaConfig';
 import { OffsetTracker } from './offsetTracker';
 import { KafkaRecord, SourceRecord } from './record';
-import { consumerLag, inFlight, recordsTotal } from '../metrics/metrics';
+import { Gauge } from 'prom-client';
+import { consumeFailuresTotal, inFlight, recordsTotal, registry } from '../metrics/metrics';
 
 /** Configuration of one consumer. */
 export interface KafkaSourceConfig {
@@ -35,6 +36,8 @@ export interface KafkaSourceConfig {
   drainTimeoutMs?: number;
   /** Component and client named in metrics (kgroot_records_total, kgroot_in_flight_records, kgroot_consumer_lag). */
   metrics?: { component: string; client?: string };
+  /** Consecutive failed pulls after which `records$` errors (default: the connection's, else 120). */
+  maxConsumeFailures?: number;
   /** Extra librdkafka settings. */
   extra?: Record<string, string | number | boolean>;
 }
@@ -76,6 +79,8 @@ export class KafkaSource {
   private wake: (() => void) | undefined;
   private readonly trackers = new Map<string, { tracker: OffsetTracker; generation: number }>();
   private generation = 0;
+  /** Consecutive failed pulls and the last error; undefined while pulls succeed. */
+  private failing: { count: number; error: string } | undefined;
   private readonly dirty = new Set<string>();
   private consumer: Kafka.KafkaConsumer | undefined;
   private readonly s: KafkaSourceStats = { inFlight: 0, maxInFlightSeen: 0, consumed: 0, acked: 0, stored: {}, assignment: [] };
@@ -91,9 +96,12 @@ export class KafkaSource {
     private readonly config: KafkaSourceConfig,
     private readonly log: Logger,
   ) {
+    // Options are checked before anything uses them (kafkajs-style messages).
+    if (config.maxInFlight !== undefined && !(Number.isInteger(config.maxInFlight) && config.maxInFlight >= 1)) throw new Error(`maxInFlight must be at least 1, got ${config.maxInFlight}`);
+    if (config.batchSize !== undefined && !(Number.isInteger(config.batchSize) && config.batchSize >= 1)) throw new Error(`batchSize must be at least 1, got ${config.batchSize}`);
+    if (config.maxConsumeFailures !== undefined && !(config.maxConsumeFailures >= 1)) throw new Error(`maxConsumeFailures must be at least 1, got ${config.maxConsumeFailures}`);
     this.maxInFlight = config.maxInFlight ?? 2000;
     this.batchSize = Math.min(config.batchSize ?? 500, this.maxInFlight);
-    if (this.maxInFlight < 1) throw new Error('maxInFlight must be at least 1');
     this.resumeRoom = Math.max(1, Math.min(this.batchSize, Math.floor(this.maxInFlight / 4)));
     if (config.topics.length === 0) throw new Error('a KafkaSource needs at least one topic');
     this.closed = new Promise((r) => (this.resolveClosed = r));
@@ -194,11 +202,17 @@ export class KafkaSource {
     return this.config.groupId;
   }
 
+  /** Why this source is unhealthy (3 or more pulls failed in a row), or null. */
+  problem(): string | null {
+    return this.failing && this.failing.count >= 3 ? `consumer ${this.config.groupId}: ${this.failing.count} pulls failed in a row (${this.failing.error})` : null;
+  }
+
   stats(): KafkaSourceStats {
     return { ...this.s, stored: { ...this.s.stored }, assignment: [...this.s.assignment] };
   }
 
-  private createConsumer(): Kafka.KafkaConsumer {
+  /** The librdkafka consumer (a test may substitute its own). */
+  protected createConsumer(): Kafka.KafkaConsumer {
     const c = this.config;
     return new Kafka.KafkaConsumer(
       {
@@ -251,11 +265,24 @@ export class KafkaSource {
           consumer.consume(asked, (err, msgs) => (err ? reject(err) : resolve(msgs))),
         );
       } catch (err) {
-        // Transient broker trouble: librdkafka reconnects by itself; wait a little and pull again.
-        this.log.warn({ err: (err as Error).message }, 'consume failed; retrying');
+        // Broker trouble goes away (librdkafka reconnects by itself): wait a little and pull again.
+        // A batch librdkafka cannot decode does not: after maxConsumeFailures in a row, fail loudly.
+        const e = err as Kafka.LibrdKafkaError;
+        const count = (this.failing?.count ?? 0) + 1;
+        this.failing = { count, error: e.message };
+        consumeFailuresTotal.labels(this.config.groupId, String(e.code ?? 'unknown')).inc();
+        const max = this.config.maxConsumeFailures ?? this.config.connection.consumeMaxFailures ?? DEFAULT_CONSUME_MAX_FAILURES;
+        if (count >= max) {
+          const failure = consumeFailure(this.config.groupId, count, e, positions(consumer));
+          this.log.error({ group: this.config.groupId, failures: count, err: e.message, code: e.code }, failure.message);
+          if (isActive()) subscriber.error(failure);
+          return;
+        }
+        if (count === 1 || count % 20 === 0) this.log.warn({ group: this.config.groupId, failures: count, of: max, err: e.message, code: e.code }, 'consume failed; retrying');
         await sleep(500);
         continue;
       }
+      this.failing = undefined;
       ask = messages.length < asked ? Math.max(16, messages.length * 2) : Math.min(this.batchSize, asked * 2);
       timeout = messages.length > 0 ? baseTimeout : Math.min(idleTimeout, timeout * 2);
       if (!isActive()) return;
@@ -398,15 +425,47 @@ export class KafkaSource {
   }
 }
 
-/** Sources currently open, read by the consumer-lag gauge when Prometheus scrapes. */
+/** Sources currently open, read by the consumer-lag gauge when Prometheus scrapes and by /healthz. */
 const openSources = new Set<KafkaSource>();
-/** Refreshes kgroot_consumer_lag from the open sources; metrics/metrics.ts calls it on each scrape. */
-export function collectConsumerLag(): void {
-  consumerLag.reset();
-  for (const src of openSources) {
-    for (const l of src.lag()) consumerLag.labels(src.groupId, l.topic, String(l.partition)).set(l.lag);
+
+/** The problems of the open sources (a consumer whose pulls keep failing); empty when all are fine. */
+export function sourceProblems(): string[] {
+  return [...openSources].flatMap((s) => s.problem() ?? []);
+}
+
+/** The consumer's positions, "topic/partition@offset", for the error that says where it is stuck. */
+function positions(consumer: Kafka.KafkaConsumer): string[] {
+  try {
+    return consumer.position().map((p) => `${p.topic}/${p.partition}@${p.offset ?? 'committed'}`);
+  } catch {
+    return [];
   }
 }
+
+/**
+ * The error a source fails with after `count` failed pulls in a row: where it is stuck and the
+ * way past it (README, "A consumer that cannot read a batch").
+ */
+export function consumeFailure(group: string, count: number, e: { message: string; code?: number }, at: string[]): Error {
+  const codec = e.code === Kafka.CODES.ERRORS.ERR__NOT_IMPLEMENTED
+    ? `; "Not implemented" is a compression codec this librdkafka lacks (features: ${Kafka.features.join(',')}): install libzstd-dev liblz4-dev libsnappy-dev and run npm rebuild node-rdkafka`
+    : '';
+  const where = at.length > 0 ? ` at ${at.slice(0, 10).join(' ')}` : '';
+  return new Error(`kafka consumer ${group}: ${count} pulls failed in a row (${e.message})${where}${codec}; or move the group past the batch (kafka-consumer-groups.sh --reset-offsets --to-offset N --group ${group} --topic T:P --execute)`);
+}
+/** kgroot_consumer_lag, refreshed from the open sources on each scrape (the source registers its own collector). */
+export const consumerLag = new Gauge({
+  name: 'kgroot_consumer_lag',
+  help: 'High watermark minus the consumer position, per assigned partition',
+  labelNames: ['group', 'topic', 'partition'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const src of openSources) {
+      for (const l of src.lag()) this.labels(src.groupId, l.topic, String(l.partition)).set(l.lag);
+    }
+  },
+});
 
 interface Emitter {
   next(batch: SourceRecord[]): void;

@@ -18,6 +18,9 @@ export interface SourceRecord extends KafkaRecord {
   ack(): void;
 }
 
+/** A record a pipeline may acknowledge (the lifecycle's inputs: the control plane acks some itself). */
+export type Ackable = KafkaRecord & { ack?: () => void };
+
 /** A record to produce. `partition` undefined lets the key decide. */
 export interface OutRecord {
   topic: string;

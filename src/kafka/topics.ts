@@ -32,7 +32,6 @@ export const TOPICS = {
   dlqNormalized: { name: 'dlq.normalized', key: 'original key', compacted: false, retentionMs: 14 * DAY, partitions: 3 },
 } as const satisfies Record<string, TopicSpec>;
 
-export type TopicId = keyof typeof TOPICS;
 export const ALL_TOPICS: readonly TopicSpec[] = Object.values(TOPICS);
 
 /** Topic-level configs handed to CreateTopics. */

@@ -48,10 +48,10 @@ export const inFlight = new Gauge({
   registers: [registry],
 });
 
-export const consumerLag = new Gauge({
-  name: 'kgroot_consumer_lag',
-  help: 'High watermark minus the consumer position, per assigned partition',
-  labelNames: ['group', 'topic', 'partition'] as const,
+export const consumeFailuresTotal = new Counter({
+  name: 'kgroot_consume_failures_total',
+  help: 'consume() calls that failed (a batch librdkafka cannot decode, e.g. a compression codec it lacks, or broker trouble), by consumer group and librdkafka error code',
+  labelNames: ['group', 'code'] as const,
   registers: [registry],
 });
 

@@ -2,8 +2,8 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Env, readInt, readString } from '../config/env';
 import { Logger } from '../log/logger';
+import { replyHealthz } from './healthz';
 import { registry } from './metrics';
-import { collectConsumerLag } from '../kafka/kafkaSource';
 
 export interface MetricsServerConfig {
   /** METRICS_PORT: 9464 by default; 0 picks a free port (workers spawned as processes); -1 turns it off. */
@@ -19,14 +19,13 @@ export function loadMetricsConfig(env: Env, defaultPort = 9464): MetricsServerCo
 }
 
 /**
- * Serves `/metrics` (Prometheus text format) and `/healthz` (200 while `healthy()` says so).
- * Resolves with the server, or undefined when turned off.
+ * Serves `/metrics` (Prometheus text format) and `/healthz` (200 while `problems()` is empty, else
+ * 503 naming them). Resolves with the server, or undefined when turned off.
  */
-export async function startMetricsServer(config: MetricsServerConfig, log: Logger, healthy: () => boolean = () => true): Promise<Server | undefined> {
+export async function startMetricsServer(config: MetricsServerConfig, log: Logger, problems: () => readonly string[] = () => []): Promise<Server | undefined> {
   if (config.port < 0) return undefined;
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
-      collectConsumerLag();
       registry.metrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': registry.contentType });
@@ -39,12 +38,7 @@ export async function startMetricsServer(config: MetricsServerConfig, log: Logge
       );
       return;
     }
-    if (req.method === 'GET' && req.url === '/healthz') {
-      const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: ok ? 'ok' : 'unhealthy' }));
-      return;
-    }
+    if (req.method === 'GET' && req.url === '/healthz') return replyHealthz(res, problems());
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: `no route ${req.method} ${req.url}; try GET /metrics or /healthz` }));
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import neo4j, { Driver, ManagedTransaction, Session } from 'neo4j-driver';
-import { defer, Observable } from 'rxjs';
+import { defer, lastValueFrom, Observable } from 'rxjs';
 import { CausalMemory } from '../graph/causalMemory';
 import { batchCandidatePairs, CausalEdgeOptions, CausalEdgeRow, causalEdges, StoredCandidates } from '../graph/causality';
 import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, publishedTopology, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement } from '../graph/cypher';
@@ -8,7 +8,18 @@ import { EventRow } from '../graph/eventRows';
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
-import { isTransientGraphError, UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
+import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
+
+/** The causal search's defaults, the one place they live (the graph-builder command reads CAUSAL_* over them). */
+export const CAUSAL_DEFAULTS: CausalSearchOptions = {
+  windowMs: 300_000,
+  alertLookbackMs: 1_800_000,
+  minConfidence: 0.1,
+  maxCausesPerEffect: 5,
+  maxCandidates: 50,
+  memoryEvents: 200_000,
+  topologyTtlMs: 10_000,
+};
 
 /** One client's events to write in one transaction. */
 export interface EventBatch {
@@ -112,14 +123,7 @@ export class GraphStore {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
-    return new GraphStore(driver, config, log, {
-      windowMs: causal.windowMs ?? 300_000,
-      minConfidence: causal.minConfidence ?? 0.1,
-      maxCausesPerEffect: causal.maxCausesPerEffect ?? 5,
-      maxCandidates: causal.maxCandidates ?? 50,
-      memoryEvents: causal.memoryEvents ?? 200_000,
-      topologyTtlMs: causal.topologyTtlMs ?? 10_000,
-    });
+    return new GraphStore(driver, config, log, { ...CAUSAL_DEFAULTS, ...causal });
   }
 
   /** The isolation mode, resolved once: configured, or for `auto` by trying CREATE DATABASE for `client`. */
@@ -232,8 +236,8 @@ export class GraphStore {
     if (this.causal.memoryEvents <= 0) return undefined;
     let m = this.memories.get(client);
     if (!m) {
-      const { windowMs, maxCandidates, memoryEvents: maxEvents, topologyTtlMs } = this.causal;
-      m = new CausalMemory(client, { windowMs, maxCandidates, maxEvents, topologyTtlMs, isolatedTtlMs: Math.min(1000, topologyTtlMs) });
+      const { windowMs, alertLookbackMs, maxCandidates, memoryEvents: maxEvents, topologyTtlMs } = this.causal;
+      m = new CausalMemory(client, { windowMs, alertLookbackMs, maxCandidates, maxEvents, topologyTtlMs, isolatedTtlMs: Math.min(1000, topologyTtlMs) });
       this.memories.set(client, m);
     }
     return m;
@@ -269,14 +273,14 @@ export class GraphStore {
           const fromMemory = searchInNeo4j || !memory ? null : await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.seqOf);
           // Too much to hold: leave (nothing written yet) and search in Neo4j once the earlier batches ended.
           if (!fromMemory && !searchInNeo4j) throw NEEDS_SEARCH;
-          const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates, flight.later(), flight.earlierEids());
+          const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates, flight.later(), flight.earlierEids(), this.causal.alertLookbackMs);
           const stored = fromMemory ?? (cand ? ((await run(tx, cand)) as unknown as Array<StoredCandidates & { cands: Array<{ b: string; bref: string }> }>) : []);
           const [w] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
           const refs = new Map<string, { ref: string; fresh: boolean }>();
           for (const s of stored) for (const c of s.cands) refs.set(c.b, { ref: c.bref, fresh: false });
           const written = (w?.refs ?? []) as WrittenRef[];
           for (const [eid, ref, fresh] of written) refs.set(eid, { ref, fresh });
-          const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates);
+          const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates, this.causal.alertLookbackMs);
           const now: CausalEdgeRef[] = [];
           const later: CausalEdgeRow[] = [];
           for (const e of causalEdges(pairs, this.causal)) {
@@ -312,7 +316,13 @@ export class GraphStore {
           // here is retried here, not by writing the batch again (log counts would add up twice).
           await flight.earlierEnded();
           const s = causalEdgesById(batch.client, later);
-          counts.causalEdgesAdded += await this.retryTransient(() => this.write(batch.client, (tx) => created(tx, s)));
+          const result = (added: number): EventWriteResult => ({ rows: batch.rows.length, ...counts, causalEdgesAdded: counts.causalEdgesAdded + added, writeMs: Math.round(performance.now() - started) });
+          const remainder$ = defer(async () => result(await this.write(batch.client, (tx) => created(tx, s))));
+          try {
+            return await lastValueFrom(remainder$);
+          } catch (err) {
+            throw new DeferredEdgesFailed(err, result(0), remainder$);
+          }
         }
         return { rows: batch.rows.length, ...counts, writeMs: Math.round(performance.now() - started) };
       } finally {
@@ -320,19 +330,6 @@ export class GraphStore {
         flight.end();
       }
     });
-  }
-
-  /** Runs `work` until it succeeds or fails with a permanent error, waiting 0.5 s doubling to 10 s between tries. */
-  private async retryTransient<T>(work: () => Promise<T>): Promise<T> {
-    for (let delay = 500; ; delay = Math.min(10_000, delay * 2)) {
-      try {
-        return await work();
-      } catch (err) {
-        if (!isTransientGraphError(err)) throw err;
-        this.log.warn({ err: (err as Error).message, delayMs: delay }, 'graph write failed; retrying');
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
   }
 
   /**
@@ -395,6 +392,36 @@ export class GraphStore {
     }
   }
 
+  // ---- rca reads and writes (src/rca/answer.ts's RcaReader / RcaWriter) ----
+
+  /**
+   * The database of `client` for a read that must not create anything for a client that does not
+   * exist: shared mode → the shared database; database mode → the client's (an unknown one fails
+   * with DatabaseNotFound); auto → the mode resolved as for the writers.
+   */
+  private async readDatabase(client: string): Promise<string | undefined> {
+    if (this.config.isolation === 'shared') return this.config.sharedDatabase;
+    if (this.config.isolation === 'database') return this.databaseName(client);
+    return (await this.mode(client)) === 'database' ? this.databaseName(client) : this.config.sharedDatabase;
+  }
+
+  /** Runs one rca read statement in `client`'s graph (nothing prepared or created); rows as plain objects. */
+  async readRca(client: string, statement: Statement): Promise<Record<string, unknown>[]> {
+    const session = this.driver.session({ database: await this.readDatabase(client), defaultAccessMode: neo4j.session.READ });
+    try {
+      return await session.executeRead((tx) => run(tx, statement));
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Runs rca write statements (the FEKG's patterns) in one transaction of `client`'s graph. */
+  async writeRca(client: string, statements: readonly Statement[]): Promise<void> {
+    await this.write(client, async (tx) => {
+      for (const s of statements) await run(tx, s);
+    });
+  }
+
   async counts(client: string): Promise<GraphCounts> {
     const [row] = await this.read(client, { text: GRAPH_COUNTS, params: { client } });
     return row as unknown as GraphCounts;
@@ -407,6 +434,22 @@ export class GraphStore {
 
 /** `[eid, elementId, new in this batch, ts, category, rid, created_by_batch]` of an event written ({@link eventBatchWrite}'s refs). */
 type WrittenRef = [string, string, boolean, number, string, string, string | null];
+
+/**
+ * The batch committed, its causal edges to an earlier batch's events did not: retrying is running
+ * `remainder$` (those edges, by id, idempotent), not writing the batch again (log counts would add
+ * up twice). Write-or-split ({@link PartlyWritten} in pipelines/operators/writeOrSplit) retries it
+ * with backoff as an effect; `partial` is the result without those edges.
+ */
+export class DeferredEdgesFailed extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly partial: EventWriteResult,
+    readonly remainder$: Observable<EventWriteResult>,
+  ) {
+    super(`causal edges to an earlier batch not written: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
 
 /** Thrown inside a transaction that found its candidates too many to hold: it rolls back before any write. */
 const NEEDS_SEARCH = new Error('candidate range too large for memory: search in Neo4j');

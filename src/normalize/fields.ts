@@ -1,3 +1,5 @@
+import { parseRfc3339 } from '../domain/time';
+
 /** Small readers for untyped JSON: they return null instead of throwing on a wrong type. */
 export type Json = Record<string, unknown>;
 
@@ -18,20 +20,12 @@ export function int(x: unknown): number | null {
 }
 
 /**
- * A timestamp in ms since the epoch from an ISO/RFC3339 string (micro- and nanosecond fractions
- * are cut to ms) or a number (seconds when below 1e11, as Fluent Bit writes them; else ms).
+ * A timestamp in ms since the epoch from an RFC 3339 string ({@link parseRfc3339}: micro- and
+ * nanosecond fractions cut to ms; RFC 2822, `"1"` and other forms `Date.parse` would take are not
+ * times) or a number (seconds when below 1e11, as Fluent Bit writes them; else ms).
  */
 export function timestampMs(x: unknown): number | null {
   if (typeof x === 'number' && Number.isFinite(x) && x > 0) return x < 1e11 ? Math.round(x * 1000) : Math.round(x);
   if (typeof x !== 'string' || x.length === 0) return null;
-  // Date.parse accepts at most ms precision reliably; cut longer fractions (RFC3339Nano).
-  // (Most timestamps have no fraction: skip the regex for them, it is on the hot path.)
-  const cut = x.indexOf('.') === -1 ? x : x.replace(/(\.\d{3})\d+/, '$1');
-  const ms = Date.parse(cut);
-  return Number.isFinite(ms) ? ms : null;
-}
-
-/** Cuts a message to `max` characters, marking the cut. */
-export function bound(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, Math.max(0, max - 1)) + '…';
+  return parseRfc3339(x);
 }

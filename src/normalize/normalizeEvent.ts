@@ -1,8 +1,10 @@
 import { NormalizedEvent } from '../avro/normalizedCodec';
 import { classifyEventType } from './eventTypeAbstract';
-import { bound, int, Json, obj, str, timestampMs } from './fields';
+import { int, Json, obj, str, timestampMs } from './fields';
 import { NormalizeResult, rejected } from './result';
 import { stableId } from './stableId';
+import { futureProblem } from '../domain/time';
+import { clipText } from '../domain/text';
 
 /**
  * Turns one Kubernetes event, in any accepted shape, into a NormalizedEvent (no client id):
@@ -52,8 +54,10 @@ export function normalizeEvent(raw: unknown, opts: NormalizeEventOptions): Norma
   if (!x) return rejected(`unknown event shape: none of core/v1 (involvedObject), events.k8s.io/v1 (regarding), an event-exporter envelope ({event}|{object}) or minimal {event_id, reason, message}; keys: ${Object.keys(root).slice(0, 10).join(',')}`);
   if (!x.reason) return rejected(`invalid ${x.format} event: missing reason`);
   const maxChars = opts.maxMessageChars ?? DEFAULT_MAX_MESSAGE_CHARS;
-  const message = bound(x.message, maxChars);
+  const message = clipText(x.message, maxChars);
   const timestamp = x.timestamp ?? opts.fallbackTimestamp;
+  const late = futureProblem(timestamp, opts.fallbackTimestamp, 'timestamp');
+  if (late) return rejected(late);
   const { abstract, severity } = classifyEventType(x.reason, x.message, x.type);
   const isPod = x.kind === 'Pod';
   const value: NormalizedEvent = {

@@ -1,10 +1,12 @@
 import { NormalizedLog } from '../avro/normalizedCodec';
 import { classifyError } from './classifyError';
 import { detectLevel } from './detectLevel';
-import { bound, isObject, Json, obj, str, timestampMs } from './fields';
+import { isObject, Json, obj, str, timestampMs } from './fields';
 import { NormalizeResult, rejected } from './result';
 import { stableId } from './stableId';
 import { TemplateMiner } from './templateMiner';
+import { futureProblem } from '../domain/time';
+import { clipText } from '../domain/text';
 
 /**
  * Turns one log record into a NormalizedLog (no client id). Accepted:
@@ -49,8 +51,10 @@ export function normalizeLog(text: string, opts: NormalizeLogOptions): Normalize
   const detected = detectLevel(e.line);
   const body = detected.message ?? e.line;
   const maxChars = opts.maxMessageChars ?? 4096;
-  const message = bound(body, maxChars);
+  const message = clipText(body, maxChars);
   const timestamp = e.timestamp ?? opts.fallbackTimestamp;
+  const late = futureProblem(timestamp, opts.fallbackTimestamp, 'timestamp');
+  if (late) return rejected(late);
   const errorClass = classifyError(body);
   const { templateId, template } = opts.miner.add(message);
   const level = detected.level === 'unknown' && errorClass !== null ? 'error' : detected.level;

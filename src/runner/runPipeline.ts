@@ -1,4 +1,6 @@
 import { Observable, Subscription } from 'rxjs';
+import { readNumber } from '../config/env';
+import { sourceProblems } from '../kafka/kafkaSource';
 import { Logger } from '../log/logger';
 import { loadMetricsConfig, startMetricsServer } from '../metrics/metricsServer';
 
@@ -39,6 +41,13 @@ export function sourced(effects$: Observable<unknown>, source: DrainableSource, 
 export interface RunOptions {
   /** How long a graceful stop may drain before the pipeline is cut, ms. */
   drainTimeoutMs?: number;
+  /**
+   * Longest a stop may take from the signal to the exit, ms (SHUTDOWN_GRACE_SECONDS; the spawners
+   * set it to their SIGTERM → SIGKILL grace): the drain is cut 1/3 of it before the end, and a
+   * close still hanging then (a Neo4j write that never returns, a flush to a broker that is gone)
+   * is abandoned, so the process exits before it is killed. Unset: drain, then at most 30 s to close.
+   */
+  graceMs?: number;
   /** Signals that start a graceful stop. */
   signals?: NodeJS.Signals[];
   /** Serve /metrics and /healthz on METRICS_PORT (default true). */
@@ -51,7 +60,8 @@ export interface RunOptions {
  * resolve with exit code 0. A pipeline error resolves with 1 after closing.
  */
 export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Promise<number> {
-  const drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
+  const graceMs = opts.graceMs ?? shutdownGraceMs(process.env);
+  const drainTimeoutMs = Math.min(opts.drainTimeoutMs ?? 30_000, graceMs === undefined ? Infinity : Math.max(0, graceMs - Math.max(1000, graceMs / 3)));
   const signals = opts.signals ?? ['SIGTERM', 'SIGINT'];
   let closed!: () => void;
   const closing = new Promise<void>((r) => (closed = r));
@@ -65,23 +75,30 @@ export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Pr
       if (drainTimer) clearTimeout(drainTimer);
       for (const s of signals) process.off(s, onSignal);
       sub?.unsubscribe();
+      const closeMs = Math.max(1000, graceMs === undefined ? 30_000 : (signalledAt ?? Date.now()) + graceMs - 500 - Date.now());
+      let closeTimer: NodeJS.Timeout | undefined;
+      const abandoned = new Promise<'abandoned'>((res) => (closeTimer = setTimeout(() => res('abandoned'), closeMs)));
       try {
-        await r.close();
+        if ((await Promise.race([r.close(), abandoned])) === 'abandoned') log.warn({ closeMs, graceMs }, 'close did not finish in time (a write or flush hangs); exiting without it');
       } catch (err) {
         log.error({ err: (err as Error).message }, 'close failed');
         code = code || 1;
+      } finally {
+        clearTimeout(closeTimer);
       }
       log.info({ code, why }, 'stopped');
       closed();
       resolve(code);
     };
+    let signalledAt: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
+      signalledAt ??= Date.now();
       if (drainTimer) {
         log.warn({ signal }, 'second signal: stopping without drain');
         void finish(0, `${signal} twice`);
         return;
       }
-      log.info({ signal, drainTimeoutMs }, 'stopping intake and draining');
+      log.info({ signal, drainTimeoutMs, graceMs }, 'stopping intake and draining');
       r.stopIntake();
       drainTimer = setTimeout(() => {
         log.warn({ drainTimeoutMs }, 'drain timed out; cutting the pipeline');
@@ -90,7 +107,7 @@ export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Pr
     };
     for (const s of signals) process.on(s, onSignal);
     if (opts.metrics !== false) {
-      startMetricsServer(loadMetricsConfig(process.env), log, () => !finished).then(
+      startMetricsServer(loadMetricsConfig(process.env), log, () => (finished ? ['stopping'] : sourceProblems())).then(
         (server) => {
           if (server) void closing.then(() => server.close());
         },
@@ -105,4 +122,10 @@ export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Pr
       complete: () => void finish(0, 'completed'),
     });
   });
+}
+
+/** SHUTDOWN_GRACE_SECONDS as ms, or undefined when unset. */
+export function shutdownGraceMs(env: NodeJS.ProcessEnv): number | undefined {
+  if (env.SHUTDOWN_GRACE_SECONDS === undefined || env.SHUTDOWN_GRACE_SECONDS === '') return undefined;
+  return readNumber(env, 'SHUTDOWN_GRACE_SECONDS', 10, { min: 1 }) * 1000;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { alertFingerprint } from './corpus/rng';
 
 /**
  * Builders for the real shapes a client cluster publishes: Kubernetes objects (state.k8s.resource),
@@ -19,9 +20,50 @@ export function node(name: string): K8sObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, uid: uid('node', name), labels: { 'kubernetes.io/hostname': name } },
-    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    metadata: { name, uid: uid('node', name), labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } },
+    spec: {},
+    status: {
+      conditions: [
+        { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', lastHeartbeatTime: T0, lastTransitionTime: T0 },
+        { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastHeartbeatTime: T0, lastTransitionTime: T0 },
+        { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available', lastHeartbeatTime: T0, lastTransitionTime: T0 },
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: T0, lastTransitionTime: T0 },
+      ],
+    },
   };
+}
+
+/** When the scenario clusters' objects were created. */
+const T0 = '2026-11-01T00:00:00Z';
+
+/** A copy of `o` with `f` applied (objects in a timeline are snapshots). */
+export function changed<T extends K8sObject>(o: T, f: (x: T) => void): T {
+  const c = structuredClone(o);
+  f(c);
+  return c;
+}
+
+type ContainerStatus = Record<string, unknown> & { name: string; restartCount: number };
+
+export function containerStatus(pod: K8sObject): ContainerStatus {
+  return ((pod.status as { containerStatuses: ContainerStatus[] }).containerStatuses)[0];
+}
+
+/** The pod's Ready and ContainersReady conditions. */
+export function setReady(pod: K8sObject, ready: boolean, at: Date): void {
+  const c = containerStatus(pod).name;
+  for (const cond of (pod.status as { conditions: Array<Record<string, unknown>> }).conditions) {
+    if (cond.type !== 'Ready' && cond.type !== 'ContainersReady') continue;
+    if (cond.status !== (ready ? 'True' : 'False')) cond.lastTransitionTime = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    cond.status = ready ? 'True' : 'False';
+    if (ready) {
+      delete cond.reason;
+      delete cond.message;
+    } else {
+      cond.reason = 'ContainersNotReady';
+      cond.message = `containers with unready status: [${c}]`;
+    }
+  }
 }
 
 export interface AppShape {
@@ -56,15 +98,23 @@ export function app(s: AppShape): { deployment: K8sObject; replicaSet: K8sObject
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name, namespace: s.namespace, uid: uid('pod', s.namespace, name), labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsName, uid: rsUid, controller: true }] },
-      spec: { nodeName: s.nodes[i % s.nodes.length], containers: [{ name: s.app, image: s.image }] },
-      status: { phase: 'Running' },
+      spec: { nodeName: s.nodes[i % s.nodes.length], containers: [{ name: s.app, image: s.image, resources: { limits: { memory: '256Mi' } } }] },
+      status: {
+        phase: 'Running',
+        conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: T0 })),
+        podIP: `10.244.${i + 1}.${10 + i}`,
+        startTime: T0,
+        containerStatuses: [
+          { name: s.app, ready: true, started: true, restartCount: 0, image: s.image, imageID: `${s.image.split(':')[0]}@sha256:${uid('image', s.image).replace(/-/g, '')}`, containerID: `containerd://${uid('ctr', name).replace(/-/g, '')}`, state: { running: { startedAt: T0 } }, lastState: {} },
+        ],
+      },
     };
   });
   const service: K8sObject = {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: s.app, namespace: s.namespace, uid: uid('svc', s.namespace, s.app), labels },
-    spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
+    spec: { type: 'ClusterIP', clusterIP: `10.96.${s.app.length}.${s.replicas + 10}`, clusterIPs: [`10.96.${s.app.length}.${s.replicas + 10}`], selector: labels, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }] },
   };
   return { deployment, replicaSet, pods, service };
 }
@@ -79,10 +129,28 @@ export function pvc(namespace: string, name: string): K8sObject {
   };
 }
 
-/** A core/v1 Event about `obj`. */
-export function coreEvent(obj: K8sObject, reason: string, message: string, type: 'Normal' | 'Warning', at: Date, seq: number, extra: { node?: string; component?: string; count?: number } = {}): Record<string, unknown> {
-  const ts = at.toISOString();
+/** An events.k8s.io/v1 Event (what the scheduler emits): regarding, note, reportingController, eventTime. */
+export function eventsV1Event(obj: K8sObject, reason: string, note: string, type: 'Normal' | 'Warning', at: Date, seq: number, extra: { controller?: string; action?: string } = {}): Record<string, unknown> {
   const name = `${obj.metadata.name}.${(at.getTime() * 1000 + seq).toString(16)}`;
+  return {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { name, namespace: obj.metadata.namespace ?? 'default', uid: uid('event', name, reason), creationTimestamp: at.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    eventTime: at.toISOString().replace('Z', '000Z'),
+    reportingController: extra.controller ?? 'default-scheduler',
+    reportingInstance: `${extra.controller ?? 'default-scheduler'}-control-plane`,
+    action: extra.action ?? 'Scheduling',
+    reason,
+    regarding: { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name, uid: obj.metadata.uid, apiVersion: 'v1' },
+    note,
+    type,
+  };
+}
+
+/** A core/v1 Event about `obj`. */
+export function coreEvent(obj: K8sObject, reason: string, message: string, type: 'Normal' | 'Warning', at: Date, seq: number, extra: { node?: string; component?: string; count?: number; first?: Date; name?: string; container?: boolean } = {}): Record<string, unknown> {
+  const ts = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const name = extra.name ?? `${obj.metadata.name}.${(at.getTime() * 1000 + seq).toString(16)}`;
   return {
     apiVersion: 'v1',
     kind: 'Event',
@@ -93,13 +161,13 @@ export function coreEvent(obj: K8sObject, reason: string, message: string, type:
       name: obj.metadata.name,
       uid: obj.metadata.uid,
       apiVersion: obj.kind === 'Pod' || obj.kind === 'Node' ? 'v1' : 'apps/v1',
-      ...(obj.kind === 'Pod' ? { fieldPath: `spec.containers{${(obj.metadata as { labels?: Record<string, string> }).labels?.app ?? 'app'}}` } : {}),
+      ...(obj.kind === 'Pod' && extra.container !== false ? { fieldPath: `spec.containers{${(obj.metadata as { labels?: Record<string, string> }).labels?.app ?? 'app'}}` } : {}),
     },
     reason,
     message,
     type,
     count: extra.count ?? 1,
-    firstTimestamp: ts,
+    firstTimestamp: extra.first ? extra.first.toISOString().replace(/\.\d{3}Z$/, 'Z') : ts,
     lastTimestamp: ts,
     source: { component: extra.component ?? 'kubelet', host: extra.node },
     reportingComponent: extra.component ?? 'kubelet',
@@ -125,17 +193,15 @@ export function vectorLog(pod: K8sObject, message: string, at: Date, stream: 'st
   };
 }
 
-/** One Alertmanager alert (as in a version 4 webhook payload's `alerts[]`). */
-export function alert(name: string, labels: Record<string, string>, summary: string, at: Date): Record<string, unknown> {
-  const all = { alertname: name, severity: 'critical', ...labels };
-  const fingerprint = createHash('sha256').update(JSON.stringify(Object.entries(all).sort())).digest('hex').slice(0, 16);
+/** One Alertmanager alert (as in a version 4 webhook payload's `alerts[]`), with Alertmanager's fingerprint. */
+export function alert(labels: Record<string, string>, annotations: Record<string, string>, startsAt: Date): Record<string, unknown> {
   return {
     status: 'firing',
-    labels: all,
-    annotations: { summary },
-    startsAt: at.toISOString(),
+    labels,
+    annotations,
+    startsAt: startsAt.toISOString(),
     endsAt: '0001-01-01T00:00:00Z',
-    generatorURL: `http://prometheus/graph?g0.expr=${encodeURIComponent(name)}`,
-    fingerprint,
+    generatorURL: `http://prometheus-k8s.monitoring.svc:9090/graph?g0.expr=${encodeURIComponent(labels.alertname)}&g0.tab=1`,
+    fingerprint: alertFingerprint(labels),
   };
 }

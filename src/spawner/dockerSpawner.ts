@@ -123,7 +123,8 @@ export class DockerSpawner implements Spawner {
   }
 
   private async create(name: string, client: string, role: WorkerRole): Promise<Docker.Container> {
-    const env = workerEnv(client, role, this.config.env, this.parentEnv);
+    // The worker exits within the stop grace even if a write hangs (runPipeline).
+    const env = { ...workerEnv(client, role, this.config.env, this.parentEnv), SHUTDOWN_GRACE_SECONDS: String(this.config.stopGraceSeconds) };
     const options = (withLimits: boolean): Docker.ContainerCreateOptions => ({
       name,
       Image: this.config.image,

@@ -47,7 +47,8 @@ export function workerDeployment(client: string, role: WorkerRole, cfg: Kubernet
   const labels = workerLabels(client, role);
   const dropped: string[] = [];
   const env: Array<{ name: string; value: string }> = [];
-  const all = { ...workerEnv(client, role, cfg.env, parentEnv), METRICS_PORT: String(cfg.metricsPort), METRICS_HOST: '0.0.0.0' };
+  // SHUTDOWN_GRACE_SECONDS: the worker exits within terminationGracePeriodSeconds even if a write hangs (runPipeline).
+  const all = { ...workerEnv(client, role, cfg.env, parentEnv), METRICS_PORT: String(cfg.metricsPort), METRICS_HOST: '0.0.0.0', SHUTDOWN_GRACE_SECONDS: String(cfg.stopGraceSeconds) };
   for (const [k, v] of Object.entries(all).sort(([a], [b]) => a.localeCompare(b))) {
     if (CREDENTIAL_VARIABLE.test(k)) dropped.push(k);
     else env.push({ name: k, value: v });

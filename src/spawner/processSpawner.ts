@@ -5,6 +5,7 @@ import { setPriority } from 'node:os';
 import { Logger } from '../log/logger';
 import { ProcessSpawnerConfig, workerEnv } from './spawnerConfig';
 import { MANAGED_BY, Spawner, WorkerInfo, WorkerRole, workerName } from './spawner';
+import { backoffMs } from '../domain/backoff';
 
 /** The package root (where package.json is), found from this file whether it runs from src/ or dist/. */
 export function packageRoot(from: string = __dirname): string {
@@ -101,6 +102,8 @@ export class ProcessSpawner implements Spawner {
       [KG_ENV.owner]: String(process.pid),
       KG_PARENT_WATCH_FD: '3',
       KG_PARENT_GRACE_MS: String(this.config.stopGraceMs),
+      // The worker exits within the grace even if a write hangs (runPipeline).
+      SHUTDOWN_GRACE_SECONDS: String(this.config.stopGraceMs / 1000),
     };
     let child: ChildProcess;
     try {
@@ -127,7 +130,7 @@ export class ProcessSpawner implements Spawner {
       if (m.stopping || this.closed) return;
       const ranMs = Date.now() - (m.startedAt ?? Date.now());
       m.failures = ranMs > 60_000 ? 1 : m.failures + 1;
-      const delay = Math.min(this.config.restartBaseMs * 2 ** (m.failures - 1), this.config.restartMaxMs);
+      const delay = backoffMs(m.failures, { initialMs: this.config.restartBaseMs, maxMs: this.config.restartMaxMs });
       this.log.warn({ client: m.client, worker: m.name, code, signal, ranMs, restartInMs: delay }, 'worker died; restarting with backoff');
       m.restartTimer = setTimeout(() => {
         m.restartTimer = undefined;

@@ -142,19 +142,20 @@ describe('end to end: simulated clients → workers → graphs → silence → r
     );
     expect(runsOn).toMatch(/^node-/);
 
-    // The ranking of the alert's causes (kgroot rca) puts the ground-truth root cause first.
+    // The ranking of the alert's causes (kgroot rca, the alert named by its fingerprint) puts the ground-truth root cause first.
+    const fingerprint = (truthA.injected as Array<{ type: string; key: string }>).find((i) => i.type === 'alert')!.key.split('::').pop()!;
     const ranked = await waitFor(
       "A's alert explained",
       async () => {
         const out = await new Promise<string>((resolve) => {
-          const c = spawn(process.execPath, [CLI, 'rca', '--client', A, '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+          const c = spawn(process.execPath, [CLI, 'rca', '--client', A, '--alert', fingerprint, '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
           let text = '';
           c.stdout.on('data', (d: Buffer) => (text += d.toString()));
           c.on('exit', (code) => resolve(code === 0 ? text : ''));
         });
         if (!out) return undefined;
-        const j = JSON.parse(out) as { target: { what: string }; causes: Array<{ reason: string; resource: string }> };
-        return j.target.what.startsWith('alert') && j.causes.length > 0 ? j : undefined;
+        const j = JSON.parse(out) as { alert: { eid: string; fingerprint: string }; causes: Array<{ reason: string; resource: string }> };
+        return j.alert.fingerprint === fingerprint && j.causes.length > 0 ? j : undefined;
       },
       60_000,
     );

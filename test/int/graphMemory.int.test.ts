@@ -1,11 +1,12 @@
 import { from, lastValueFrom, map, mergeMap, toArray } from 'rxjs';
 import { NormalizedEvent } from '../../src/avro/normalizedCodec';
-import { eventRowOfNormalized, EventRow } from '../../src/graph/eventRows';
+import { eventRowOfAlert, eventRowOfNormalized, EventRow } from '../../src/graph/eventRows';
 import { componentLogger } from '../../src/log/logger';
 import { EventWriteResult, GraphStore } from '../../src/neo4j/graphStore';
 import { storedCandidates } from '../../src/graph/cypher';
 import { loadNeo4jConfig } from '../../src/neo4j/neo4jConfig';
 import { uniqueId } from '../fixtures/graph/harness';
+import { seededRandom } from '../../src/simulator/seededRandom';
 import { gridTopology } from '../../src/simulator/gridTopology';
 
 /**
@@ -14,30 +15,19 @@ import { gridTopology } from '../../src/simulator/gridTopology';
  * with more events than the per-event candidate limit, a replay of earlier batches) written for
  * three clients — candidates searched in Neo4j every batch, held in memory, and held in a memory
  * too small for the stream (evictions and fallbacks) — give the same POTENTIAL_CAUSE edges, edge for
- * edge; and so do the same three with 3 batches in flight at once, where edges to an earlier
+ * edge, alerts reaching back by the 30-minute lookback included; and so do the same three with 3 batches in flight at once, where edges to an earlier
  * batch's events wait for its commit.
  */
 const log = componentLogger('graph-memory-test');
 const WINDOW = 300_000;
 const T0 = 1_714_557_600_000;
 
-/** A deterministic pseudo-random stream (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const REASONS: Array<[string, 'Warning' | 'Normal']> = [
   ['OOMKilled', 'Warning'], ['BackOff', 'Warning'], ['Unhealthy', 'Warning'], ['Killing', 'Normal'], ['Pulled', 'Normal'], ['FailedMount', 'Warning'], ['Evicted', 'Warning'],
 ];
 
 function stream(seed: number): EventRow[][] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const events: EventRow[] = [];
   for (let i = 0; i < 700; i++) {
     const [reason, type] = REASONS[Math.floor(r() * REASONS.length)];
@@ -49,7 +39,11 @@ function stream(seed: number): EventRow[][] {
       event_id: `m${i}`, timestamp: T0 + Math.floor(r() * 6 * WINDOW), reason, message: `${reason} ${i}`, type, severity: type === 'Warning' ? 'warning' : 'info',
       event_type_abstract: reason.toLowerCase(), ...on, object_uid: null, pod: null, container: null, node: null, count: 1, reporting_component: 'kubelet', source_format: 'core/v1',
     };
-    events.push(eventRowOfNormalized(ev));
+    // Some are alerts about a pod, reaching back by the alert lookback (30 min, the stream's whole span).
+    if (r() < 0.06) {
+      const labels = { alertname: 'KubePodCrashLooping', namespace: 'shop', pod: `app${pod % 4}-${pod}`, service: 'kube-state-metrics' };
+      events.push(eventRowOfAlert({ status: 'firing', labels, annotations: {}, startsAt: new Date(ev.timestamp).toISOString(), fingerprint: `fp${i}` }));
+    } else events.push(eventRowOfNormalized(ev));
   }
   // Arrival order: event time plus up to ±8 minutes of jitter, so batches reach back past the covered range.
   const arrival = events.map((e) => ({ e, at: e.ts + (r() - 0.5) * 16 * 60_000 })).sort((x, y) => x.at - y.at).map((x) => x.e);
@@ -81,7 +75,7 @@ describe('causal candidates in memory and in Neo4j', () => {
 
   beforeAll(async () => {
     for (const [name, v] of Object.entries(variants)) {
-      const store = await GraphStore.connect(loadNeo4jConfig({ ...process.env, GRAPH_ISOLATION: process.env.GRAPH_ISOLATION ?? 'auto' }), log, { windowMs: WINDOW, memoryEvents: v.memoryEvents });
+      const store = await GraphStore.connect(loadNeo4jConfig({ ...process.env, GRAPH_ISOLATION: process.env.GRAPH_ISOLATION ?? 'auto' }), log, { windowMs: WINDOW, alertLookbackMs: 6 * WINDOW, memoryEvents: v.memoryEvents });
       stores.set(name, store);
       await store.prepareClient(v.client);
       await lastValueFrom(store.writeTopology$({ client: v.client, upserts: gridTopology({ namespace: 'shop', nodes: 3, apps: 4, pods: 12 }), deletes: [] }));
@@ -121,6 +115,12 @@ describe('causal candidates in memory and in Neo4j', () => {
     };
     const reference = await edgesOf('neo4j');
     expect(reference.length).toBeGreaterThan(300);
+    // Alerts took causes from further back than the window (only the lookback reaches them).
+    const lagged = await stores.get('neo4j')!.read(variants.neo4j.client, {
+      text: "MATCH (:Event {client: $client})-[p:POTENTIAL_CAUSE]->(e:Event {client: $client}) WHERE e.source = 'alert' AND p.lag_ms > $w RETURN count(p) AS n",
+      params: { client: variants.neo4j.client, w: WINDOW },
+    });
+    expect(Number(lagged[0].n)).toBeGreaterThan(0);
     expect(await edgesOf('memory')).toEqual(reference);
     expect(await edgesOf('small')).toEqual(reference);
     for (const name of ['neo4j3', 'memory3', 'small3']) expect({ name, edges: await edgesOf(name) }).toEqual({ name, edges: reference });

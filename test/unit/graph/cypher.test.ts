@@ -19,7 +19,7 @@ describe('cypher builders', () => {
   });
   it('groups candidate lookups by resource and leaves normal events out', () => {
     const s = storedCandidates('acme', rows, 300_000, 50)!;
-    expect(s.params.groups).toEqual([{ rid: 'Pod/shop/web-7d9-abc', evs: ['evt:oom-1', 'evt:backoff-1', 'evt:unhealthy-1'].map((eid) => ({ eid, ts: rows.find((r) => r.eid === eid)!.ts })) }]);
+    expect(s.params.groups).toEqual([{ rid: 'Pod/shop/web-7d9-abc', evs: ['evt:oom-1', 'evt:backoff-1', 'evt:unhealthy-1'].map((eid) => ({ eid, ts: rows.find((r) => r.eid === eid)!.ts, alert: false, back: 300_000 })) }]);
     expect(storedCandidates('acme', [rows[1]], 300_000, 50)).toBeNull();
   });
   it('has uniqueness constraints that include the client', () => {

@@ -36,7 +36,8 @@ describe('event rows', () => {
       ['Pod/shop/web-1', 1, T0 + 70_000],
     ]);
     expect(rows[0].eid).toBe(`log:tpl1:Pod/shop/web-1:${Math.floor((T0 + 1000) / 60_000) * 60_000}`);
-    expect(rows[0].category).toBe('error-log');
+    // A timeout is what a failing peer causes (categorizeLogClass).
+    expect(rows[0].category).toBe('log-conn');
   });
   it('maps an alert to an Event about the resource its labels name', () => {
     const parsed = parseAlert(ALERT);

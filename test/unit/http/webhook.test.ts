@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, connect } from 'node:net';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/config/env';
@@ -29,6 +31,9 @@ describe('alertRecordsOfWebhook', () => {
     ['version', Buffer.from(JSON.stringify({ version: 3, alerts: [alert] })), /version must be "4"/],
     ['empty', body([]), /alerts is empty/],
     ['bad alert', body([alert, { ...alert, startsAt: 'x' }]), /alerts\[1\]\.startsAt/],
+    ['a 200 KB pod label', body([{ ...alert, labels: { ...alert.labels, pod: 'p'.repeat(200 * 1024) } }]), /^alerts\[0\]\.labels\.pod is 204800 characters \(at most 1024\)$/],
+    ['a year-9999 alert', body([{ ...alert, startsAt: '9999-12-31T00:00:00Z' }]), /^alerts\[0\]\.startsAt 9999-12-31T00:00:00\.000Z is more than a day after/],
+    ['RFC 2822 startsAt', body([{ ...alert, startsAt: 'Wed, 01 May 2024 10:00:00 GMT' }]), /alerts\[0\]\.startsAt must be an RFC 3339 time/],
   ])('rejects %s naming the problem', (_, b, re) => {
     const r = alertRecordsOfWebhook(b, 'acme');
     expect(r.ok).toBe(false);
@@ -93,5 +98,46 @@ describe('webhook server (fake send)', () => {
     const res = await post('/webhooks/alertmanager/acme', body([alert]), 'token-acme-1');
     fail = false;
     expect(res.status).toBe(503);
+  });
+});
+
+describe('webhook server: hostile requests', () => {
+  let server: Server;
+  let port: number;
+  const lines: Array<{ level: number; msg: string }> = [];
+  beforeAll(async () => {
+    const stream = new Writable({ write: (chunk, _enc, cb) => (lines.push(JSON.parse(String(chunk))), cb()) });
+    server = createWebhookServer(
+      { host: '127.0.0.1', port: 0, maxBodyBytes: 100_000, tokens: new Map([['acme', 'token-acme-1']]) },
+      { send: async (r) => ({ topic: r.topic, partition: 0, offset: 0 }), log: pino({ level: 'debug' }, stream) },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  it.each([['%zz'], ['%E2%82'], ['acme%']])('a broken escape in the path (%s) is a 400 naming it, not a 500', async (segment) => {
+    const res = await fetch(`http://127.0.0.1:${port}/webhooks/alertmanager/${segment}`, { method: 'POST', body: body([alert]), headers: { authorization: 'Bearer token-acme-1' } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/invalid percent-encoding/);
+  });
+
+  it('a client closing its connection mid-body logs no error, and the server keeps serving', async () => {
+    const before = lines.length;
+    await new Promise<void>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.write('POST /webhooks/alertmanager/acme HTTP/1.1\r\nhost: x\r\nauthorization: Bearer token-acme-1\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{"version":"4","alerts":[');
+        setTimeout(() => s.destroy(), 50);
+      });
+      s.on('close', () => resolve());
+      s.on('error', reject);
+    });
+    // The server sees the close on its side shortly after; wait for its log line.
+    for (let i = 0; i < 100 && !lines.slice(before).some((l) => /closed the connection/.test(l.msg)); i++) await new Promise((r) => setTimeout(r, 20));
+    const logged = lines.slice(before);
+    expect(logged.map((l) => l.msg)).toContain('webhook: client closed the connection before the body ended');
+    expect(logged.filter((l) => l.level >= 50)).toEqual([]);
+    const ok = await fetch(`http://127.0.0.1:${port}/webhooks/alertmanager/acme`, { method: 'POST', body: body([alert]), headers: { authorization: 'Bearer token-acme-1' } });
+    expect(ok.status).toBe(202);
   });
 });

@@ -56,13 +56,16 @@ describe('lifecycle$ + lifecycleEffects$ on virtual time', () => {
       const registry$ = hot('-a', { a: reg('acme') });
       const beats = '-' + '-------------------b'.repeat(10);
       const heartbeat$ = hot(beats, { b: hb('acme') });
-      const events$ = lifecycle$({ registry$, heartbeat$ }, { replayEnd: {} }, config).pipe(map(short));
-      expectObservable(events$.pipe(map((s) => s.split(':')[0])), '210ms !').toBe(
+      const events$ = lifecycle$({ registry$, heartbeat$ }, { replayEnd: {} }, config);
+      expectObservable(events$.pipe(map(short), map((s) => s.split(':')[0])), '210ms !').toBe(
         '-r' + beats.slice(2).replace(/b/g, 'h'),
         { r: 'registered', h: 'heartbeat' },
       );
-      lifecycleEffects$(NEVER, fakeDeps(cold, calls));
+      // The same events drive the effects: one spawn, and nothing else in 210 ms.
+      const effects$ = lifecycleEffects$(events$, fakeDeps(cold, calls)).pipe(map((e) => `${e.kind}:${e.client}`));
+      expectObservable(effects$, '210ms !').toBe('---a', { a: 'workers/spawned:acme' });
     });
+    expect(calls.spawn).toEqual(['acme']);
     expect(calls.remove).toEqual([]);
   });
 
@@ -222,8 +225,11 @@ describe('lifecycle$ + lifecycleEffects$ on virtual time', () => {
         const registry$ = hot('-a-b', { a: reg('stranger'), b: reg('acme') });
         const events$ = lifecycle$({ registry$, heartbeat$: NEVER, workersFound$: of(['foreign']) }, { replayEnd: {} }, { ...config, allowlist: ['acme'] });
         expectObservable(events$.pipe(map(short)), '9ms !').toBe('-x-r', { x: 'rejected:stranger', r: 'registered:acme' });
-        lifecycleEffects$(NEVER, fakeDeps(cold, calls));
+        // The same events drive the effects: acme is spawned; the stranger and the found worker are never touched.
+        const effects$ = lifecycleEffects$(events$, fakeDeps(cold, calls)).pipe(map((e) => `${e.kind}:${e.client}`));
+        expectObservable(effects$, '9ms !').toBe('-----a', { a: 'workers/spawned:acme' });
       });
+      expect(calls.spawn).toEqual(['acme']);
       expect(calls.remove).toEqual([]);
     });
 

@@ -43,6 +43,7 @@ describe('workerDeployment', () => {
       LOG_LEVEL: 'info',
       METRICS_PORT: '9464',
       METRICS_HOST: '0.0.0.0',
+      SHUTDOWN_GRACE_SECONDS: '10',
     });
     expect(dropped.sort()).toEqual(['NEO4J_PASSWORD', 'NEO4J_USER']);
     expect(JSON.stringify(d)).not.toContain('s3cret');

@@ -1,0 +1,188 @@
+import { BUILTIN_PATTERNS, learnedPattern, libraryOf, wlSimilarity, abstractGraph } from '../../../src/rca/patterns';
+import { bestPaths, causalGraph, evidenceGraph, personalisedRank, rankCauses } from '../../../src/rca/rank';
+import { RcaSlice, SliceEvent } from '../../../src/rca/slice';
+
+const T = Date.parse('2024-05-01T10:00:00Z');
+const S = 1000;
+const MIN = 60 * S;
+const ev = (eid: string, reason: string, category: string, rid: string, ts: number, source = 'k8s'): SliceEvent => ({ eid, reason, category, rid, ts, source, message: '' });
+const alertInfo = (eid: string, rid: string, ts: number) => ({ eid, fingerprint: 'f00d', alertname: 'KubePodCrashLooping', status: 'firing', startsAt: new Date(ts).toISOString(), ts, rid });
+const E = (cause: string, effect: string, rule: string, confidence: number) => ({ cause, effect, rule, confidence });
+
+const POD = 'Pod/shop/web-1';
+const ALERT = 'alert:f00d:' + (T + 16 * MIN);
+
+/** An OOM kill 16 minutes before the alert, its restart and back-off, and a probe failure linked straight to the alert. */
+function oomSlice(): RcaSlice {
+  return {
+    alert: alertInfo(ALERT, POD, T + 16 * MIN),
+    events: [
+      ev('oom', 'OOMKilled', 'oom', POD, T, 'state'),
+      ev('rs', 'Restarted', 'restart', POD, T + S, 'state'),
+      ev('bo', 'BackOff', 'backoff', POD, T + 30 * S),
+      ev('uh', 'Unhealthy', 'unhealthy', POD, T + 14 * MIN),
+      ev(ALERT, 'KubePodCrashLooping', 'alert', POD, T + 16 * MIN, 'alert'),
+    ],
+    edges: [
+      E('oom', 'rs', 'oom->restart', 0.95),
+      E('oom', 'bo', 'oom->backoff', 0.922),
+      E('rs', 'bo', 'restart->backoff', 0.773),
+      E('bo', ALERT, 'backoff->alert', 0.7),
+      E('uh', ALERT, 'unhealthy->alert', 0.85),
+    ],
+    near: [],
+    calls: [],
+    dependencies: [],
+  };
+}
+
+describe('rankCauses', () => {
+  it('puts the OOM kill first, over the probe failure nearer the alert, with its path and fault type', () => {
+    const a = rankCauses('acme', oomSlice(), BUILTIN_PATTERNS);
+    expect(a.causes.map((c) => c.eid)).toEqual(['oom', 'uh', 'bo', 'rs']);
+    expect(a.faultType).toBe('oom');
+    const top = a.causes[0];
+    expect(top).toMatchObject({ rank: 1, reason: 'OOMKilled', category: 'oom', resource: POD, at: '2024-05-01T10:00:00.000Z', hops: 2 });
+    expect(top.path.map((p) => [p.eid, p.rule, p.confidence])).toEqual([
+      ['oom', 'oom->backoff', 0.922],
+      ['bo', 'backoff->alert', 0.7],
+      [ALERT, null, null],
+    ]);
+    expect(top.pattern).toMatchObject({ id: 'builtin:oom', faultType: 'oom' });
+    // Scores are shares of the candidates, three decimals.
+    expect(a.causes.reduce((s, c) => s + c.score, 0)).toBeCloseTo(1, 2);
+    for (const c of a.causes) expect(Math.round(c.score * 1000) / 1000).toBe(c.score);
+  });
+
+  it('without the priors the walk alone would favour the probe failure (why the priors are there)', () => {
+    const s = oomSlice();
+    const g = causalGraph(s, { windowMs: 300_000, alertLookbackMs: 1_800_000 });
+    const pi = personalisedRank(s.events.map((e) => e.eid), g.edges, () => 1, ALERT, { alpha: 0.15, rho: 0.2, lambda: 1 });
+    expect(pi.get('uh')!).toBeGreaterThan(pi.get('oom')!);
+  });
+
+  it('links the events on the subject within the lookback that the write path left unlinked', () => {
+    const s = oomSlice();
+    s.edges = [];
+    s.near = [{ eid: 'oom', d: 0 }, { eid: 'bo', d: 0 }];
+    const a = rankCauses('acme', s, BUILTIN_PATTERNS);
+    expect(a.causes.map((c) => [c.eid, c.path[0].rule, c.path[0].confidence])).toEqual([
+      // 16 min back: 0.8 × (1 − (16 − 15) / 30); 15.5 min back: 0.7 × (1 − 0.5 / 30).
+      ['oom', 'oom->alert', 0.773],
+      ['bo', 'backoff->alert', 0.688],
+    ]);
+  });
+
+  it('finds a dependency failure two hops away through the Service the alerting pod calls', () => {
+    const api = 'Pod/shop/api-1';
+    const db = 'Pod/data/pg-0';
+    const alert = 'alert:beef:' + (T + 20 * MIN);
+    const s: RcaSlice = {
+      alert: { ...alertInfo(alert, api, T + 20 * MIN), fingerprint: 'beef', alertname: 'ApiErrorRate' },
+      events: [
+        ev('conn', 'connection_refused', 'log-conn', api, T + 2 * MIN, 'log'),
+        ev('uh', 'Unhealthy', 'unhealthy', api, T + 3 * MIN),
+        ev(alert, 'ApiErrorRate', 'alert', api, T + 20 * MIN, 'alert'),
+        ev('pg-oom', 'OOMKilled', 'oom', db, T + MIN, 'state'),
+        ev('pg-rs', 'Restarted', 'restart', db, T + MIN + S, 'state'),
+      ],
+      edges: [E('conn', 'uh', 'log-conn->unhealthy', 0.6), E('uh', alert, 'unhealthy->alert', 0.85), E('conn', alert, 'log-conn->alert', 0.6), E('pg-oom', 'pg-rs', 'oom->restart', 0.95)],
+      near: [],
+      calls: [{ caller: api, callee: 'Service/data/pg', target: db }],
+      dependencies: ['pg-oom', 'pg-rs'],
+    };
+    const a = rankCauses('acme', s, BUILTIN_PATTERNS);
+    expect(a.causes[0]).toMatchObject({ eid: 'pg-oom', resource: db, hops: 1 });
+    expect(a.causes[0].path.map((p) => p.rule)).toEqual(['dependency:oom->alert', null]);
+    expect(a.faultType).toBe('dependency-failure');
+    // Without the call the database's events are not candidates at all.
+    expect(rankCauses('acme', { ...s, calls: [] }, BUILTIN_PATTERNS).causes.map((c) => c.eid)).not.toContain('pg-oom');
+  });
+
+  it('names the fault type from a learned pattern over the built-in one', () => {
+    const s = oomSlice();
+    const g = causalGraph(s, { windowMs: 300_000, alertLookbackMs: 1_800_000 });
+    const reach = new Set(bestPaths(g.edges, ALERT, 8).keys());
+    const evidence = evidenceGraph('oom', g.events, g.edges, reach);
+    expect(evidence).toEqual({ nodes: ['alert', 'backoff', 'oom', 'restart'], edges: ['backoff>alert', 'oom>backoff', 'oom>restart', 'restart>backoff'] });
+    const learned = learnedPattern('memory-leak', 'oom', evidence);
+    const a = rankCauses('acme', s, libraryOf([learned]));
+    expect(a.faultType).toBe('memory-leak');
+    expect(a.causes[0].pattern).toEqual({ id: learned.id, faultType: 'memory-leak', similarity: 1 });
+    // Without the FEKG the fault type comes from the top cause's category.
+    expect(rankCauses('acme', s, libraryOf([learned]), { fekg: false }).faultType).toBe('oom');
+  });
+
+  it('prefers the OOMKilled on the alerting pod over the same kill reported on its node', () => {
+    const s = oomSlice();
+    s.events.push(ev('npd', 'OOMKilling', 'oom', 'Node//n1', T - S));
+    // As the write path scores them: the node one hop away, the two reports of one kill a co-occurrence.
+    s.edges.push(E('npd', ALERT, 'oom->alert', 0.515), E('npd', 'oom', 'co-occurrence', 0.2), E('oom', ALERT, 'oom->alert', 0.773));
+    const a = rankCauses('acme', s, BUILTIN_PATTERNS);
+    expect(a.causes.slice(0, 2).map((c) => [c.eid, c.resource])).toEqual([['oom', POD], ['npd', 'Node//n1']]);
+    expect(a.causes[0].path.map((p) => p.rule)).toEqual(['oom->alert', null]);
+  });
+
+  it('finds a node failure upstream of the pods it took down, two hops from a Deployment alert', () => {
+    const dep = 'Deployment/shop/web';
+    const alert = 'alert:d00d:' + (T + 20 * MIN);
+    const pods = ['a', 'b', 'c'];
+    const s: RcaSlice = {
+      alert: { ...alertInfo(alert, dep, T + 20 * MIN), fingerprint: 'd00d', alertname: 'KubeDeploymentReplicasMismatch' },
+      events: [
+        ev('node', 'NodeNotReady', 'node-not-ready', 'Node//n2', T),
+        ...pods.map((p) => ev(`nr-${p}`, 'NodeNotReady', 'not-ready', `Pod/shop/web-${p}`, T + 40 * S)),
+        ev('bo', 'BackOff', 'backoff', 'Pod/shop/web-d', T + 5 * MIN),
+        ev('fs', 'FailedSync', 'warning', 'Pod/shop/web-d', T + 4 * MIN),
+        ev(alert, 'KubeDeploymentReplicasMismatch', 'alert', dep, T + 20 * MIN, 'alert'),
+      ],
+      edges: [
+        ...pods.map((p) => E('node', `nr-${p}`, 'node-not-ready->not-ready', 0.567)),
+        ...pods.map((p) => E(`nr-${p}`, alert, 'not-ready->alert', 0.375)),
+        E('bo', alert, 'backoff->alert', 0.35),
+        E('fs', 'bo', 'co-occurrence', 0.28),
+      ],
+      near: [],
+      calls: [],
+      dependencies: [],
+    };
+    const a = rankCauses('acme', s, BUILTIN_PATTERNS);
+    expect(a.causes[0]).toMatchObject({ eid: 'node', resource: 'Node//n2', hops: 2 });
+    expect(a.faultType).toBe('node-not-ready');
+    expect(a.causes[0].path.map((p) => p.rule)).toEqual(['node-not-ready->not-ready', 'not-ready->alert', null]);
+  });
+
+  it('answers an alert with no causes with an empty list', () => {
+    const s = oomSlice();
+    const a = rankCauses('acme', { ...s, events: s.events.filter((e) => e.eid === ALERT), edges: [] }, BUILTIN_PATTERNS);
+    expect(a).toMatchObject({ faultType: null, causes: [], alert: { fingerprint: 'f00d', eid: ALERT } });
+  });
+});
+
+describe('personalisedRank', () => {
+  it('is a distribution and keeps the walker on a root-like sink', () => {
+    const pi = personalisedRank(['a', 'x', 'r'], [{ cause: 'x', effect: 'a', confidence: 1 }, { cause: 'r', effect: 'x', confidence: 1 }], (n) => (n === 'r' ? 1 : 0), 'a', { alpha: 0.15, rho: 0, lambda: 1 });
+    expect([...pi.values()].reduce((s, v) => s + v, 0)).toBeCloseTo(1, 9);
+    // Only restarts reach a (π = α); x gets what leaves a; r holds the walker until a restart and takes the rest.
+    expect(pi.get('a')!).toBeCloseTo(0.15, 6);
+    expect(pi.get('x')!).toBeCloseTo(0.1275, 6);
+    expect(pi.get('r')!).toBeCloseTo(0.7225, 6);
+    expect(pi.get('r')!).toBeGreaterThan(pi.get('x')!);
+  });
+});
+
+describe('WL kernel', () => {
+  it('is 1 for the same shape, lower for a partial one, 0 for disjoint categories', () => {
+    const g = abstractGraph([{ cause: 'oom', effect: 'backoff' }, { cause: 'backoff', effect: 'alert' }]);
+    expect(wlSimilarity(g, g)).toBeCloseTo(1, 9);
+    const partial = wlSimilarity(g, abstractGraph([{ cause: 'oom', effect: 'alert' }]));
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(0.6);
+    expect(wlSimilarity(g, abstractGraph([{ cause: 'volume', effect: 'failed-mount' }]))).toBe(0);
+  });
+  it('has a built-in pattern for every built-in fault type', () => {
+    expect(BUILTIN_PATTERNS.map((p) => p.faultType).sort()).toEqual(
+      ['bad-rollout', 'cni-sandbox', 'crash-loop', 'crash-loop-config', 'dependency-failure', 'failed-job', 'image-pull', 'missing-config', 'node-not-ready', 'node-pressure', 'oom', 'probe-failure', 'pvc-pending', 'scheduling'],
+    );
+  });
+});
