@@ -5,6 +5,8 @@ import { Env, readInt, readString } from '../config/env';
 import { deleteTopic, ensureTopics } from '../kafka/admin';
 import { loadTenancySettings, TenancySettings } from '../tenancy/tenancyConfig';
 import { tenantTopicSpecs } from '../tenancy/tenantTopics';
+import { loadClientAuthSettings } from '../tenancy/clientAuth';
+import { ClientAuthAdmin, kafkaToolsAuthAdmin } from '../tenancy/kafkaAuthAdmin';
 import { KafkaConnection, librdkafkaBase, loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSource } from '../kafka/kafkaSource';
 import { KafkaSink } from '../kafka/kafkaSink';
@@ -176,15 +178,18 @@ function spawnerDeps(spawner: Spawner, workers: WorkerList, topics: ReturnType<t
  * to them and the workers find them; deleted at deregistration when TENANT_TOPICS_ON_REMOVE=delete.
  * In shared mode both do nothing.
  */
-function tenantTopics(connection: KafkaConnection, tenancy: TenancySettings) {
+function tenantTopics(connection: KafkaConnection, tenancy: TenancySettings, auth?: ClientAuthAdmin) {
   return {
     provision: async (client: string): Promise<void> => {
       if (tenancy.mode !== 'routed') return;
       const result = await ensureTopics(connection, componentLogger(COMPONENT, client), tenantTopicSpecs(client, tenancy));
       const created = Object.keys(result).filter((t) => result[t] === 'created');
       if (created.length > 0) componentLogger(COMPONENT, client).info({ topics: created }, 'client topics created');
+      // KAFKA_AUTH=scram: the client's credential, ACLs and quotas, after its topics, before its workers.
+      await auth?.provision(client);
     },
     release: async (client: string): Promise<void> => {
+      await auth?.revoke(client);
       if (tenancy.mode !== 'routed' || tenancy.onRemove !== 'delete') return;
       for (const t of tenantTopicSpecs(client, tenancy)) await deleteTopic(connection, t.name).catch(() => undefined);
       componentLogger(COMPONENT, client).info({ topics: tenantTopicSpecs(client, tenancy).map((t) => t.name) }, 'client topics deleted');
@@ -201,6 +206,7 @@ export async function main(): Promise<number> {
   const connection = loadKafkaConnection(process.env, COMPONENT);
   const lc = config.lifecycle;
   const tenancy = loadTenancySettings(process.env);
+  const clientAuth = loadClientAuthSettings(process.env, tenancy.mode);
   log.info(
     {
       staleAfterS: lc.staleAfterMs / 1000,
@@ -211,6 +217,7 @@ export async function main(): Promise<number> {
       maxClients: lc.maxClients || 'unlimited',
       spawnConcurrency: lc.spawnConcurrency,
       tenancy: tenancy.mode,
+      kafkaAuth: clientAuth.mode,
     },
     'control plane starting',
   );
@@ -255,7 +262,7 @@ export async function main(): Promise<number> {
   );
   const events$ = steps$.pipe(mergeMap((s) => s.events));
   const workers = cachedWorkerList(spawner);
-  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers, tenantTopics(connection, tenancy)), { spawnConcurrency: lc.spawnConcurrency }).pipe(tap(logEffect));
+  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers, tenantTopics(connection, tenancy, clientAuth.mode === 'scram' ? kafkaToolsAuthAdmin(connection, clientAuth, process.env, log) : undefined)), { spawnConcurrency: lc.spawnConcurrency }).pipe(tap(logEffect));
   // The API reads the graph; Neo4j may come up later than the control plane, which must not wait for it.
   const storeLog = componentLogger(`${COMPONENT}-api`);
   let storeP: Promise<GraphStore> | undefined;

@@ -1,4 +1,4 @@
-import { Env, readInt, readString } from '../config/env';
+import { ConfigError, Env, readEnum, readInt, readOptional, readString } from '../config/env';
 
 /** Connection settings shared by every Kafka client of a process. */
 export interface KafkaConnection {
@@ -8,6 +8,8 @@ export interface KafkaConnection {
   clientId: string;
   /** Largest value accepted anywhere (producer message.max.bytes). KAFKA_MAX_MESSAGE_BYTES. */
   maxMessageBytes: number;
+  /** SASL authentication (KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT); absent = PLAINTEXT. */
+  sasl?: SaslSettings;
   /**
    * Consecutive failed pulls after which a consumer gives up and fails its component (which then
    * exits 1 and is restarted with backoff) instead of retrying for ever. KAFKA_CONSUME_MAX_FAILURES.
@@ -15,11 +17,39 @@ export interface KafkaConnection {
   consumeMaxFailures?: number;
 }
 
+export type SaslMechanism = 'SCRAM-SHA-512' | 'SCRAM-SHA-256';
+
+export interface SaslSettings {
+  /** KAFKA_SASL_MECHANISM, default SCRAM-SHA-512. */
+  mechanism: SaslMechanism;
+  /** KAFKA_SASL_USERNAME. */
+  username: string;
+  /** KAFKA_SASL_PASSWORD. */
+  password: string;
+}
+
+/** KAFKA_SECURITY_PROTOCOL (PLAINTEXT | SASL_PLAINTEXT) and, for SASL, KAFKA_SASL_MECHANISM/USERNAME/PASSWORD. */
+export function loadSasl(env: Env): SaslSettings | undefined {
+  const protocol = readEnum(env, 'KAFKA_SECURITY_PROTOCOL', ['PLAINTEXT', 'SASL_PLAINTEXT'] as const, 'PLAINTEXT');
+  if (protocol === 'PLAINTEXT') return undefined;
+  const need = (name: string) => {
+    const v = readOptional(env, name);
+    if (v === undefined) throw new ConfigError(name, 'is required when KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT', `Set ${name}, or set KAFKA_SECURITY_PROTOCOL=PLAINTEXT`);
+    return v;
+  };
+  return {
+    mechanism: readEnum(env, 'KAFKA_SASL_MECHANISM', ['SCRAM-SHA-512', 'SCRAM-SHA-256'] as const, 'SCRAM-SHA-512'),
+    username: need('KAFKA_SASL_USERNAME'),
+    password: need('KAFKA_SASL_PASSWORD'),
+  };
+}
+
 export function loadKafkaConnection(env: Env, clientId: string): KafkaConnection {
   return {
     brokers: readString(env, 'KAFKA_BROKERS', '127.0.0.1:9092'),
     clientId,
     maxMessageBytes: readInt(env, 'KAFKA_MAX_MESSAGE_BYTES', 8 * 1024 * 1024, { min: 1024 }),
+    sasl: loadSasl(env),
     consumeMaxFailures: readInt(env, 'KAFKA_CONSUME_MAX_FAILURES', DEFAULT_CONSUME_MAX_FAILURES, { min: 1 }),
   };
 }
@@ -37,5 +67,8 @@ export function librdkafkaBase(c: KafkaConnection): Record<string, string | numb
     'reconnect.backoff.ms': 100,
     'reconnect.backoff.max.ms': 5000,
     'log.connection.close': false,
+    ...(c.sasl
+      ? { 'security.protocol': 'sasl_plaintext', 'sasl.mechanisms': c.sasl.mechanism, 'sasl.username': c.sasl.username, 'sasl.password': c.sasl.password }
+      : {}),
   };
 }

@@ -134,16 +134,33 @@ log4j.logger.state.change.logger=WARN
 log4j.logger.kafka.request.logger=WARN
 `;
 
-function kafkaProperties(c: StackConfig, data: string): string {
+/**
+ * KRaft server.properties. The PLAINTEXT listener serves kgroot's own components (its principal,
+ * User:ANONYMOUS, is a super user, so nothing changes for them); with a SASL port the broker also
+ * runs a SASL_PLAINTEXT listener with SCRAM-SHA-512 for authenticated clients and the standard
+ * authorizer, under which a client principal can do only what its ACLs allow.
+ */
+export function kafkaProperties(c: StackConfig, data: string): string {
+  const sasl = c.kafkaSaslPort > 0;
+  const listeners = [`PLAINTEXT://${c.host}:${c.kafkaPort}`, ...(sasl ? [`SASL_PLAINTEXT://${c.host}:${c.kafkaSaslPort}`] : [])];
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@${c.host}:${c.kafkaControllerPort}`,
-    `listeners=PLAINTEXT://${c.host}:${c.kafkaPort},CONTROLLER://${c.host}:${c.kafkaControllerPort}`,
-    `advertised.listeners=PLAINTEXT://${c.host}:${c.kafkaPort}`,
+    `listeners=${[...listeners, `CONTROLLER://${c.host}:${c.kafkaControllerPort}`].join(',')}`,
+    `advertised.listeners=${listeners.join(',')}`,
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${sasl ? ',SASL_PLAINTEXT:SASL_PLAINTEXT' : ''}`,
     'inter.broker.listener.name=PLAINTEXT',
+    ...(sasl
+      ? [
+          'sasl.enabled.mechanisms=SCRAM-SHA-512',
+          'listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512',
+          'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+          'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+          'super.users=User:ANONYMOUS;User:admin',
+        ]
+      : []),
     `log.dirs=${data}`,
     'num.partitions=3',
     'offsets.topic.replication.factor=1',
@@ -261,7 +278,11 @@ export async function stackUp(c: StackConfig, log: Logger, services: readonly Se
 }
 
 async function assertPortFree(c: StackConfig, s: Service): Promise<void> {
-  const port = s === 'kafka' ? c.kafkaPort : c.boltPort;
+  if (s === 'kafka' && c.kafkaSaslPort > 0) await assertOnePortFree(c, c.kafkaSaslPort, 'KGROOT_KAFKA_SASL_PORT (0 = no SASL listener)');
+  await assertOnePortFree(c, s === 'kafka' ? c.kafkaPort : c.boltPort, s === 'kafka' ? 'KGROOT_KAFKA_PORT' : 'KGROOT_NEO4J_BOLT_PORT');
+}
+
+async function assertOnePortFree(c: StackConfig, port: number, variable: string): Promise<void> {
   const net = await import('node:net');
   const inUse = await new Promise<boolean>((resolve) => {
     const sock = net.connect({ host: c.host, port }, () => {
@@ -272,7 +293,7 @@ async function assertPortFree(c: StackConfig, s: Service): Promise<void> {
   });
   if (inUse) {
     throw new StackError(
-      `port ${c.host}:${port} is in use by a process this stack did not start; stop it, or pick another port with ${s === 'kafka' ? 'KGROOT_KAFKA_PORT' : 'KGROOT_NEO4J_BOLT_PORT'}`,
+      `port ${c.host}:${port} is in use by a process this stack did not start; stop it, or pick another port with ${variable}`,
     );
   }
 }
@@ -332,4 +353,9 @@ function tail(file: string, lines = 30): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The classpath of the cached Kafka jars (its admin tools run from it); fetched on first use. */
+export async function kafkaClasspath(c: StackConfig, log: Logger): Promise<string> {
+  return join(await fetchService(c, 'kafka', log), 'lib', '*');
 }

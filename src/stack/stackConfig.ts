@@ -16,6 +16,11 @@ export interface StackConfig {
   host: string;
   kafkaPort: number;
   kafkaControllerPort: number;
+  /**
+   * The SASL_PLAINTEXT (SCRAM-SHA-512) listener for authenticated clients (KAFKA_AUTH=scram),
+   * KGROOT_KAFKA_SASL_PORT, default 9096; 0 = no SASL listener and no authorizer.
+   */
+  kafkaSaslPort: number;
   boltPort: number;
   kafkaHeap: string;
   neo4jHeap: string;
@@ -37,6 +42,7 @@ export function loadStackConfig(env: Env = process.env): StackConfig {
     host: '127.0.0.1',
     kafkaPort: readInt(env, 'KGROOT_KAFKA_PORT', 9092, { min: 1, max: 65535 }),
     kafkaControllerPort: readInt(env, 'KGROOT_KAFKA_CONTROLLER_PORT', 9093, { min: 1, max: 65535 }),
+    kafkaSaslPort: readInt(env, 'KGROOT_KAFKA_SASL_PORT', 9096, { min: 0, max: 65535 }),
     boltPort: readInt(env, 'KGROOT_NEO4J_BOLT_PORT', 7687, { min: 1, max: 65535 }),
     kafkaHeap: readString(env, 'KGROOT_KAFKA_HEAP', '1g'),
     neo4jHeap: readString(env, 'KGROOT_NEO4J_HEAP', '2g'),
@@ -55,6 +61,11 @@ function findRecipeDir(from: string): string {
 
 export function kafkaBrokersOf(c: StackConfig): string {
   return `${c.host}:${c.kafkaPort}`;
+}
+
+/** The SASL_PLAINTEXT listener's address, or undefined when the stack runs none. */
+export function kafkaSaslBrokersOf(c: StackConfig): string | undefined {
+  return c.kafkaSaslPort > 0 ? `${c.host}:${c.kafkaSaslPort}` : undefined;
 }
 
 export function boltUriOf(c: StackConfig): string {
