@@ -149,7 +149,9 @@ describe('the kg-rca-agent chart feeding kgroot end to end', () => {
       async () => {
         const r = await about();
         const reasons = new Set(r.map((x) => x.reason));
-        return ['BackOff', 'connection_refused', 'oom', 'KubePodCrashLooping', 'TargetDown'].every((x) => reasons.has(x)) && r;
+        // Both error-log templates: the klog line takes the longer way (raw.k8s.logs → log normalizer).
+        const refused = r.filter((x) => x.reason === 'connection_refused').length;
+        return ['BackOff', 'connection_refused', 'oom', 'KubePodCrashLooping', 'TargetDown'].every((x) => reasons.has(x)) && refused >= 2 && r;
       },
       120_000,
     );

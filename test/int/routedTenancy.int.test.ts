@@ -111,5 +111,6 @@ describe('TENANCY=routed: router + per-client topics + workers', () => {
     expect(await stopped(controlPlane)).toBe(0);
     router.kill('SIGTERM');
     expect(await stopped(router)).toBe(0);
-  });
+    // Real processes on a shared 2-core machine: registration, 6 workers and the scenarios' 15 minutes replayed at 60×.
+  }, 600_000);
 });
