@@ -35,10 +35,13 @@
  * | error-log          | backoff            | 0.60   | the error that crashed the container |
  * | error-log          | unhealthy          | 0.60   | |
  * | error-log          | alert              | 0.50   | |
+ * | error-log          | crash              | 0.85   | a container's last error lines before it terminated |
  */
 export type EventCategory =
   | 'oom' | 'backoff' | 'image-pull' | 'unhealthy' | 'failed-scheduling' | 'node-not-ready' | 'node-pressure'
-  | 'eviction' | 'failed-mount' | 'failed-create' | 'killing' | 'alert' | 'error-log' | 'warning' | 'normal';
+  | 'eviction' | 'failed-mount' | 'failed-create' | 'killing' | 'alert' | 'error-log' | 'warning' | 'normal'
+  /** Evidence from object state (objectEvidence.ts): a container that terminated with an error; a Deployment rollout. */
+  | 'crash' | 'rollout';
 
 export interface CausalRule {
   cause: EventCategory;
@@ -73,6 +76,7 @@ export const CAUSAL_RULES: readonly CausalRule[] = [
   { cause: 'error-log', effect: 'backoff', weight: 0.6 },
   { cause: 'error-log', effect: 'unhealthy', weight: 0.6 },
   { cause: 'error-log', effect: 'alert', weight: 0.5 },
+  { cause: 'error-log', effect: 'crash', weight: 0.85 },
 ];
 
 /** Weight of a pair of non-normal events with no rule between them. */
@@ -84,12 +88,17 @@ export function ruleFor(cause: string, effect: string): CausalRule | undefined {
   return RULE_INDEX.get(`${cause}>${effect}`);
 }
 
+/** Reasons of the evidence from object state (objectEvidence.ts) that the checks below would not place. */
+const STATE_REASON_CATEGORIES: Readonly<Record<string, EventCategory>> = { error: 'crash', containercannotrun: 'crash', restarted: 'backoff', unschedulable: 'failed-scheduling', memorypressure: 'node-pressure', diskpressure: 'node-pressure', pidpressure: 'node-pressure', networkunavailable: 'node-not-ready', podnotready: 'unhealthy', createcontainerconfigerror: 'failed-mount', claimpending: 'failed-mount', claimlost: 'failed-mount', replicasetupdated: 'rollout' };
+
 /**
  * The category of a Kubernetes event from its reason (and abstract type and message as hints).
  * Order matters: ImagePullBackOff is an image problem before it is a back-off.
  */
 export function categorizeK8sEvent(reason: string, type: string | null, abstract: string | null, message: string): EventCategory {
   const r = reason.toLowerCase();
+  const fromState = STATE_REASON_CATEGORIES[r];
+  if (fromState) return fromState;
   const a = (abstract ?? '').toLowerCase();
   if (r.includes('oom') || a.includes('oom')) return 'oom';
   if (r.includes('imagepull') || r === 'errimagepull' || r === 'invalidimagename' || (r === 'failed' && /pull(ing)? image/i.test(message))) return 'image-pull';

@@ -1,6 +1,7 @@
 import type { NormalizedEvent, NormalizedLog } from '../avro/normalizedCodec';
 import { AlertmanagerAlert } from './alert';
 import { categorizeK8sEvent, EventCategory } from './causalRules';
+import { STATE_SOURCE_FORMAT } from './objectEvidence';
 import { resourceRef, ResourceRef } from './resourceId';
 
 /**
@@ -9,7 +10,8 @@ import { resourceRef, ResourceRef } from './resourceId';
  */
 export interface EventRow {
   eid: string;
-  source: 'k8s' | 'log' | 'alert';
+  /** `state`: derived from an object's status by the topology builder (src/graph/objectEvidence.ts). */
+  source: 'k8s' | 'log' | 'alert' | 'state';
   reason: string;
   category: EventCategory;
   severity: string;
@@ -36,15 +38,19 @@ function clipMessage(m: string): string {
   return m.length > 2000 ? m.slice(0, 1997) + '...' : m;
 }
 
-/** A normalized Kubernetes event → its Event row, about the involved object (or its pod / node). */
+/**
+ * A normalized Kubernetes event → its Event row, about the involved object (or its pod / node).
+ * Evidence from object state (`source_format: 'state'`) keeps its own id (`state:{sha}`).
+ */
 export function eventRowOfNormalized(e: NormalizedEvent): EventRow {
+  const state = e.source_format === STATE_SOURCE_FORMAT;
   const ref =
     resourceRef(e.object_kind, e.object_namespace, e.object_name) ??
     (e.pod ? resourceRef('Pod', e.object_namespace, e.pod) : null) ??
     (e.node ? resourceRef('Node', '', e.node) : null);
   return {
-    eid: `evt:${e.event_id}`,
-    source: 'k8s',
+    eid: state ? e.event_id : `evt:${e.event_id}`,
+    source: state ? 'state' : 'k8s',
     reason: e.reason,
     category: categorizeK8sEvent(e.reason, e.type, e.event_type_abstract, e.message),
     severity: e.severity,
