@@ -57,14 +57,22 @@ export function eventBatchWrite(client: string, batch: string, rows: readonly Ev
 }
 
 /**
- * The resources `n` related to the resource `r`, as a list of `item(d)` (d: 1 for one RUNS_ON /
- * CONTROLS / SELECTS edge away, 2 for two CONTROLS away in one direction), in `client`'s graph: the
- * one definition of "related" for the search in Neo4j and for the candidate memory.
+ * The resources `n` related to the resource `r`, as a list of `item(d)`, in `client`'s graph: the
+ * one definition of "related" for the search in Neo4j, the candidate memory and the completion of
+ * candidates when topology appears. d = 1: one RUNS_ON / CONTROLS / SELECTS / MOUNTS (Pod → PVC) /
+ * USES_CONFIG (Pod → ConfigMap, Secret) / BOUND_TO (PVC → PV) / ROUTES_TO (Ingress → Service) /
+ * CALLS (a workload → a Service it calls) edge away; d = 2: two CONTROLS away in one direction
+ * (Deployment → ReplicaSet → Pod), a Pod's claim's volume (MOUNTS then BOUND_TO), and the pods of a
+ * Service the resource calls (CALLS then SELECTS), each either way.
  */
 export function relatedResources(item: (d: 1 | 2) => string): string {
-  return `[(r)-[:RUNS_ON|CONTROLS|SELECTS]-(n:Resource) WHERE n.client = $client | ${item(1)}]
+  return `[(r)-[:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO|CALLS]-(n:Resource) WHERE n.client = $client | ${item(1)}]
   + [(r)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(n:Resource) WHERE n.client = $client | ${item(2)}]
-  + [(n:Resource)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r) WHERE n.client = $client | ${item(2)}]`;
+  + [(n:Resource)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r) WHERE n.client = $client | ${item(2)}]
+  + [(r)-[:MOUNTS]->(:Resource)-[:BOUND_TO]->(n:Resource) WHERE n.client = $client | ${item(2)}]
+  + [(n:Resource)-[:MOUNTS]->(:Resource)-[:BOUND_TO]->(r) WHERE n.client = $client | ${item(2)}]
+  + [(r)-[:CALLS]->(:Resource)-[:SELECTS]->(n:Resource) WHERE n.client = $client | ${item(2)}]
+  + [(n:Resource)-[:CALLS]->(:Resource)-[:SELECTS]->(r) WHERE n.client = $client | ${item(2)}]`;
 }
 
 /**
@@ -195,11 +203,12 @@ UNWIND $rows AS row
 MERGE (r:Resource {client: $client, rid: row.rid})
 SET r:$(row.kind), r.kind = row.kind, r.namespace = row.namespace, r.name = row.name, r.uid = row.uid,
     r.labels = row.labels, r.selector = row.selector, r.phase = row.phase, r.stub = false, r.deleted = false,
+    r.revision = row.revision, r.cluster_ips = row.clusterIPs, r.ports = row.ports,
     r.updated_at = $now
 WITH r
 CALL {
   WITH r
-  OPTIONAL MATCH (r)-[x:RUNS_ON|SELECTS]->() WHERE x.origin = 'object'
+  OPTIONAL MATCH (r)-[x:RUNS_ON|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO]->() WHERE x.origin = 'object'
   DELETE x
 }
 CALL {
@@ -246,7 +255,36 @@ CALL {
   MERGE (s)-[x:SELECTS]->(r)
   SET x.client = $client, x.origin = 'object'
 }
+CALL {
+  WITH r, row
+  UNWIND row.refs AS t
+  MERGE (n:Resource {client: $client, rid: t.rid})
+  ON CREATE SET n.kind = t.kind, n.namespace = t.namespace, n.name = t.name, n.stub = true
+  SET n:$(t.kind)
+  WITH r, t, n
+  CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'MOUNTS' MERGE (r)-[x:MOUNTS]->(n) SET x.client = $client, x.origin = 'object' }
+  CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'USES_CONFIG' MERGE (r)-[x:USES_CONFIG]->(n) SET x.client = $client, x.origin = 'object' }
+  CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'BOUND_TO' MERGE (r)-[x:BOUND_TO]->(n) SET x.client = $client, x.origin = 'object' }
+  CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'ROUTES_TO' MERGE (r)-[x:ROUTES_TO]->(n) SET x.client = $client, x.origin = 'object' }
+}
 RETURN count(r) AS linked`;
+
+/** Marks each ReplicaSet of a Deployment in the batch as the current revision or an old one (node and CONTROLS edge). */
+const REVISIONS = `
+UNWIND $rows AS row
+MATCH (x:Resource {client: $client, rid: row.rid}) WHERE x.kind IN ['Deployment', 'ReplicaSet']
+CALL {
+  WITH x
+  MATCH (x)-[c:CONTROLS]->(rs:Resource) WHERE x.kind = 'Deployment' AND rs.kind = 'ReplicaSet'
+  RETURN x AS d, c, rs
+  UNION
+  WITH x
+  MATCH (d:Resource)-[c:CONTROLS]->(x) WHERE x.kind = 'ReplicaSet' AND d.kind = 'Deployment'
+  RETURN d, c, x AS rs
+}
+WITH d, c, rs, rs.revision IS NOT NULL AND d.revision IS NOT NULL AND rs.revision = d.revision AS current
+SET rs.current = current, c.current = current, c.revision = rs.revision
+RETURN count(*) AS marked`;
 
 function refParam(r: ResourceRef): Record<string, string> {
   return { rid: r.rid, kind: r.kind, namespace: r.namespace, name: r.name };
@@ -259,7 +297,9 @@ function parseRef(rid: string): ResourceRef {
 
 /**
  * Upserts resources and replaces the edges their spec implies: first every row (dropping its old
- * object-derived edges), then RUNS_ON, CONTROLS and SELECTS, so the order within a batch does not matter.
+ * object-derived edges), then RUNS_ON, CONTROLS, SELECTS, MOUNTS, USES_CONFIG, BOUND_TO and
+ * ROUTES_TO (targets not seen yet become stubs), then which ReplicaSets are their Deployment's
+ * current revision, so the order within a batch does not matter.
  */
 export function resourceUpserts(client: string, rows: readonly ResourceRow[], now: number): Statement[] {
   const params = rows.map((r) => ({
@@ -270,11 +310,23 @@ export function resourceUpserts(client: string, rows: readonly ResourceRow[], no
     phase: r.phase,
     runsOn: r.runsOn ? refParam(parseRef(r.runsOn)) : null,
     owners: r.ownedBy.map((o) => refParam(parseRef(o))),
+    revision: r.revision ?? null,
+    clusterIPs: r.clusterIPs ?? [],
+    ports: r.ports ?? [],
+    refs: [
+      ...(r.mounts ?? []).map((rid) => ({ type: 'MOUNTS', ...refParam(parseRef(rid)) })),
+      ...(r.configs ?? []).map((rid) => ({ type: 'USES_CONFIG', ...refParam(parseRef(rid)) })),
+      ...(r.boundTo ? [{ type: 'BOUND_TO', ...refParam(parseRef(r.boundTo)) }] : []),
+      ...(r.routesTo ?? []).map((rid) => ({ type: 'ROUTES_TO', ...refParam(parseRef(rid)) })),
+    ],
   }));
-  return [
+  const out: Statement[] = [
     { text: RESOURCE_UPSERT, params: { client, rows: params, now } },
     { text: RESOURCE_LINKS, params: { client, rows: params } },
   ];
+  const revisioned = rows.filter((r) => r.kind === 'Deployment' || r.kind === 'ReplicaSet').map((r) => ({ rid: r.rid }));
+  if (revisioned.length > 0) out.push({ text: REVISIONS, params: { client, rows: revisioned } });
+  return out;
 }
 
 const RESOURCE_DELETE = `
@@ -282,7 +334,7 @@ UNWIND $rids AS rid
 MATCH (r:Resource {client: $client, rid: rid})
 CALL {
   WITH r
-  OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS]-() WHERE x.origin = 'object'
+  OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO]-() WHERE x.origin = 'object'
   DELETE x
 }
 SET r.deleted = true, r.updated_at = $now
@@ -299,7 +351,7 @@ export function resourceDeletes(client: string, rids: readonly string[], now: nu
 }
 
 const PUBLISHED_CLEAR = `
-MATCH (a:Resource {client: $client})-[x:RUNS_ON|CONTROLS|SELECTS]->(:Resource)
+MATCH (a:Resource {client: $client})-[x:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO|CALLS]->(:Resource)
 WHERE x.origin = 'published' AND x.client = $client
 DELETE x
 RETURN count(*) AS removed`;
@@ -316,6 +368,11 @@ WITH a, b, ed
 CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'RUNS_ON' MERGE (a)-[x:RUNS_ON]->(b) SET x.client = $client, x.origin = 'published' }
 CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'CONTROLS' MERGE (a)-[x:CONTROLS]->(b) SET x.client = $client, x.origin = 'published' }
 CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'SELECTS' MERGE (a)-[x:SELECTS]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'MOUNTS' MERGE (a)-[x:MOUNTS]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'USES_CONFIG' MERGE (a)-[x:USES_CONFIG]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'BOUND_TO' MERGE (a)-[x:BOUND_TO]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'ROUTES_TO' MERGE (a)-[x:ROUTES_TO]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'CALLS' MERGE (a)-[x:CALLS]->(b) SET x.client = $client, x.origin = 'published' }
 RETURN count(*) AS merged`;
 
 /** The client's published edge set replaces the previous one (null = tombstone: none). */
@@ -356,5 +413,5 @@ CALL { MATCH (n:Resource {client: $client}) RETURN count(n) AS resources }
 CALL { MATCH (n:Event {client: $client}) RETURN count(n) AS events }
 CALL { MATCH (:Event {client: $client})-[r:ABOUT]->() RETURN count(r) AS about }
 CALL { MATCH (:Event {client: $client})-[r:POTENTIAL_CAUSE]->() RETURN count(r) AS causes }
-CALL { MATCH (:Resource {client: $client})-[r:RUNS_ON|CONTROLS|SELECTS]->() RETURN count(r) AS topology }
+CALL { MATCH (:Resource {client: $client})-[r:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO|CALLS]->() RETURN count(r) AS topology }
 RETURN resources, events, about, causes, topology`;
