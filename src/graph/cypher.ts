@@ -223,15 +223,6 @@ UNWIND $rows AS row
 MATCH (r:Resource {client: $client, rid: row.rid})
 CALL {
   WITH r, row
-  WITH r, row WHERE row.runsOn IS NOT NULL
-  MERGE (n:Resource {client: $client, rid: row.runsOn.rid})
-  ON CREATE SET n.kind = row.runsOn.kind, n.namespace = row.runsOn.namespace, n.name = row.runsOn.name, n.stub = true
-  SET n:$(row.runsOn.kind)
-  MERGE (r)-[x:RUNS_ON]->(n)
-  SET x.client = $client, x.origin = 'object'
-}
-CALL {
-  WITH r, row
   UNWIND row.owners AS o
   MERGE (w:Resource {client: $client, rid: o.rid})
   ON CREATE SET w.kind = o.kind, w.namespace = o.namespace, w.name = o.name, w.stub = true
@@ -262,6 +253,7 @@ CALL {
   ON CREATE SET n.kind = t.kind, n.namespace = t.namespace, n.name = t.name, n.stub = true
   SET n:$(t.kind)
   WITH r, t, n
+  CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'RUNS_ON' MERGE (r)-[x:RUNS_ON]->(n) SET x.client = $client, x.origin = 'object' }
   CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'MOUNTS' MERGE (r)-[x:MOUNTS]->(n) SET x.client = $client, x.origin = 'object' }
   CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'USES_CONFIG' MERGE (r)-[x:USES_CONFIG]->(n) SET x.client = $client, x.origin = 'object' }
   CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'BOUND_TO' MERGE (r)-[x:BOUND_TO]->(n) SET x.client = $client, x.origin = 'object' }
@@ -308,12 +300,12 @@ export function resourceUpserts(client: string, rows: readonly ResourceRow[], no
     labels: r.labels,
     selector: r.selector,
     phase: r.phase,
-    runsOn: r.runsOn ? refParam(parseRef(r.runsOn)) : null,
     owners: r.ownedBy.map((o) => refParam(parseRef(o))),
     revision: r.revision ?? null,
     clusterIPs: r.clusterIPs ?? [],
     ports: r.ports ?? [],
     refs: [
+      ...(r.runsOn ? [{ type: 'RUNS_ON', ...refParam(parseRef(r.runsOn)) }] : []),
       ...(r.mounts ?? []).map((rid) => ({ type: 'MOUNTS', ...refParam(parseRef(rid)) })),
       ...(r.configs ?? []).map((rid) => ({ type: 'USES_CONFIG', ...refParam(parseRef(rid)) })),
       ...(r.boundTo ? [{ type: 'BOUND_TO', ...refParam(parseRef(r.boundTo)) }] : []),
