@@ -3,6 +3,7 @@ import { encodeNormalizedLog } from '../../src/avro/normalizedCodec';
 import { SourceRecord } from '../../src/kafka/record';
 import { normalizeLog } from '../../src/normalize/normalizeLog';
 import { TemplateMiner } from '../../src/normalize/templateMiner';
+import { TraceJoiner } from '../../src/normalize/traceJoiner';
 import {
   countNormalizerEffect,
   NORMALIZER_COUNTERS,
@@ -16,8 +17,9 @@ import { Progress, reportProgress } from '../operators/reportProgress';
 /**
  * raw.k8s.logs → logs.normalized for one client: `{C}::log::{uid}` records (Vector
  * kubernetes_logs, Fluent Bit, plain text) become `{C}::log-{log_id}` with an Avro NormalizedLog
- * value; other clients' records are foreign; bad ones go to dlq.raw. The template miner is
- * created per subscription, so its state lives exactly as long as the pipeline run.
+ * value; other clients' records are foreign; bad ones go to dlq.raw. The template miner and the
+ * trace joiner (lines of a multi-line trace take the class and template of its first line) are
+ * created per subscription, so their state lives exactly as long as the pipeline run.
  *
  * @example
  *   logNormalizer({ batches$: source.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { clientId: 'acme', ... })
@@ -38,9 +40,9 @@ export interface LogNormalizerConfig {
 
 export const LOG_NORMALIZER = 'log-normalizer';
 
-export function logTransform(maxMessageChars: number, miner: TemplateMiner): Transform {
+export function logTransform(maxMessageChars: number, miner: TemplateMiner, joiner?: TraceJoiner): Transform {
   return (text, ctx) => {
-    const r = normalizeLog(text, { fallbackTimestamp: ctx.timestamp, keyId: ctx.keyId, maxMessageChars, miner });
+    const r = normalizeLog(text, { fallbackTimestamp: ctx.timestamp, keyId: ctx.keyId, maxMessageChars, miner, joiner });
     if (!r.ok) return r;
     return { ok: true, value: { id: r.value.log_id, value: encodeNormalizedLog(r.value) } };
   };
@@ -67,7 +69,7 @@ export function logNormalizer(
         sendRetries: config.sendRetries,
         retryBaseMs: config.retryBaseMs,
       },
-      logTransform(config.maxMessageChars, new TemplateMiner({ maxClusters: config.templateMaxClusters })),
+      logTransform(config.maxMessageChars, new TemplateMiner({ maxClusters: config.templateMaxClusters }), new TraceJoiner()),
       scheduler,
     ),
   ).pipe(
