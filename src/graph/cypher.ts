@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CausalEdgeRow } from './causality';
 import { EventRow } from './eventRows';
 import { PublishedEdge, ResourceRow } from './k8sObject';
@@ -20,6 +21,7 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE INDEX kg_event_resource_time IF NOT EXISTS FOR (e:Event) ON (e.client, e.rid, e.ts)',
   'CREATE INDEX kg_event_time IF NOT EXISTS FOR (e:Event) ON (e.client, e.ts)',
   'CREATE INDEX kg_resource_namespace IF NOT EXISTS FOR (r:Resource) ON (r.client, r.namespace)',
+  'CREATE INDEX kg_topology_clock IF NOT EXISTS FOR (c:TopologyClock) ON (c.client)',
 ];
 
 const EVENT_WRITE = `
@@ -196,6 +198,42 @@ export function causalEdgeUpserts(client: string, edges: readonly CausalEdgeRef[
   return out;
 }
 
+const INCOMING_CAUSES = `
+UNWIND $eids AS eid
+MATCH (e:Event {client: $client, eid: eid})<-[p:POTENTIAL_CAUSE]-(c:Event)
+WHERE c.client = $client
+RETURN eid AS effect, c.eid AS cause, p.confidence AS confidence`;
+
+/** The causes stored into each of the events, so the per-effect cap holds over the graph ({@link capCauses}). */
+export function incomingCauses(client: string, eids: readonly string[]): Statement {
+  return { text: INCOMING_CAUSES, params: { client, eids } };
+}
+
+const DROP_CAUSES = `
+UNWIND $edges AS ed
+MATCH (c:Event {client: $client, eid: ed.cause})-[p:POTENTIAL_CAUSE]->(e:Event {client: $client, eid: ed.effect})
+DELETE p
+RETURN count(*) AS dropped`;
+
+/** Deletes causal edges displaced by stronger causes of the same effect. */
+export function dropCauses(client: string, edges: ReadonlyArray<{ cause: string; effect: string }>): Statement {
+  return { text: DROP_CAUSES, params: { client, edges } };
+}
+
+const PRUNE_CAUSES = `
+UNWIND $eids AS eid
+MATCH (e:Event {client: $client, eid: eid})<-[p:POTENTIAL_CAUSE]-(c:Event)
+WITH e, p, c ORDER BY p.confidence DESC, c.eid ASC
+WITH e, collect(p) AS ps
+UNWIND ps[toInteger($max)..] AS extra
+DELETE extra
+RETURN count(*) AS dropped`;
+
+/** Keeps the `max` strongest causes (then the smaller cause id) of each event, deleting the rest. */
+export function pruneCauses(client: string, eids: readonly string[], max: number): Statement {
+  return { text: PRUNE_CAUSES, params: { client, eids, max } };
+}
+
 // ---- topology ----
 
 const RESOURCE_UPSERT = `
@@ -203,7 +241,7 @@ UNWIND $rows AS row
 MERGE (r:Resource {client: $client, rid: row.rid})
 SET r:$(row.kind), r.kind = row.kind, r.namespace = row.namespace, r.name = row.name, r.uid = row.uid,
     r.labels = row.labels, r.selector = row.selector, r.phase = row.phase, r.stub = false, r.deleted = false,
-    r.revision = row.revision, r.cluster_ips = row.clusterIPs, r.ports = row.ports,
+    r.revision = row.revision, r.cluster_ips = row.clusterIPs, r.ports = row.ports, r.links_sig = row.sig,
     r.updated_at = $now
 WITH r
 CALL {
@@ -278,6 +316,12 @@ WITH d, c, rs, rs.revision IS NOT NULL AND d.revision IS NOT NULL AND rs.revisio
 SET rs.current = current, c.current = current, c.revision = rs.revision
 RETURN count(*) AS marked`;
 
+/** What a resource's object-derived edges depend on (labels for SELECTS too), as a short hash: an unchanged resync changes no edge. */
+export function linkSignature(r: ResourceRow): string {
+  const parts = [r.labels, r.selector, r.runsOn, r.ownedBy, r.mounts ?? [], r.configs ?? [], r.boundTo ?? null, r.routesTo ?? []];
+  return createHash('sha1').update(JSON.stringify(parts)).digest('hex').slice(0, 24);
+}
+
 function refParam(r: ResourceRef): Record<string, string> {
   return { rid: r.rid, kind: r.kind, namespace: r.namespace, name: r.name };
 }
@@ -302,6 +346,7 @@ export function resourceUpserts(client: string, rows: readonly ResourceRow[], no
     phase: r.phase,
     owners: r.ownedBy.map((o) => refParam(parseRef(o))),
     revision: r.revision ?? null,
+    sig: linkSignature(r),
     clusterIPs: r.clusterIPs ?? [],
     ports: r.ports ?? [],
     refs: [
@@ -329,7 +374,7 @@ CALL {
   OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO]-() WHERE x.origin = 'object'
   DELETE x
 }
-SET r.deleted = true, r.updated_at = $now
+SET r.deleted = true, r.links_sig = null, r.updated_at = $now
 WITH r WHERE NOT (r)--()
 DELETE r
 RETURN count(*) AS removed`;
@@ -375,6 +420,66 @@ export function publishedTopology(client: string, edges: readonly PublishedEdge[
   }
   return out;
 }
+
+// ---- completion: candidates a topology change completes (src/graph/topologyCompletion.ts) ----
+
+const LINK_SIGNATURES = `
+UNWIND $rids AS rid
+OPTIONAL MATCH (r:Resource {client: $client, rid: rid})
+RETURN rid, r.links_sig AS sig`;
+
+/** The stored link signature of each resource (null: new, a stub, or deleted). */
+export function linkSignatures(client: string, rids: readonly string[]): Statement {
+  return { text: LINK_SIGNATURES, params: { client, rids } };
+}
+
+const TOPOLOGY_AREA = `
+UNWIND $rids AS rid
+MATCH (r:Resource {client: $client, rid: rid})
+UNWIND [r.rid] + [(r)-[:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO|CALLS]-(n:Resource) WHERE n.client = $client | n.rid] AS x
+RETURN collect(DISTINCT x) AS area`;
+
+/** The resources and their neighbours over one edge of any topology type: whose related sets a change of theirs can alter. */
+export function topologyArea(client: string, rids: readonly string[]): Statement {
+  return { text: TOPOLOGY_AREA, params: { client, rids } };
+}
+
+const RELATED_OF = `
+UNWIND $rids AS rid
+MATCH (r:Resource {client: $client, rid: rid})
+RETURN rid, ${relatedResources((d) => `{rid: n.rid, d: ${d}}`)} AS related`;
+
+/** Each resource's related set ({@link relatedResources}) as `{rid, related: [{rid, d}]}` rows. */
+export function relatedOf(client: string, rids: readonly string[]): Statement {
+  return { text: RELATED_OF, params: { client, rids } };
+}
+
+const COMPLETION_CANDIDATES = `
+UNWIND $pairs AS p
+MATCH (a:Event {client: $client, rid: p.a})
+WHERE a.category <> 'normal'
+MATCH (b:Event {client: $client, rid: p.b})
+WHERE b.ts >= a.ts - $window AND b.ts <= a.ts + $window AND b.category <> 'normal'
+RETURN a.eid AS a, a.ts AS ats, a.category AS acat, b.eid AS b, b.ts AS bts, b.category AS bcat, p.d AS d`;
+
+/** The stored events on each pair of newly related resources that lie within the window of each other. */
+export function completionCandidates(client: string, pairs: ReadonlyArray<{ a: string; b: string; d: number }>, windowMs: number): Statement {
+  return { text: COMPLETION_CANDIDATES, params: { client, pairs, window: windowMs } };
+}
+
+const TOPOLOGY_CLOCK_BUMP = `
+MERGE (c:TopologyClock {client: $client})
+SET c.version = coalesce(c.version, 0) + 1
+RETURN c.version AS version`;
+
+/** Counts a change of the client's relations, so a candidate memory that cached related sets reads them again. */
+export function topologyClockBump(client: string): Statement {
+  return { text: TOPOLOGY_CLOCK_BUMP, params: { client } };
+}
+
+export const TOPOLOGY_CLOCK_READ = `
+OPTIONAL MATCH (c:TopologyClock {client: $client})
+RETURN max(c.version) AS version`;
 
 // ---- reading ----
 
