@@ -1,4 +1,6 @@
-import { asyncScheduler, concatMap, connect, from, map, merge, mergeMap, Observable, SchedulerLike, toArray } from 'rxjs';
+import { asyncScheduler, concatMap, connect, defer, from, map, merge, mergeMap, Observable, of, SchedulerLike, toArray } from 'rxjs';
+import { encodeNormalizedEvent, NormalizedEvent } from '../../src/avro/normalizedCodec';
+import { formatNormalizedKey } from '../../src/domain/keys';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
@@ -17,6 +19,10 @@ export interface TopologyBuilderConfig {
   maxBatchMs?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** Where the evidence derived from object state goes (as `{client}::evt-{id}`, Avro), for the client's graph builder. */
+  eventsTopic?: string;
+  /** Most evidence ids remembered as already produced, so unchanged 30-s resyncs produce nothing again. */
+  evidenceMemory?: number;
 }
 
 export interface TopologyBuilderDeps {
@@ -28,7 +34,8 @@ export interface TopologyBuilderDeps {
 
 export type TopologyBuilderEffect =
   | { kind: 'dead-lettered'; reason: string; topic: string; partition: number; offset: number }
-  | { kind: 'batch-written'; records: number; clients: TopologyWriteResult[] }
+  /** `evidence`: events derived from the objects' state produced to the events topic with this batch. */
+  | { kind: 'batch-written'; records: number; clients: TopologyWriteResult[]; evidence: number }
   | WriteRetryEffect;
 
 /**
@@ -61,10 +68,29 @@ export function batchesOfChanges(changes: readonly TopologyChange[]): TopologyBa
 type Item = { rec: SourceRecord; change: TopologyChange };
 
 /**
+ * The evidence of a batch's snapshots not produced before (by `client` and event id; a resync
+ * repeats the same ids), each once. `seen` is bounded: past `max` ids the oldest are forgotten
+ * (and would at worst be produced again, which the graph merges onto the same node).
+ */
+export function newEvidence(items: ReadonlyArray<{ change: TopologyChange }>, seen: ReadonlySet<string>): Array<{ key: string; client: string; event: NormalizedEvent }> {
+  const out = new Map<string, { key: string; client: string; event: NormalizedEvent }>();
+  for (const { change } of items) {
+    if (change.kind !== 'upsert' || !change.evidence) continue;
+    for (const event of change.evidence) {
+      const key = `${change.client}\u0000${event.event_id}`;
+      if (!seen.has(key) && !out.has(key)) out.set(key, { key, client: change.client, event });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
  * The shared topology builder: Kubernetes objects and published edges → Resource nodes and
  * RUNS_ON / CONTROLS / SELECTS edges in the right client's graph. One batch at a time (state must
- * apply in order), one transaction per client in it; records acked after their batch committed.
- * Bad keys or values → dlq.raw with the reason.
+ * apply in order), one transaction per client in it; then the evidence the objects' status holds
+ * ({@link evidenceOfObject}) not produced before goes to the events topic as the client's
+ * normalized events, which its graph builder writes and links like any event. Records acked
+ * after their batch committed and its evidence was delivered. Bad keys or values → dlq.raw with the reason.
  *
  * @example topologyBuilder({ records$ }, { writeTopology: (b) => store.writeTopology$(b), send, isTransient }, {})
  */
@@ -80,6 +106,8 @@ export function topologyBuilder(
     maxBatchMs = 250,
     retryInitialMs = 500,
     retryMaxMs = 10_000,
+    eventsTopic = TOPICS.eventsNormalized.name,
+    evidenceMemory = 200_000,
   } = config;
 
   const deadLetter$ = (rec: SourceRecord, reason: string): Observable<TopologyBuilderEffect> =>
@@ -90,30 +118,55 @@ export function topologyBuilder(
       }),
     );
 
-  const write$ = writeOrSplit<Item, TopologyWriteResult[], TopologyBuilderEffect>(
-    {
-      write: (items) => from(batchesOfChanges(items.map((i) => i.change))).pipe(concatMap((b) => deps.writeTopology(b)), toArray()),
-      written: (items, clients) => {
-        for (const i of items) i.rec.ack();
-        return { kind: 'batch-written', records: items.length, clients };
-      },
-      poisoned: (item, error) => deadLetter$(item.rec, `graph write failed: ${error}`),
-      isTransient: deps.isTransient,
-      backoff: { initialMs: retryInitialMs, maxMs: retryMaxMs },
-    },
-    scheduler,
-  );
+  // The evidence ids already produced live as long as one run of the pipeline (one subscription).
+  return defer(() => {
+    const seen = new Set<string>();
+    const produce$ = (evidence: ReturnType<typeof newEvidence>): Observable<number> =>
+      evidence.length === 0
+        ? of(0)
+        : from(evidence).pipe(
+            mergeMap((e) => deps.send({ topic: eventsTopic, key: formatNormalizedKey(e.client, 'evt', e.event.event_id), value: encodeNormalizedEvent(e.event) }), 64),
+            toArray(),
+            map(() => {
+              for (const e of evidence) {
+                seen.add(e.key);
+                if (seen.size > evidenceMemory) seen.delete(seen.values().next().value as string);
+              }
+              return evidence.length;
+            }),
+          );
 
-  return sources.records$.pipe(
-    map((rec) => ({ rec, decoded: decodeTopologyRecord(rec, topics) })),
-    connect((shared$) =>
-      merge(
-        shared$.pipe(mergeMap(({ rec, decoded }) => (decoded.kind === 'reject' ? deadLetter$(rec, decoded.reason) : []), 16)),
-        shared$.pipe(
-          mergeMap(({ rec, decoded }) => (decoded.kind === 'change' ? [{ rec, change: decoded.change }] : [])),
-          batchedWrites((batch: Item[]) => write$(batch), { maxSize: maxBatchSize, maxMs: maxBatchMs, concurrency: 1 }, scheduler),
+    // The topology written, then its new evidence delivered: a failure of either retries (transient) or splits the batch.
+    const write$ = writeOrSplit<Item, { clients: TopologyWriteResult[]; evidence: number }, TopologyBuilderEffect>(
+      {
+        write: (items) =>
+          from(batchesOfChanges(items.map((i) => i.change))).pipe(
+            concatMap((b) => deps.writeTopology(b)),
+            toArray(),
+            mergeMap((clients) => produce$(newEvidence(items, seen)).pipe(map((evidence) => ({ clients, evidence })))),
+          ),
+        written: (items, { clients, evidence }) => {
+          for (const i of items) i.rec.ack();
+          return { kind: 'batch-written', records: items.length, clients, evidence };
+        },
+        poisoned: (item, error) => deadLetter$(item.rec, `graph write failed: ${error}`),
+        isTransient: deps.isTransient,
+        backoff: { initialMs: retryInitialMs, maxMs: retryMaxMs },
+      },
+      scheduler,
+    );
+
+    return sources.records$.pipe(
+      map((rec) => ({ rec, decoded: decodeTopologyRecord(rec, topics) })),
+      connect((shared$) =>
+        merge(
+          shared$.pipe(mergeMap(({ rec, decoded }) => (decoded.kind === 'reject' ? deadLetter$(rec, decoded.reason) : []), 16)),
+          shared$.pipe(
+            mergeMap(({ rec, decoded }) => (decoded.kind === 'change' ? [{ rec, change: decoded.change }] : [])),
+            batchedWrites((batch: Item[]) => write$(batch), { maxSize: maxBatchSize, maxMs: maxBatchMs, concurrency: 1 }, scheduler),
+          ),
         ),
       ),
-    ),
-  );
+    );
+  });
 }

@@ -13,7 +13,7 @@ import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
 import { runPipeline, sourced } from '../runner/runPipeline';
 
-export const description = 'shared topology builder: state.k8s.resource and state.k8s.topology → resources and RUNS_ON/CONTROLS/SELECTS in each client graph';
+export const description = 'shared topology builder: state.k8s.resource and state.k8s.topology → resources and RUNS_ON/CONTROLS/SELECTS in each client graph, and the evidence in object state → events.normalized';
 
 /** TOPOLOGY_BATCH_SIZE (2000), TOPOLOGY_BATCH_MS (250), TOPOLOGY_MAX_IN_FLIGHT (4 × batch size), plus NEO4J_* and KAFKA_*. */
 export function loadTopologyBuilderConfig(env: Env) {
@@ -47,7 +47,7 @@ export async function main(): Promise<number> {
       if (e.kind === 'batch-written') {
         batchSize.labels('topology-builder', 'neo4j').observe(e.records);
         for (const c of e.clients) neo4jWriteSeconds.labels('topology-builder').observe(c.writeMs / 1000);
-        log.info({ batchSize: e.records, clients: e.clients.map((c) => ({ client: c.client, upserted: c.upserted, deleted: c.deleted, writeMs: c.writeMs })) }, 'batch written');
+        log.info({ batchSize: e.records, evidence: e.evidence, clients: e.clients.map((c) => ({ client: c.client, upserted: c.upserted, deleted: c.deleted, writeMs: c.writeMs })) }, 'batch written');
       } else if (e.kind === 'write-retry') {
         log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying');
       } else {
