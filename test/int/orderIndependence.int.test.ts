@@ -136,6 +136,7 @@ describe('order independence: the same incident in three orders gives the same c
     // Let the last batch's edges land, then take the reference set.
     await new Promise((r) => setTimeout(r, 1500));
     const reference = await edges(clients.first);
+    log.info({ reference }, 'order independence: the objects-first edges');
 
     // Objects last.
     for (const r of inputRecords(clients.last)) await sink.send(r);
@@ -159,10 +160,10 @@ describe('order independence: the same incident in three orders gives the same c
     log.info({ last: diff(reference, await edges(clients.last)), mixed: diff(reference, await edges(clients.mixed)) }, 'order independence: differences from objects-first');
     // Not a trivial set: the state evidence, the claim and the service are all linked.
     expect(reference).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^ProvisioningFailed evt:e-prov -> FailedMount evt:e-mount co-occurrence d=1(\.0)? /),
+      expect.stringMatching(/^ProvisioningFailed evt:e-prov -> FailedMount evt:e-mount volume->failed-mount d=1(\.0)? /),
       expect.stringMatching(/^OOMKilled state:\w+ -> BackOff evt:e-backoff oom->backoff d=0(\.0)? /),
       expect.stringMatching(/^Unhealthy evt:e-unhealthy -> KubeDeploymentReplicasMismatch alert:\S+ unhealthy->alert d=1(\.0)? /),
-      expect.stringMatching(/^ReplicaSetUpdated state:\w+ -> OOMKilled state:\w+ co-occurrence d=2(\.0)? /),
+      expect.stringMatching(/^ReplicaSetUpdated state:\w+ -> OOMKilled state:\w+ rollout->oom d=2(\.0)? /),
     ]));
     expect(await edges(clients.last)).toEqual(reference);
     expect(await edges(clients.mixed)).toEqual(reference);
