@@ -1,12 +1,15 @@
 import { parseKey } from '../../src/domain/keys';
+import type { NormalizedEvent } from '../../src/avro/normalizedCodec';
 import { utf8OrNull } from '../../src/domain/text';
 import { checkResourceKey, parsePublishedTopology, PublishedEdge, resourceOfObject, ResourceRow } from '../../src/graph/k8sObject';
+import { evidenceOfObject } from '../../src/graph/objectEvidence';
 import { KafkaRecord } from '../../src/kafka/record';
 import { AgentTopologyChange } from '../../src/agent/agentTopology';
 import { decodeAgentTopologyRecord } from '../../src/agent/decodeAgentTopology';
 
 export type TopologyChange =
-  | { kind: 'upsert'; client: string; row: ResourceRow }
+  /** `evidence`: the events the object's status says happened ({@link evidenceOfObject}). */
+  | { kind: 'upsert'; client: string; row: ResourceRow; evidence?: NormalizedEvent[] }
   | { kind: 'delete'; client: string; rid: string }
   /** The client's whole published edge set (empty on a tombstone). */
   | { kind: 'published'; client: string; edges: PublishedEdge[] }
@@ -38,9 +41,11 @@ export function decodeTopologyRecord(rec: KafkaRecord, topics: TopologyTopics): 
       if (rec.value === null || rec.value.length === 0) return { kind: 'change', change: { kind: 'delete', client: key.client, rid: ref.rid } };
       const text = utf8OrNull(rec.value);
       if (text === null) return { kind: 'reject', reason: 'invalid UTF-8' };
-      const parsed = resourceOfObject(JSON.parse(text), ref);
+      const object: unknown = JSON.parse(text);
+      const parsed = resourceOfObject(object, ref);
       if (!parsed.ok) return { kind: 'reject', reason: parsed.reason };
-      return { kind: 'change', change: { kind: 'upsert', client: key.client, row: parsed.value } };
+      const evidence = evidenceOfObject(object, rec.timestamp);
+      return { kind: 'change', change: { kind: 'upsert', client: key.client, row: parsed.value, ...(evidence.length > 0 ? { evidence } : {}) } };
     }
     if (rec.topic === topics.topology) {
       if (key.type !== 'topology') return { kind: 'reject', reason: `key type ${key.type} on ${rec.topic} (expected {client}::topology)` };

@@ -1,5 +1,7 @@
-import { asyncScheduler, concatMap, connect, defer, from, map, merge, mergeMap, Observable, SchedulerLike, toArray } from 'rxjs';
+import { asyncScheduler, concatMap, connect, defer, from, map, merge, mergeMap, Observable, of, SchedulerLike, toArray } from 'rxjs';
 import { AgentTopologyChange, agentOpsOf, ResyncCache } from '../../src/agent/agentTopology';
+import { encodeNormalizedEvent, NormalizedEvent } from '../../src/avro/normalizedCodec';
+import { formatNormalizedKey } from '../../src/domain/keys';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
@@ -20,6 +22,10 @@ export interface TopologyBuilderConfig {
   retryMaxMs?: number;
   /** Agent records remembered (key → content hash) so an unchanged 30 s resync costs no write; 0 = off. */
   resyncCacheEntries?: number;
+  /** Where the evidence derived from object state goes (as `{client}::evt-{id}`, Avro), for the client's graph builder. */
+  eventsTopic?: string;
+  /** Most evidence ids remembered as already produced, so unchanged 30-s resyncs produce nothing again. */
+  evidenceMemory?: number;
 }
 
 export interface TopologyBuilderDeps {
@@ -31,7 +37,8 @@ export interface TopologyBuilderDeps {
 
 export type TopologyBuilderEffect =
   | { kind: 'dead-lettered'; reason: string; topic: string; partition: number; offset: number }
-  | { kind: 'batch-written'; records: number; clients: TopologyWriteResult[] }
+  /** `evidence`: events derived from the objects' state produced to the events topic with this batch. */
+  | { kind: 'batch-written'; records: number; clients: TopologyWriteResult[]; evidence: number }
   /** An agent record identical to what was last written: acked, no write. */
   | { kind: 'unchanged' }
   | WriteRetryEffect;
@@ -68,10 +75,29 @@ export function batchesOfChanges(changes: readonly TopologyChange[]): TopologyBa
 type Item = { rec: SourceRecord; change: TopologyChange };
 
 /**
+ * The evidence of a batch's snapshots not produced before (by `client` and event id; a resync
+ * repeats the same ids), each once. `seen` is bounded: past `max` ids the oldest are forgotten
+ * (and would at worst be produced again, which the graph merges onto the same node).
+ */
+export function newEvidence(items: ReadonlyArray<{ change: TopologyChange }>, seen: ReadonlySet<string>): Array<{ key: string; client: string; event: NormalizedEvent }> {
+  const out = new Map<string, { key: string; client: string; event: NormalizedEvent }>();
+  for (const { change } of items) {
+    if (change.kind !== 'upsert' || !change.evidence) continue;
+    for (const event of change.evidence) {
+      const key = `${change.client}\u0000${event.event_id}`;
+      if (!seen.has(key) && !out.has(key)) out.set(key, { key, client: change.client, event });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
  * The shared topology builder: Kubernetes objects and published edges → Resource nodes and
  * RUNS_ON / CONTROLS / SELECTS edges in the right client's graph. One batch at a time (state must
- * apply in order), one transaction per client in it; records acked after their batch committed.
- * Bad keys or values → dlq.raw with the reason.
+ * apply in order), one transaction per client in it; then the evidence the objects' status holds
+ * ({@link evidenceOfObject}) not produced before goes to the events topic as the client's
+ * normalized events, which its graph builder writes and links like any event. Records acked
+ * after their batch committed and its evidence was delivered. Bad keys or values → dlq.raw with the reason.
  *
  * @example topologyBuilder({ records$ }, { writeTopology: (b) => store.writeTopology$(b), send, isTransient }, {})
  */
@@ -88,6 +114,8 @@ export function topologyBuilder(
     retryInitialMs = 500,
     retryMaxMs = 10_000,
     resyncCacheEntries = 500_000,
+    eventsTopic = TOPICS.eventsNormalized.name,
+    evidenceMemory = 200_000,
   } = config;
 
   const deadLetter$ = (rec: SourceRecord, reason: string): Observable<TopologyBuilderEffect> =>
@@ -98,16 +126,42 @@ export function topologyBuilder(
       }),
     );
 
-  const write$ = (cache: ResyncCache) =>
-    writeOrSplit<Item, TopologyWriteResult[], TopologyBuilderEffect>(
+  // Per run of the pipeline (one subscription): the evidence ids already produced, and what this
+  // run last wrote of the agent's records (an unchanged resync costs no write).
+  return defer(() => {
+    const seen = new Set<string>();
+    const cache = new ResyncCache(resyncCacheEntries);
+    const unchanged = (d: ReturnType<typeof decodeTopologyRecord>) => d.kind === 'change' && d.change.kind.startsWith('agent-') && cache.unchanged(d.change as AgentTopologyChange);
+    const produce$ = (evidence: ReturnType<typeof newEvidence>): Observable<number> =>
+      evidence.length === 0
+        ? of(0)
+        : from(evidence).pipe(
+            mergeMap((e) => deps.send({ topic: eventsTopic, key: formatNormalizedKey(e.client, 'evt', e.event.event_id), value: encodeNormalizedEvent(e.event) }), 64),
+            toArray(),
+            map(() => {
+              for (const e of evidence) {
+                seen.add(e.key);
+                if (seen.size > evidenceMemory) seen.delete(seen.values().next().value as string);
+              }
+              return evidence.length;
+            }),
+          );
+
+    // The topology written, then its new evidence delivered: a failure of either retries (transient) or splits the batch.
+    const write$ = writeOrSplit<Item, { clients: TopologyWriteResult[]; evidence: number }, TopologyBuilderEffect>(
       {
-        write: (items) => from(batchesOfChanges(items.map((i) => i.change))).pipe(concatMap((b) => deps.writeTopology(b)), toArray()),
-        written: (items, clients) => {
+        write: (items) =>
+          from(batchesOfChanges(items.map((i) => i.change))).pipe(
+            concatMap((b) => deps.writeTopology(b)),
+            toArray(),
+            mergeMap((clients) => produce$(newEvidence(items, seen)).pipe(map((evidence) => ({ clients, evidence })))),
+          ),
+        written: (items, { clients, evidence }) => {
           for (const i of items) {
             if (i.change.kind.startsWith('agent-')) cache.written(i.change as AgentTopologyChange);
             i.rec.ack();
           }
-          return { kind: 'batch-written', records: items.length, clients };
+          return { kind: 'batch-written', records: items.length, clients, evidence };
         },
         poisoned: (item, error) => deadLetter$(item.rec, `graph write failed: ${error}`),
         isTransient: deps.isTransient,
@@ -116,11 +170,6 @@ export function topologyBuilder(
       scheduler,
     );
 
-  // Per subscription: what this run last wrote of the agent's records.
-  return defer(() => {
-    const cache = new ResyncCache(resyncCacheEntries);
-    const writeBatch = write$(cache);
-    const unchanged = (d: ReturnType<typeof decodeTopologyRecord>) => d.kind === 'change' && d.change.kind.startsWith('agent-') && cache.unchanged(d.change as AgentTopologyChange);
     return sources.records$.pipe(
       map((rec) => ({ rec, decoded: decodeTopologyRecord(rec, topics) })),
       connect((shared$) =>
@@ -135,7 +184,7 @@ export function topologyBuilder(
           ),
           shared$.pipe(
             mergeMap(({ rec, decoded }) => (decoded.kind === 'change' && !unchanged(decoded) ? [{ rec, change: decoded.change }] : [])),
-            batchedWrites((batch: Item[]) => writeBatch(batch), { maxSize: maxBatchSize, maxMs: maxBatchMs, concurrency: 1 }, scheduler),
+            batchedWrites((batch: Item[]) => write$(batch), { maxSize: maxBatchSize, maxMs: maxBatchMs, concurrency: 1 }, scheduler),
           ),
         ),
       ),

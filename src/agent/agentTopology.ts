@@ -93,6 +93,17 @@ export function agentResourceChange(client: string, rest: string, value: unknown
     runsOn: node ? resourceRef('Node', '', node)!.rid : null,
     ownedBy: [...new Set(owners)].sort(),
     phase: status && typeof status.phase === 'string' ? status.phase : null,
+    // The agent's records carry no volumes, env or revisions; a Service's IPs and ports they do.
+    mounts: [],
+    configs: [],
+    boundTo: null,
+    routesTo: [],
+    revision: null,
+    clusterIPs: ref.kind === 'Service' && Array.isArray(v.serviceIPs) ? [...new Set((v.serviceIPs as unknown[]).filter((x): x is string => typeof x === 'string' && x !== 'None'))] : [],
+    ports:
+      ref.kind === 'Service' && typeof v.spec === 'object' && v.spec !== null && Array.isArray((v.spec as Record<string, unknown>).ports)
+        ? ((v.spec as Record<string, unknown>).ports as unknown[]).flatMap((x) => (typeof x === 'object' && x !== null && typeof (x as Record<string, unknown>).port === 'number' ? [(x as Record<string, unknown>).port as number] : []))
+        : [],
     props: {
       status_json: status ? JSON.stringify(status) : null,
       replicas: typeof v.replicas === 'number' ? v.replicas : null,

@@ -18,7 +18,7 @@ import { loadTenancyOptions, loadTenancySettings } from '../tenancy/tenancyConfi
 import { readList, readString } from '../config/env';
 import { ROUTED_TOPICS } from '../tenancy/tenantTopics';
 
-export const description = 'shared topology builder: state.k8s.resource and state.k8s.topology → resources and RUNS_ON/CONTROLS/SELECTS in each client graph; dead-letters, once for all workers, records that name no client';
+export const description = 'shared topology builder: state.k8s.resource and state.k8s.topology → resources and their relations in each client graph, and the evidence in object state → events.normalized; dead-letters, once for all workers, records that name no client';
 
 /** TOPOLOGY_BATCH_SIZE (2000), TOPOLOGY_BATCH_MS (250), TOPOLOGY_MAX_IN_FLIGHT (4 × batch size), TOPOLOGY_RESYNC_CACHE_ENTRIES (500000), TOPOLOGY_BUILDER_GROUP, UNRESOLVED_RECORDS_GROUP, DEFAULT_CLIENT_ID, plus NEO4J_* and KAFKA_*. */
 export function loadTopologyBuilderConfig(env: Env) {
@@ -59,7 +59,7 @@ export async function main(): Promise<number> {
       if (e.kind === 'batch-written') {
         batchSize.labels('topology-builder', 'neo4j').observe(e.records);
         for (const c of e.clients) neo4jWriteSeconds.labels('topology-builder').observe(c.writeMs / 1000);
-        log.info({ batchSize: e.records, clients: e.clients.map((c) => ({ client: c.client, upserted: c.upserted, deleted: c.deleted, writeMs: c.writeMs })) }, 'batch written');
+        log.info({ batchSize: e.records, evidence: e.evidence, clients: e.clients.map((c) => ({ client: c.client, upserted: c.upserted, deleted: c.deleted, writeMs: c.writeMs })) }, 'batch written');
       } else if (e.kind === 'unchanged') {
         unchanged.inc();
       } else if (e.kind === 'write-retry') {

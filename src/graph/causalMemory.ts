@@ -1,6 +1,6 @@
 import { inCausalReach, reachOf } from './causalRules';
 import { StoredCandidates } from './causality';
-import { candidateGroups, relatedResources, Statement } from './cypher';
+import { candidateGroups, relatedResources, Statement, TOPOLOGY_CLOCK_READ } from './cypher';
 import { EventRow } from './eventRows';
 
 /** A stored event that can take part in a causal edge (it has a resource and is not normal). */
@@ -77,6 +77,8 @@ export class CausalMemory {
   private to = -Infinity;
   /** Bumped when the covered range shrinks, so a read begun before cannot extend it over the gap. */
   private generation = 0;
+  /** The client's topology clock when the related sets were read; another value drops them all. */
+  private topologyVersion: unknown = undefined;
 
   constructor(
     readonly client: string,
@@ -103,6 +105,9 @@ export class CausalMemory {
     let from = Infinity;
     for (const g of groups) for (const r of g.rows) from = Math.min(from, r.ts - reachOf(r.category, this.opts));
     if (!(await this.cover(from, hi + reachOf('alert', this.opts), read, seqOf))) return null;
+    // Relations changed since (the topology builder counts every change): no cached related set is trusted.
+    const [clock] = await read({ text: TOPOLOGY_CLOCK_READ, params: { client: this.client } });
+    if ((clock?.version ?? null) !== this.topologyVersion) (this.related.clear(), (this.topologyVersion = clock?.version ?? null));
     await this.refreshRelated(groups.map((g) => g.rid), read);
     return groups.map((g) => this.candidatesOf(g.rid, g.rows, seq));
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { reachOf } from './causalRules';
 import { CausalEdgeRow } from './causality';
 import { EventRow } from './eventRows';
@@ -27,6 +28,7 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE CONSTRAINT kg_pattern_key IF NOT EXISTS FOR (p:FaultPattern) REQUIRE (p.client, p.pid) IS UNIQUE',
   // The kg-rca-agent tombstones resources by uid.
   'CREATE INDEX kg_resource_uid IF NOT EXISTS FOR (r:Resource) ON (r.client, r.uid)',
+  'CREATE INDEX kg_topology_clock IF NOT EXISTS FOR (c:TopologyClock) ON (c.client)',
 ];
 
 const EVENT_WRITE = `
@@ -64,14 +66,22 @@ export function eventBatchWrite(client: string, batch: string, rows: readonly Ev
 }
 
 /**
- * The resources `n` related to the resource `r`, as a list of `item(d)` (d: 1 for one RUNS_ON /
- * CONTROLS / SELECTS edge away, 2 for two CONTROLS away in one direction), in `client`'s graph: the
- * one definition of "related" for the search in Neo4j and for the candidate memory.
+ * The resources `n` related to the resource `r`, as a list of `item(d)`, in `client`'s graph: the
+ * one definition of "related" for the search in Neo4j, the candidate memory and the completion of
+ * candidates when topology appears. d = 1: one RUNS_ON / CONTROLS / SELECTS / MOUNTS (Pod → PVC) /
+ * USES_CONFIG (Pod → ConfigMap, Secret) / BOUND_TO (PVC → PV) / ROUTES_TO (Ingress → Service) /
+ * CALLS (a workload → a Service it calls) edge away; d = 2: two CONTROLS away in one direction
+ * (Deployment → ReplicaSet → Pod), a Pod's claim's volume (MOUNTS then BOUND_TO), and the pods of a
+ * Service the resource calls (CALLS then SELECTS), each either way.
  */
 export function relatedResources(item: (d: 1 | 2) => string): string {
-  return `[(r)-[:RUNS_ON|CONTROLS|SELECTS]-(n:Resource) WHERE n.client = $client | ${item(1)}]
+  return `[(r)-[:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO|CALLS]-(n:Resource) WHERE n.client = $client | ${item(1)}]
   + [(r)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(n:Resource) WHERE n.client = $client | ${item(2)}]
-  + [(n:Resource)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r) WHERE n.client = $client | ${item(2)}]`;
+  + [(n:Resource)-[:CONTROLS]->(:Resource)-[:CONTROLS]->(r) WHERE n.client = $client | ${item(2)}]
+  + [(r)-[:MOUNTS]->(:Resource)-[:BOUND_TO]->(n:Resource) WHERE n.client = $client | ${item(2)}]
+  + [(n:Resource)-[:MOUNTS]->(:Resource)-[:BOUND_TO]->(r) WHERE n.client = $client | ${item(2)}]
+  + [(r)-[:CALLS]->(:Resource)-[:SELECTS]->(n:Resource) WHERE n.client = $client | ${item(2)}]
+  + [(n:Resource)-[:CALLS]->(:Resource)-[:SELECTS]->(r) WHERE n.client = $client | ${item(2)}]`;
 }
 
 /**
@@ -198,6 +208,42 @@ export function causalEdgeUpserts(client: string, edges: readonly CausalEdgeRef[
   return out;
 }
 
+const INCOMING_CAUSES = `
+UNWIND $eids AS eid
+MATCH (e:Event {client: $client, eid: eid})<-[p:POTENTIAL_CAUSE]-(c:Event)
+WHERE c.client = $client
+RETURN eid AS effect, c.eid AS cause, p.confidence AS confidence`;
+
+/** The causes stored into each of the events, so the per-effect cap holds over the graph ({@link capCauses}). */
+export function incomingCauses(client: string, eids: readonly string[]): Statement {
+  return { text: INCOMING_CAUSES, params: { client, eids } };
+}
+
+const DROP_CAUSES = `
+UNWIND $edges AS ed
+MATCH (c:Event {client: $client, eid: ed.cause})-[p:POTENTIAL_CAUSE]->(e:Event {client: $client, eid: ed.effect})
+DELETE p
+RETURN count(*) AS dropped`;
+
+/** Deletes causal edges displaced by stronger causes of the same effect. */
+export function dropCauses(client: string, edges: ReadonlyArray<{ cause: string; effect: string }>): Statement {
+  return { text: DROP_CAUSES, params: { client, edges } };
+}
+
+const PRUNE_CAUSES = `
+UNWIND $eids AS eid
+MATCH (e:Event {client: $client, eid: eid})<-[p:POTENTIAL_CAUSE]-(c:Event)
+WITH e, p, c ORDER BY p.confidence DESC, c.eid ASC
+WITH e, collect(p) AS ps
+UNWIND ps[toInteger($max)..] AS extra
+DELETE extra
+RETURN count(*) AS dropped`;
+
+/** Keeps the `max` strongest causes (then the smaller cause id) of each event, deleting the rest. */
+export function pruneCauses(client: string, eids: readonly string[], max: number): Statement {
+  return { text: PRUNE_CAUSES, params: { client, eids, max } };
+}
+
 // ---- topology ----
 
 const RESOURCE_UPSERT = `
@@ -205,11 +251,12 @@ UNWIND $rows AS row
 MERGE (r:Resource {client: $client, rid: row.rid})
 SET r:$(row.kind), r.kind = row.kind, r.namespace = row.namespace, r.name = row.name, r.uid = row.uid,
     r.labels = row.labels, r.selector = row.selector, r.phase = row.phase, r.stub = false, r.deleted = false,
+    r.revision = row.revision, r.cluster_ips = row.clusterIPs, r.ports = row.ports, r.links_sig = row.sig,
     r.updated_at = $now
 WITH r
 CALL {
   WITH r
-  OPTIONAL MATCH (r)-[x:RUNS_ON|SELECTS]->() WHERE x.origin = 'object'
+  OPTIONAL MATCH (r)-[x:RUNS_ON|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO]->() WHERE x.origin = 'object'
   DELETE x
 }
 CALL {
@@ -222,15 +269,6 @@ RETURN count(r) AS upserted`;
 const RESOURCE_LINKS = `
 UNWIND $rows AS row
 MATCH (r:Resource {client: $client, rid: row.rid})
-CALL {
-  WITH r, row
-  WITH r, row WHERE row.runsOn IS NOT NULL
-  MERGE (n:Resource {client: $client, rid: row.runsOn.rid})
-  ON CREATE SET n.kind = row.runsOn.kind, n.namespace = row.runsOn.namespace, n.name = row.runsOn.name, n.stub = true
-  SET n:$(row.runsOn.kind)
-  MERGE (r)-[x:RUNS_ON]->(n)
-  SET x.client = $client, x.origin = 'object'
-}
 CALL {
   WITH r, row
   UNWIND row.owners AS o
@@ -256,7 +294,43 @@ CALL {
   MERGE (s)-[x:SELECTS]->(r)
   SET x.client = $client, x.origin = 'object'
 }
+CALL {
+  WITH r, row
+  UNWIND row.refs AS t
+  MERGE (n:Resource {client: $client, rid: t.rid})
+  ON CREATE SET n.kind = t.kind, n.namespace = t.namespace, n.name = t.name, n.stub = true
+  SET n:$(t.kind)
+  WITH r, t, n
+  CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'RUNS_ON' MERGE (r)-[x:RUNS_ON]->(n) SET x.client = $client, x.origin = 'object' }
+  CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'MOUNTS' MERGE (r)-[x:MOUNTS]->(n) SET x.client = $client, x.origin = 'object' }
+  CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'USES_CONFIG' MERGE (r)-[x:USES_CONFIG]->(n) SET x.client = $client, x.origin = 'object' }
+  CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'BOUND_TO' MERGE (r)-[x:BOUND_TO]->(n) SET x.client = $client, x.origin = 'object' }
+  CALL { WITH r, t, n WITH r, t, n WHERE t.type = 'ROUTES_TO' MERGE (r)-[x:ROUTES_TO]->(n) SET x.client = $client, x.origin = 'object' }
+}
 RETURN count(r) AS linked`;
+
+/** Marks each ReplicaSet of a Deployment in the batch as the current revision or an old one (node and CONTROLS edge). */
+const REVISIONS = `
+UNWIND $rows AS row
+MATCH (x:Resource {client: $client, rid: row.rid}) WHERE x.kind IN ['Deployment', 'ReplicaSet']
+CALL {
+  WITH x
+  MATCH (x)-[c:CONTROLS]->(rs:Resource) WHERE x.kind = 'Deployment' AND rs.kind = 'ReplicaSet'
+  RETURN x AS d, c, rs
+  UNION
+  WITH x
+  MATCH (d:Resource)-[c:CONTROLS]->(x) WHERE x.kind = 'ReplicaSet' AND d.kind = 'Deployment'
+  RETURN d, c, x AS rs
+}
+WITH d, c, rs, rs.revision IS NOT NULL AND d.revision IS NOT NULL AND rs.revision = d.revision AS current
+SET rs.current = current, c.current = current, c.revision = rs.revision
+RETURN count(*) AS marked`;
+
+/** What a resource's object-derived edges depend on (labels for SELECTS too), as a short hash: an unchanged resync changes no edge. */
+export function linkSignature(r: ResourceRow): string {
+  const parts = [r.labels, r.selector, r.runsOn, r.ownedBy, r.mounts ?? [], r.configs ?? [], r.boundTo ?? null, r.routesTo ?? []];
+  return createHash('sha1').update(JSON.stringify(parts)).digest('hex').slice(0, 24);
+}
 
 function refParam(r: ResourceRef): Record<string, string> {
   return { rid: r.rid, kind: r.kind, namespace: r.namespace, name: r.name };
@@ -269,7 +343,9 @@ function parseRef(rid: string): ResourceRef {
 
 /**
  * Upserts resources and replaces the edges their spec implies: first every row (dropping its old
- * object-derived edges), then RUNS_ON, CONTROLS and SELECTS, so the order within a batch does not matter.
+ * object-derived edges), then RUNS_ON, CONTROLS, SELECTS, MOUNTS, USES_CONFIG, BOUND_TO and
+ * ROUTES_TO (targets not seen yet become stubs), then which ReplicaSets are their Deployment's
+ * current revision, so the order within a batch does not matter.
  */
 export function resourceUpserts(client: string, rows: readonly ResourceRow[], now: number): Statement[] {
   const params = rows.map((r) => ({
@@ -278,13 +354,26 @@ export function resourceUpserts(client: string, rows: readonly ResourceRow[], no
     labels: r.labels,
     selector: r.selector,
     phase: r.phase,
-    runsOn: r.runsOn ? refParam(parseRef(r.runsOn)) : null,
     owners: r.ownedBy.map((o) => refParam(parseRef(o))),
+    revision: r.revision ?? null,
+    sig: linkSignature(r),
+    clusterIPs: r.clusterIPs ?? [],
+    ports: r.ports ?? [],
+    refs: [
+      ...(r.runsOn ? [{ type: 'RUNS_ON', ...refParam(parseRef(r.runsOn)) }] : []),
+      ...(r.mounts ?? []).map((rid) => ({ type: 'MOUNTS', ...refParam(parseRef(rid)) })),
+      ...(r.configs ?? []).map((rid) => ({ type: 'USES_CONFIG', ...refParam(parseRef(rid)) })),
+      ...(r.boundTo ? [{ type: 'BOUND_TO', ...refParam(parseRef(r.boundTo)) }] : []),
+      ...(r.routesTo ?? []).map((rid) => ({ type: 'ROUTES_TO', ...refParam(parseRef(rid)) })),
+    ],
   }));
-  return [
+  const out: Statement[] = [
     { text: RESOURCE_UPSERT, params: { client, rows: params, now } },
     { text: RESOURCE_LINKS, params: { client, rows: params } },
   ];
+  const revisioned = rows.filter((r) => r.kind === 'Deployment' || r.kind === 'ReplicaSet').map((r) => ({ rid: r.rid }));
+  if (revisioned.length > 0) out.push({ text: REVISIONS, params: { client, rows: revisioned } });
+  return out;
 }
 
 const RESOURCE_DELETE = `
@@ -292,10 +381,10 @@ UNWIND $rids AS rid
 MATCH (r:Resource {client: $client, rid: rid})
 CALL {
   WITH r
-  OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS]-() WHERE x.origin = 'object'
+  OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO]-() WHERE x.origin = 'object'
   DELETE x
 }
-SET r.deleted = true, r.updated_at = $now
+SET r.deleted = true, r.links_sig = null, r.updated_at = $now
 WITH r WHERE NOT (r)--()
 DELETE r
 RETURN count(*) AS removed`;
@@ -309,7 +398,7 @@ export function resourceDeletes(client: string, rids: readonly string[], now: nu
 }
 
 const PUBLISHED_CLEAR = `
-MATCH (a:Resource {client: $client})-[x:RUNS_ON|CONTROLS|SELECTS]->(:Resource)
+MATCH (a:Resource {client: $client})-[x:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO|CALLS]->(:Resource)
 WHERE x.origin = 'published' AND x.client = $client
 DELETE x
 RETURN count(*) AS removed`;
@@ -326,6 +415,11 @@ WITH a, b, ed
 CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'RUNS_ON' MERGE (a)-[x:RUNS_ON]->(b) SET x.client = $client, x.origin = 'published' }
 CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'CONTROLS' MERGE (a)-[x:CONTROLS]->(b) SET x.client = $client, x.origin = 'published' }
 CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'SELECTS' MERGE (a)-[x:SELECTS]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'MOUNTS' MERGE (a)-[x:MOUNTS]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'USES_CONFIG' MERGE (a)-[x:USES_CONFIG]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'BOUND_TO' MERGE (a)-[x:BOUND_TO]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'ROUTES_TO' MERGE (a)-[x:ROUTES_TO]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'CALLS' MERGE (a)-[x:CALLS]->(b) SET x.client = $client, x.origin = 'published' }
 RETURN count(*) AS merged`;
 
 /** The client's published edge set replaces the previous one (null = tombstone: none). */
@@ -336,6 +430,67 @@ export function publishedTopology(client: string, edges: readonly PublishedEdge[
   }
   return out;
 }
+
+// ---- completion: candidates a topology change completes (src/graph/topologyCompletion.ts) ----
+
+const LINK_SIGNATURES = `
+UNWIND $rids AS rid
+OPTIONAL MATCH (r:Resource {client: $client, rid: rid})
+RETURN rid, r.links_sig AS sig`;
+
+/** The stored link signature of each resource (null: new, a stub, or deleted). */
+export function linkSignatures(client: string, rids: readonly string[]): Statement {
+  return { text: LINK_SIGNATURES, params: { client, rids } };
+}
+
+const TOPOLOGY_AREA = `
+UNWIND $rids AS rid
+MATCH (r:Resource {client: $client, rid: rid})
+UNWIND [r.rid] + [(r)-[:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO|CALLS]-(n:Resource) WHERE n.client = $client | n.rid] AS x
+RETURN collect(DISTINCT x) AS area`;
+
+/** The resources and their neighbours over one edge of any topology type: whose related sets a change of theirs can alter. */
+export function topologyArea(client: string, rids: readonly string[]): Statement {
+  return { text: TOPOLOGY_AREA, params: { client, rids } };
+}
+
+const RELATED_OF = `
+UNWIND $rids AS rid
+MATCH (r:Resource {client: $client, rid: rid})
+RETURN rid, ${relatedResources((d) => `{rid: n.rid, d: ${d}}`)} AS related`;
+
+/** Each resource's related set ({@link relatedResources}) as `{rid, related: [{rid, d}]}` rows. */
+export function relatedOf(client: string, rids: readonly string[]): Statement {
+  return { text: RELATED_OF, params: { client, rids } };
+}
+
+const COMPLETION_CANDIDATES = `
+UNWIND $pairs AS p
+MATCH (a:Event {client: $client, rid: p.a})
+WHERE a.category <> 'normal'
+MATCH (b:Event {client: $client, rid: p.b})
+WHERE b.ts >= a.ts - $lookback AND b.ts <= a.ts + $lookback AND b.category <> 'normal'
+  AND (abs(b.ts - a.ts) <= $window OR (a.category = 'alert' AND b.ts <= a.ts) OR (b.category = 'alert' AND b.ts >= a.ts))
+RETURN a.eid AS a, a.ts AS ats, a.category AS acat, b.eid AS b, b.ts AS bts, b.category AS bcat, p.d AS d`;
+
+/** The stored events on each pair of newly related resources in causal reach of each other (within the window, or an alert's lookback before it: {@link inCausalReach}). */
+export function completionCandidates(client: string, pairs: ReadonlyArray<{ a: string; b: string; d: number }>, windowMs: number, alertLookbackMs = windowMs): Statement {
+  return { text: COMPLETION_CANDIDATES, params: { client, pairs, window: windowMs, lookback: reachOf('alert', { windowMs, alertLookbackMs }) } };
+}
+
+const TOPOLOGY_CLOCK_BUMP = `
+MERGE (c:TopologyClock {client: $client})
+SET c.version = coalesce(c.version, 0) + 1
+RETURN c.version AS version`;
+
+/** Counts a change of the client's relations, so a candidate memory that cached related sets reads them again. */
+export function topologyClockBump(client: string): Statement {
+  return { text: TOPOLOGY_CLOCK_BUMP, params: { client } };
+}
+
+export const TOPOLOGY_CLOCK_READ = `
+OPTIONAL MATCH (c:TopologyClock {client: $client})
+RETURN max(c.version) AS version`;
 
 // ---- reading ----
 
@@ -366,5 +521,5 @@ CALL { MATCH (n:Resource {client: $client}) RETURN count(n) AS resources }
 CALL { MATCH (n:Event {client: $client}) RETURN count(n) AS events }
 CALL { MATCH (:Event {client: $client})-[r:ABOUT]->() RETURN count(r) AS about }
 CALL { MATCH (:Event {client: $client})-[r:POTENTIAL_CAUSE]->() RETURN count(r) AS causes }
-CALL { MATCH (:Resource {client: $client})-[r:RUNS_ON|CONTROLS|SELECTS]->() RETURN count(r) AS topology }
+CALL { MATCH (:Resource {client: $client})-[r:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO|CALLS]->() RETURN count(r) AS topology }
 RETURN resources, events, about, causes, topology`;

@@ -1,6 +1,7 @@
 import type { NormalizedEvent, NormalizedLog } from '../avro/normalizedCodec';
 import { AlertmanagerAlert } from './alert';
 import { categorizeK8sEvent, categorizeLogClass, EventCategory } from './causalRules';
+import { STATE_SOURCE_FORMAT } from './objectEvidence';
 import { resourceRef, ResourceRef } from './resourceId';
 import { clipText } from '../domain/text';
 
@@ -10,7 +11,8 @@ import { clipText } from '../domain/text';
  */
 export interface EventRow {
   eid: string;
-  source: 'k8s' | 'log' | 'alert';
+  /** `state`: derived from an object's status by the topology builder (src/graph/objectEvidence.ts). */
+  source: 'k8s' | 'log' | 'alert' | 'state';
   reason: string;
   category: EventCategory;
   severity: string;
@@ -37,15 +39,19 @@ function clipMessage(m: string): string {
   return clipText(m, 2000);
 }
 
-/** A normalized Kubernetes event → its Event row, about the involved object (or its pod / node). */
+/**
+ * A normalized Kubernetes event → its Event row, about the involved object (or its pod / node).
+ * Evidence from object state (`source_format: 'state'`) keeps its own id (`state:{sha}`).
+ */
 export function eventRowOfNormalized(e: NormalizedEvent): EventRow {
+  const state = e.source_format === STATE_SOURCE_FORMAT;
   const ref =
     resourceRef(e.object_kind, e.object_namespace, e.object_name) ??
     (e.pod ? resourceRef('Pod', e.object_namespace, e.pod) : null) ??
     (e.node ? resourceRef('Node', '', e.node) : null);
   return {
-    eid: `evt:${e.event_id}`,
-    source: 'k8s',
+    eid: state ? e.event_id : `evt:${e.event_id}`,
+    source: state ? 'state' : 'k8s',
     reason: e.reason,
     category: categorizeK8sEvent(e.reason, e.type, e.event_type_abstract, e.message, ref?.kind),
     severity: e.severity,

@@ -18,6 +18,74 @@ export interface ResourceRow extends ResourceRef {
   ownedBy: string[];
   /** status.phase where there is one (Pods), else null. */
   phase: string | null;
+  /** A Pod's PersistentVolumeClaims (spec.volumes[].persistentVolumeClaim.claimName): MOUNTS. */
+  mounts: string[];
+  /** The ConfigMaps and Secrets a Pod uses (volumes configMap/secret/projected, env valueFrom, envFrom): USES_CONFIG. */
+  configs: string[];
+  /** A PVC's PersistentVolume (spec.volumeName): BOUND_TO. */
+  boundTo: string | null;
+  /** The Services an Ingress routes to (rules[].http.paths[].backend.service.name, defaultBackend): ROUTES_TO. */
+  routesTo: string[];
+  /** A Deployment's or ReplicaSet's `deployment.kubernetes.io/revision`. */
+  revision: number | null;
+  /** A Service's cluster IPs (spec.clusterIP, spec.clusterIPs; not "None"), so a log naming one names the Service. */
+  clusterIPs: string[];
+  /** A Service's ports (spec.ports[].port). */
+  ports: number[];
+}
+
+function rec(x: unknown): Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : {};
+}
+function recs(x: unknown): Record<string, unknown>[] {
+  return Array.isArray(x) ? x.map(rec) : [];
+}
+function nameOf(x: unknown, field = 'name'): string | null {
+  const v = rec(x)[field];
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+/** The rids a Pod spec names: its claims, and the ConfigMaps and Secrets of its volumes and containers' env. */
+export function podReferences(spec: Record<string, unknown>, namespace: string): { mounts: string[]; configs: string[] } {
+  const mounts = new Set<string>();
+  const configs = new Set<string>();
+  const add = (set: Set<string>, kind: string, name: string | null) => {
+    const ref = name ? resourceRef(kind, namespace, name) : null;
+    if (ref) set.add(ref.rid);
+  };
+  for (const v of recs(spec.volumes)) {
+    add(mounts, 'PersistentVolumeClaim', nameOf(v.persistentVolumeClaim, 'claimName'));
+    add(configs, 'ConfigMap', nameOf(v.configMap));
+    add(configs, 'Secret', nameOf(v.secret, 'secretName'));
+    for (const src of recs(rec(v.projected).sources)) {
+      add(configs, 'ConfigMap', nameOf(src.configMap));
+      add(configs, 'Secret', nameOf(src.secret));
+    }
+  }
+  for (const c of [...recs(spec.initContainers), ...recs(spec.containers), ...recs(spec.ephemeralContainers)]) {
+    for (const e of recs(c.env)) {
+      const from = rec(e.valueFrom);
+      add(configs, 'ConfigMap', nameOf(from.configMapKeyRef));
+      add(configs, 'Secret', nameOf(from.secretKeyRef));
+    }
+    for (const e of recs(c.envFrom)) {
+      add(configs, 'ConfigMap', nameOf(e.configMapRef));
+      add(configs, 'Secret', nameOf(e.secretRef));
+    }
+  }
+  return { mounts: [...mounts].sort(), configs: [...configs].sort() };
+}
+
+/** The Services an Ingress (networking.k8s.io/v1) sends traffic to. */
+export function ingressBackends(spec: Record<string, unknown>, namespace: string): string[] {
+  const out = new Set<string>();
+  const add = (backend: unknown) => {
+    const ref = resourceRef('Service', namespace, nameOf(rec(backend).service));
+    if (ref) out.add(ref.rid);
+  };
+  add(spec.defaultBackend);
+  for (const r of recs(spec.rules)) for (const p of recs(rec(r.http).paths)) add(p.backend);
+  return [...out].sort();
 }
 
 /** The one result type of a parse or check of outside input (the normalizers' too). */
@@ -89,6 +157,13 @@ export function resourceOfObject(obj: unknown, keyRef: ResourceRef): ParseResult
   const selector = kind === 'Service' ? stringMap(spec.selector) : {};
   const labelIssue = labelsProblem(labels, 'metadata.labels') ?? labelsProblem(selector, 'spec.selector');
   if (labelIssue) return { ok: false, reason: labelIssue };
+  const refs = kind === 'Pod' ? podReferences(spec, ref.namespace) : { mounts: [], configs: [] };
+  const revisionText = stringMap(meta.annotations)['deployment.kubernetes.io/revision'];
+  const revision = revisionText !== undefined && /^\d+$/.test(revisionText) ? Number(revisionText) : null;
+  const ips = kind === 'Service' ? [spec.clusterIP, ...(Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [])].filter((ip): ip is string => typeof ip === 'string' && ip !== '' && ip !== 'None') : [];
+  const volumeName = kind === 'PersistentVolumeClaim' && typeof spec.volumeName === 'string' && spec.volumeName ? spec.volumeName : null;
+  const volume = volumeName ? checkResourceRef('PersistentVolume', '', volumeName) : null;
+  if (volume && !volume.ok) return { ok: false, reason: `spec.volumeName: ${volume.reason}` };
   return {
     ok: true,
     value: {
@@ -99,11 +174,22 @@ export function resourceOfObject(obj: unknown, keyRef: ResourceRef): ParseResult
       runsOn: node?.ok ? node.ref.rid : null,
       ownedBy: [...new Set(owners)].sort(),
       phase: typeof status.phase === 'string' ? status.phase : null,
+      mounts: refs.mounts,
+      configs: refs.configs,
+      boundTo: volume?.ok ? volume.ref.rid : null,
+      routesTo: kind === 'Ingress' ? ingressBackends(spec, ref.namespace) : [],
+      revision: kind === 'Deployment' || kind === 'ReplicaSet' ? revision : null,
+      clusterIPs: [...new Set(ips)].sort(),
+      ports: kind === 'Service' ? recs(spec.ports).flatMap((p) => (typeof p.port === 'number' ? [p.port] : [])) : [],
     },
   };
 }
 
-export const TOPOLOGY_EDGE_TYPES = ['RUNS_ON', 'CONTROLS', 'SELECTS'] as const;
+/**
+ * Relationship types a client may publish: the object-derived ones, and CALLS (a workload calls a
+ * Service), which Kubernetes does not record.
+ */
+export const TOPOLOGY_EDGE_TYPES = ['RUNS_ON', 'CONTROLS', 'SELECTS', 'MOUNTS', 'USES_CONFIG', 'BOUND_TO', 'ROUTES_TO', 'CALLS'] as const;
 export type TopologyEdgeType = (typeof TOPOLOGY_EDGE_TYPES)[number];
 
 export interface PublishedEdge {

@@ -3,7 +3,9 @@ import neo4j, { Driver, ManagedTransaction, Session } from 'neo4j-driver';
 import { defer, lastValueFrom, Observable } from 'rxjs';
 import { CausalMemory } from '../graph/causalMemory';
 import { batchCandidatePairs, CausalEdgeOptions, CausalEdgeRow, causalEdges, StoredCandidates } from '../graph/causality';
-import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, publishedTopology, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement } from '../graph/cypher';
+import { capCauses, StoredCause } from '../graph/causeCap';
+import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, completionCandidates, dropCauses, incomingCauses, pruneCauses, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, linkSignature, linkSignatures, publishedTopology, relatedOf, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement, topologyArea, topologyClockBump } from '../graph/cypher';
+import { completionPairs, relatedDelta, RelatedSets, relatedSetsOf } from '../graph/topologyCompletion';
 import { EventRow } from '../graph/eventRows';
 import { alertNode, causeFeedback, eventSubgraph, hasGraph, incidentsOf, recordAnswer, resourcesAround } from '../graph/readCypher';
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
@@ -67,6 +69,10 @@ export interface TopologyWriteResult {
   client: string;
   upserted: number;
   deleted: number;
+  /** Resources whose relations may have changed (new, stub, other links, deleted, published edge ends). */
+  changed?: number;
+  /** POTENTIAL_CAUSE edges created between stored events on resources this batch newly related. */
+  causalEdgesAdded?: number;
   writeMs: number;
   /** What the agent's records did (unchangedInGraph: rows skipped because the stored hash was theirs). */
   agent?: AgentWriteCounts;
@@ -290,17 +296,22 @@ export class GraphStore {
           const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates, this.causal.alertLookbackMs);
           const now: CausalEdgeRef[] = [];
           const later: CausalEdgeRow[] = [];
-          for (const e of causalEdges(pairs, this.causal)) {
+          // Effects stored before this batch may hold causes already: the cap counts them too.
+          const proposed = causalEdges(pairs, this.causal);
+          const old = [...new Set(proposed.filter((e) => refs.get(e.effect)?.fresh === false).map((e) => e.effect))];
+          const capped = old.length === 0 ? { edges: proposed, dropped: 0 } : await this.capOverGraph(tx, batch.client, proposed, old);
+          for (const e of capped.edges) {
             const c = refs.get(e.cause) as { ref: string; fresh: boolean };
             const f = refs.get(e.effect) as { ref: string; fresh: boolean };
             // An empty ref: an event of an earlier batch still in flight.
             if (c.ref === '' || f.ref === '') later.push(e);
             else now.push({ ...e, cause_ref: c.ref, effect_ref: f.ref, fresh: c.fresh || f.fresh });
           }
-          let edgesAdded = 0;
+          // Net: edges displaced by stronger causes count against those created.
+          let edgesAdded = -capped.dropped;
           for (const s of causalEdgeUpserts(batch.client, now)) edgesAdded += await created(tx, s);
           const search: EventWriteResult['search'] = fromMemory ? 'memory' : 'neo4j';
-          return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: now.length + later.length, search, later, written };
+          return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: now.length + later.length, search, later, written, old };
         });
       try {
         let result;
@@ -312,23 +323,39 @@ export class GraphStore {
           await flight.earlierEnded();
           result = await attempt(true);
         }
-        const { later, written, ...counts } = { ...result, deferredEdges: result.later.length };
+        const { later, written, old, ...counts } = { ...result, deferredEdges: result.later.length };
         // Numbered by this batch when it created them or their creator is in flight too (the memory
         // keeps the earliest number); stored before every batch in flight: no number.
         const tagged = written.map(([eid, ref, fresh, ts, category, rid, by]) => ({ eid, ref, ts, category, rid, seq: fresh || flight.seqOf(by) !== undefined ? flight.seq : undefined }));
         flight.wrote(tagged.map((e) => e.eid));
         memory?.settle(flight.seq, tagged);
-        if (later.length > 0) {
-          // The edges to an earlier batch's events, once it ended. This batch is committed: a failure
-          // here is retried here, not by writing the batch again (log counts would add up twice).
+        // Batches in flight before this one could not see each other's edges: once they ended, the
+        // effects this batch gave causes to keep only the strongest (the cap over the graph).
+        const effects = [...new Set([...old, ...later.map((e) => e.effect)])];
+        const prune = flight.hadEarlier && effects.length > 0;
+        if (later.length > 0 || prune) {
+          // The edges to an earlier batch's events, once it ended, then the prune. This batch is
+          // committed: a failure here is retried here (from the step that failed), not by writing the
+          // batch again (log counts would add up twice).
           await flight.earlierEnded();
-          const s = causalEdgesById(batch.client, later);
-          const result = (added: number): EventWriteResult => ({ rows: batch.rows.length, ...counts, causalEdgesAdded: counts.causalEdgesAdded + added, writeMs: Math.round(performance.now() - started) });
-          const remainder$ = defer(async () => result(await this.write(batch.client, (tx) => created(tx, s))));
+          let added: number | undefined;
+          let dropped: number | undefined;
+          const result = (): EventWriteResult => ({ rows: batch.rows.length, ...counts, causalEdgesAdded: counts.causalEdgesAdded + (added ?? 0) - (dropped ?? 0), writeMs: Math.round(performance.now() - started) });
+          const remainder$ = defer(async () => {
+            if (added === undefined) {
+              const s = causalEdgesById(batch.client, later);
+              added = later.length > 0 ? await this.write(batch.client, (tx) => created(tx, s)) : 0;
+            }
+            if (dropped === undefined) {
+              const s = pruneCauses(batch.client, effects, this.causal.maxCausesPerEffect);
+              dropped = prune ? await this.write(batch.client, (tx) => deleted(tx, s)) : 0;
+            }
+            return result();
+          });
           try {
             return await lastValueFrom(remainder$);
           } catch (err) {
-            throw new DeferredEdgesFailed(err, result(0), remainder$);
+            throw new DeferredEdgesFailed(err, result(), remainder$);
           }
         }
         return { rows: batch.rows.length, ...counts, writeMs: Math.round(performance.now() - started) };
@@ -358,6 +385,8 @@ export class GraphStore {
     flights.started.set(batchId, self);
     return {
       seq,
+      /** Batches were in flight when this one began (their edges are invisible to it until they end). */
+      hadEarlier: earlier.length > 0,
       later: () => [...flights.started].filter(([, s]) => s.seq > seq).map(([id]) => id),
       earlierEids: () => [...flights.started.values()].filter((s) => s.seq < seq).flatMap((s) => s.eids),
       seqOf: (id: string | null | undefined) => (id ? flights.started.get(id)?.seq : undefined),
@@ -374,26 +403,69 @@ export class GraphStore {
     };
   }
 
-  /** Writes one client's topology changes in one transaction. Cold: runs on subscribe. */
+  /**
+   * Writes one client's topology changes in one transaction. Where the relations of a resource may
+   * change (it is new or a stub, its links differ from what is stored, it is deleted, or a
+   * published edge ends at it), the related sets around it are read before and after the writes,
+   * and the stored events on every pair of resources newly related (or brought closer) get their
+   * causal edges then, scored like the graph builder's ({@link causalEdges}): the graph does not
+   * depend on whether events or objects came first. Cold: runs on subscribe.
+   */
   writeTopology$(batch: TopologyBatch): Observable<TopologyWriteResult> {
     return defer(async () => {
       const started = performance.now();
       const now = Date.now();
       let agent: AgentWriteCounts | undefined;
-      await this.write(batch.client, async (tx) => {
+      const { changed, causalEdgesAdded } = await this.write(batch.client, async (tx) => {
+        const touched = await changedResources(tx, batch);
+        const before = touched.rids.length > 0 ? await relatedAround(tx, batch.client, [...touched.rids, ...touched.named]) : null;
         if (batch.upserts.length > 0) for (const s of resourceUpserts(batch.client, batch.upserts, now)) await run(tx, s);
         if (batch.deletes.length > 0) await run(tx, resourceDeletes(batch.client, batch.deletes, now));
         if (batch.published !== undefined) for (const s of publishedTopology(batch.client, batch.published)) await run(tx, s);
+        // The kg-rca-agent's resources and edges (their relations do not yet take part in the completion below).
         agent = batch.agent ? await writeAgentTopology((s) => run(tx, s), batch.client, batch.agent, now) : undefined;
+        const added = before ? await this.completeCandidates(tx, batch.client, touched.rids, before) : 0;
+        return { changed: touched.rids.length, causalEdgesAdded: added };
       });
       return {
         client: batch.client,
         upserted: batch.upserts.length + (agent?.upserted ?? 0),
         deleted: batch.deletes.length + (agent?.deleted ?? 0),
+        changed,
+        causalEdgesAdded,
         writeMs: Math.round(performance.now() - started),
         ...(agent ? { agent } : {}),
       };
     });
+  }
+
+  /**
+   * After relations changed around `rids` (related sets `before` read before the change, in the
+   * same transaction): counts the change (the candidate memories read related sets again), and
+   * writes the causal edges between stored events on resources now related that were not.
+   */
+  private async completeCandidates(tx: ManagedTransaction, client: string, rids: readonly string[], before: { area: string[]; sets: RelatedSets }): Promise<number> {
+    await run(tx, topologyClockBump(client));
+    const after = await relatedAround(tx, client, rids, before.area);
+    const delta = relatedDelta(before.sets, after.sets);
+    if (delta.length === 0) return 0;
+    const proposed = causalEdges(completionPairs(await run(tx, completionCandidates(client, delta, this.causal.windowMs, this.causal.alertLookbackMs))), this.causal);
+    if (proposed.length === 0) return 0;
+    const { edges, dropped } = await this.capOverGraph(tx, client, proposed, [...new Set(proposed.map((e) => e.effect))]);
+    return (edges.length === 0 ? 0 : await created(tx, causalEdgesById(client, edges))) - dropped;
+  }
+
+  /**
+   * The proposed edges into `effects` that stay under the per-effect cap counted over the graph
+   * (stored causes included, {@link capCauses}); stored edges they displace are deleted here. Edges
+   * into other effects pass as they are.
+   */
+  private async capOverGraph(tx: ManagedTransaction, client: string, proposed: readonly CausalEdgeRow[], effects: readonly string[]): Promise<{ edges: CausalEdgeRow[]; dropped: number }> {
+    const stored = (await run(tx, incomingCauses(client, effects))) as unknown as StoredCause[];
+    const inScope = new Set(effects);
+    const { write, drop } = capCauses(stored, proposed.filter((e) => inScope.has(e.effect)), this.causal.maxCausesPerEffect);
+    const dropped = drop.length > 0 ? await deleted(tx, dropCauses(client, drop)) : 0;
+    return { edges: [...proposed.filter((e) => !inScope.has(e.effect)), ...write], dropped };
   }
 
   /** Runs a read statement in `client`'s graph; rows as plain objects. */
@@ -508,10 +580,11 @@ export class GraphStore {
 type WrittenRef = [string, string, boolean, number, string, string, string | null];
 
 /**
- * The batch committed, its causal edges to an earlier batch's events did not: retrying is running
- * `remainder$` (those edges, by id, idempotent), not writing the batch again (log counts would add
- * up twice). Write-or-split ({@link PartlyWritten} in pipelines/operators/writeOrSplit) retries it
- * with backoff as an effect; `partial` is the result without those edges.
+ * The batch committed, its causal edges to an earlier batch's events (or the prune of its effects'
+ * causes to the cap) did not: retrying is running `remainder$` (those edges by id, idempotent, then
+ * the prune; a step done is not run again), not writing the batch again (log counts would add up
+ * twice). Write-or-split ({@link PartlyWritten} in pipelines/operators/writeOrSplit) retries it
+ * with backoff as an effect; `partial` is the result without what failed.
  */
 export class DeferredEdgesFailed extends Error {
   constructor(
@@ -526,9 +599,37 @@ export class DeferredEdgesFailed extends Error {
 /** Thrown inside a transaction that found its candidates too many to hold: it rolls back before any write. */
 const NEEDS_SEARCH = new Error('candidate range too large for memory: search in Neo4j');
 
+/**
+ * The resources of a topology batch whose relations may change (`rids`: upserts new, stub, deleted
+ * or with other links than stored; deletes; ends of published edges) and the resources their rows
+ * name (`named`: whose related sets change with them).
+ */
+async function changedResources(tx: ManagedTransaction, batch: TopologyBatch): Promise<{ rids: string[]; named: string[] }> {
+  const stored = new Map<string, unknown>();
+  if (batch.upserts.length > 0) for (const r of await run(tx, linkSignatures(batch.client, batch.upserts.map((u) => u.rid)))) stored.set(r.rid as string, r.sig);
+  const rows = batch.upserts.filter((u) => stored.get(u.rid) !== linkSignature(u));
+  const rids = new Set<string>([...rows.map((r) => r.rid), ...batch.deletes]);
+  for (const e of batch.published ?? []) (rids.add(e.from.rid), rids.add(e.to.rid));
+  const named = new Set<string>();
+  for (const r of rows) for (const n of [r.runsOn, ...r.ownedBy, ...(r.mounts ?? []), ...(r.configs ?? []), r.boundTo ?? null, ...(r.routesTo ?? [])]) if (n && !rids.has(n)) named.add(n);
+  return { rids: [...rids].sort(), named: [...named].sort() };
+}
+
+/** The resources around `rids` (themselves and one edge away, plus `also`) and their related sets. */
+async function relatedAround(tx: ManagedTransaction, client: string, rids: readonly string[], also: readonly string[] = []): Promise<{ area: string[]; sets: RelatedSets }> {
+  const [a] = await run(tx, topologyArea(client, rids));
+  const area = [...new Set([...((a?.area ?? []) as string[]), ...also])].sort();
+  return { area, sets: relatedSetsOf(area.length === 0 ? [] : await run(tx, relatedOf(client, area))) };
+}
+
 /** Runs a write in `tx`; the relationships it created. */
 async function created(tx: ManagedTransaction, s: Statement): Promise<number> {
   return (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsCreated;
+}
+
+/** Runs a write in `tx`; the relationships it deleted (counted by the server: an edge another transaction deleted first is not). */
+async function deleted(tx: ManagedTransaction, s: Statement): Promise<number> {
+  return (await tx.run(s.text, s.params)).summary.counters.updates().relationshipsDeleted;
 }
 
 async function run(tx: ManagedTransaction, s: Statement): Promise<Record<string, unknown>[]> {

@@ -5,6 +5,7 @@ import { isObject, Json, obj, str, timestampMs } from './fields';
 import { NormalizeResult, rejected } from './result';
 import { stableId } from './stableId';
 import { TemplateMiner } from './templateMiner';
+import { TraceJoiner } from './traceJoiner';
 import { futureProblem } from '../domain/time';
 import { clipText } from '../domain/text';
 
@@ -27,6 +28,8 @@ export interface NormalizeLogOptions {
   keyId?: string;
   maxMessageChars?: number;
   miner: TemplateMiner;
+  /** Joins the lines of a multi-line trace per container (state, like the miner); without it every line stands alone. */
+  joiner?: TraceJoiner;
 }
 
 export type LogSourceFormat = 'vector' | 'fluent-bit' | 'plain';
@@ -55,9 +58,13 @@ export function normalizeLog(text: string, opts: NormalizeLogOptions): Normalize
   const timestamp = e.timestamp ?? opts.fallbackTimestamp;
   const late = futureProblem(timestamp, opts.fallbackTimestamp, 'timestamp');
   if (late) return rejected(late);
-  const errorClass = classifyError(body);
-  const { templateId, template } = opts.miner.add(message);
-  const level = detected.level === 'unknown' && errorClass !== null ? 'error' : detected.level;
+  // A line of a trace takes the class and template of the error line that opened it (not mined: frames would flood the miner).
+  const container = `${e.namespace ?? ''}/${e.pod ?? ''}/${e.container ?? ''}`;
+  const trace = opts.joiner?.continues(container, timestamp, e.line) ?? null;
+  const errorClass = trace ? trace.errorClass : classifyError(body);
+  const { templateId, template } = trace ?? opts.miner.add(message);
+  if (!trace) opts.joiner?.observe(container, timestamp, errorClass === null ? null : { errorClass, templateId, template });
+  const level = trace ? 'error' : detected.level === 'unknown' && errorClass !== null ? 'error' : detected.level;
   const value: NormalizedLog = {
     log_id: stableId(opts.keyId, [timestamp, e.namespace, e.pod, e.container, e.stream, e.line]),
     timestamp,

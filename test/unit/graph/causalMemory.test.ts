@@ -1,4 +1,5 @@
 import { CausalMemory, ReadRows } from '../../../src/graph/causalMemory';
+import { TOPOLOGY_CLOCK_READ } from '../../../src/graph/cypher';
 import { EventRow } from '../../../src/graph/eventRows';
 
 const W = 1000;
@@ -6,9 +7,11 @@ const row = (eid: string, ts: number, rid: string | null = 'Pod/ns/p', category 
   ({ eid, ts, last_ts: ts, rid, category, source: 'k8s', reason: 'r', severity: 'warning', message: '', count: 1, detail: null, kind: 'Pod', namespace: 'ns', name: 'p' }) as EventRow;
 
 /** A read that answers from fixed tables and records what was asked. */
-function fakeRead(stored: Array<{ eid: string; ts: number; category: string; rid: string; ref: string; by?: string }>, related: Record<string, Array<{ rid: string; d: number }>>) {
+function fakeRead(stored: Array<{ eid: string; ts: number; category: string; rid: string; ref: string; by?: string }>, related: Record<string, Array<{ rid: string; d: number }>>, clock = { version: 1 }) {
   const calls: Array<Record<string, unknown>> = [];
   const read: ReadRows = async (s) => {
+    // The topology clock is read with every batch; the calls record the other reads.
+    if (s.text === TOPOLOGY_CLOCK_READ) return [{ version: clock.version }];
     calls.push(s.params);
     if ('rids' in s.params) return (s.params.rids as string[]).filter((r) => r in related).map((rid) => ({ rid, related: related[rid] }));
     const { from, to, limit } = s.params as { from: number; to: number; limit: number };
@@ -38,6 +41,18 @@ describe('CausalMemory', () => {
     now = 5001;
     await m.prepare([row('c', 6100)], read);
     expect(calls.slice(2)).toEqual([expect.objectContaining({ from: 7001, to: 8100 }), expect.objectContaining({ rids: ['Pod/ns/p'] })]);
+  });
+
+  it('reads the related sets again as soon as the topology clock moved, whatever the TTL', async () => {
+    const clock = { version: 1 };
+    const { read, calls } = fakeRead([], { 'Pod/ns/p': [{ rid: 'Node//n', d: 1 }] }, clock);
+    const m = memory();
+    await m.prepare([row('a', 5000)], read);
+    await m.prepare([row('b', 5000)], read);
+    expect(calls.filter((c) => 'rids' in c)).toHaveLength(1);
+    clock.version = 2;
+    await m.prepare([row('c', 5000)], read);
+    expect(calls.filter((c) => 'rids' in c)).toHaveLength(2);
   });
 
   it('re-reads a resource with no related resource after the shorter TTL', async () => {

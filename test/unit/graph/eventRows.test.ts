@@ -1,6 +1,7 @@
 import type { NormalizedLog } from '../../../src/avro/normalizedCodec';
 import { fingerprintOf, parseAlert } from '../../../src/graph/alert';
 import { aggregateErrorLogs, eventRowOfAlert, eventRowOfNormalized, mergeEventRows } from '../../../src/graph/eventRows';
+import { evidenceOfObject } from '../../../src/graph/objectEvidence';
 import { canonicalKind, parseResourceId, resourceRef } from '../../../src/graph/resourceId';
 import { ALERT, EVENTS, T0 } from '../../fixtures/graph/incident';
 
@@ -23,6 +24,20 @@ describe('resource ids', () => {
 describe('event rows', () => {
   it('maps a normalized event to an Event row about its object', () => {
     expect(eventRowOfNormalized(EVENTS[0])).toMatchObject({ eid: 'evt:oom-1', category: 'oom', rid: 'Pod/shop/web-7d9-abc', kind: 'Pod', ts: T0, count: 1 });
+  });
+  it('keeps the id of evidence from object state, with source state and a category that takes part in causal edges', () => {
+    const pod = { kind: 'Pod', metadata: { name: 'api-1', namespace: 'shop', uid: 'u1' }, spec: { nodeName: 'n1' }, status: { containerStatuses: [{ name: 'api', restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=api pod=api-1_shop(u1)' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: '2026-12-01T09:00:04Z' } } }] } };
+    const rows = evidenceOfObject(pod, 0).map(eventRowOfNormalized);
+    expect(rows.map((r) => [r.source, r.reason, r.category, r.rid])).toEqual([
+      ['state', 'Error', 'crash', 'Pod/shop/api-1'],
+      ['state', 'Restarted', 'restart', 'Pod/shop/api-1'],
+      ['state', 'CrashLoopBackOff', 'backoff', 'Pod/shop/api-1'],
+    ]);
+    expect(rows[0].eid).toMatch(/^state:[0-9a-f]{32}$/);
+    const node = { kind: 'Node', metadata: { name: 'n1', uid: 'n' }, status: { conditions: [{ type: 'DiskPressure', status: 'True', lastTransitionTime: '2026-12-01T09:00:00Z' }] } };
+    expect(evidenceOfObject(node, 0).map(eventRowOfNormalized).map((r) => [r.reason, r.category, r.rid])).toEqual([['DiskPressure', 'node-pressure', 'Node//n1']]);
+    const rs = { kind: 'ReplicaSet', metadata: { name: 'api-5f', namespace: 'shop', uid: 'r', creationTimestamp: '2026-12-01T09:00:00Z', annotations: { 'deployment.kubernetes.io/revision': '4' }, ownerReferences: [{ kind: 'Deployment', name: 'api', uid: 'd' }] } };
+    expect(evidenceOfObject(rs, 0).map(eventRowOfNormalized).map((r) => [r.reason, r.category, r.rid])).toEqual([['ReplicaSetUpdated', 'rollout', 'Deployment/shop/api']]);
   });
   it('falls back to the node when there is no object', () => {
     const e = { ...EVENTS[0], object_kind: null, object_name: null, pod: null, node: 'n9', reason: 'NodeNotReady', event_type_abstract: 'node_not_ready' };

@@ -4,6 +4,8 @@ import { batchesOfChanges, topologyBuilder, TopologyBuilderDeps } from '../../..
 import { decodeTopologyRecord } from '../../../pipelines/topologyBuilder/decodeTopologyRecord';
 import { SourceRecord } from '../../../src/kafka/record';
 import type { TopologyBatch, TopologyWriteResult } from '../../../src/neo4j/graphStore';
+import { decodeNormalizedEvent } from '../../../src/avro/normalizedCodec';
+import { OutRecord } from '../../../src/kafka/record';
 import { OBJECTS } from '../../fixtures/graph/incident';
 
 const T = { resources: 'state.k8s.resource', topology: 'state.k8s.topology' };
@@ -71,7 +73,7 @@ describe('topologyBuilder pipeline', () => {
     ts.run(({ hot, cold, expectObservable, flush }) => {
       const d = deps((x) => cold('--r|', { r: res(x) }));
       expectObservable(topologyBuilder({ records$: hot('(ab)---|', { a, b }) }, d, { maxBatchMs: 2 }, ts)).toBe('--------(w|)', {
-        w: { kind: 'batch-written', records: 2, clients: [{ client: 'acme', upserted: 1, deleted: 0, writeMs: 1 }, { client: 'beta', upserted: 1, deleted: 0, writeMs: 1 }] },
+        w: { kind: 'batch-written', records: 2, clients: [{ client: 'acme', upserted: 1, deleted: 0, writeMs: 1 }, { client: 'beta', upserted: 1, deleted: 0, writeMs: 1 }], evidence: 0 },
       });
       ts.schedule(() => expect(a.acked + b.acked).toBe(0), 6);
       flush();
@@ -97,7 +99,7 @@ describe('topologyBuilder pipeline', () => {
       const d = deps((b) => (n++ === 0 ? cold('#', undefined, new Error('down')) : cold('r|', { r: res(b) })));
       expectObservable(topologyBuilder({ records$: hot('a|', { a }) }, d, { maxBatchMs: 1, retryInitialMs: 3 }, ts)).toBe('-x---(w|)', {
         x: { kind: 'write-retry', records: 1, attempt: 1, delayMs: 3, error: 'down' },
-        w: { kind: 'batch-written', records: 1, clients: [{ client: 'acme', upserted: 1, deleted: 0, writeMs: 1 }] },
+        w: { kind: 'batch-written', records: 1, clients: [{ client: 'acme', upserted: 1, deleted: 0, writeMs: 1 }], evidence: 0 },
       });
     });
     expect(a.acked).toBe(1);
@@ -109,5 +111,41 @@ describe('topologyBuilder pipeline', () => {
       expectObservable(topologyBuilder({ records$: src }, deps((b) => cold('r|', { r: res(b) })), {}, ts), '^--!').toBe('---');
       expectSubscriptions(src.subscriptions).toBe('^--!');
     });
+  });
+
+  it('produces the evidence of an object snapshot to the events topic once, and acks after it was delivered', () => {
+    const crashing = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'api-1', namespace: 'shop', uid: 'u-api-1' },
+      spec: { nodeName: 'n1' },
+      status: { phase: 'Running', containerStatuses: [{ name: 'api', restartCount: 1, state: { running: { startedAt: '2026-12-01T09:00:05Z' } }, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: '2026-12-01T09:00:04Z' } } }] },
+    };
+    // The same snapshot three times: first sight, a resync in the same batch, a resync in a later batch.
+    const a = record(0, 'acme::Pod::shop/api-1', crashing);
+    const b = record(1, 'acme::Pod::shop/api-1', crashing);
+    const c = record(2, 'acme::Pod::shop/api-1', crashing);
+    const sent: OutRecord[] = [];
+    ts.run(({ hot, cold, expectObservable, flush }) => {
+      const d = deps((x) => cold('r|', { r: res(x) }));
+      d.send = (o) => {
+        sent.push(o);
+        return cold('--d|', { d: { topic: o.topic, partition: 0, offset: 0 } });
+      };
+      expectObservable(topologyBuilder({ records$: hot('(ab)----c|', { a, b, c }) }, d, { maxBatchMs: 1, eventsTopic: 'events.test' }, ts)).toBe('-----w----(v|)', {
+        w: { kind: 'batch-written', records: 2, clients: [{ client: 'acme', upserted: 1, deleted: 0, writeMs: 1 }], evidence: 2 },
+        v: { kind: 'batch-written', records: 1, clients: [{ client: 'acme', upserted: 1, deleted: 0, writeMs: 1 }], evidence: 0 },
+      });
+      // Written at 1, its evidence delivered at 4: not acked before.
+      ts.schedule(() => expect(a.acked).toBe(0), 4);
+      flush();
+    });
+    expect(sent.map((o) => [o.topic, String(o.key).replace(/state:[0-9a-f]{32}/, 'state:ID')])).toEqual([
+      ['events.test', 'acme::evt-state:ID'],
+      ['events.test', 'acme::evt-state:ID'],
+    ]);
+    expect(sent.map((o) => decodeNormalizedEvent(o.value as Buffer).reason)).toEqual(['OOMKilled', 'Restarted']);
+    expect(decodeNormalizedEvent(sent[0].value as Buffer)).toMatchObject({ object_kind: 'Pod', object_name: 'api-1', timestamp: Date.parse('2026-12-01T09:00:04Z'), source_format: 'state' });
+    expect([a.acked, b.acked, c.acked]).toEqual([1, 1, 1]);
   });
 });
