@@ -68,9 +68,9 @@ describe('TENANCY=routed: router + per-client topics + workers', () => {
       CLIENT_ALLOWLIST: `${A},${B}`,
       GRAPH_BATCH_MS: '100',
     });
-    for (const [c, scenario] of [[A, 'image-pull'], [B, 'readiness-probe']]) {
-      start(['simulate', '--client', c, '--scenario', scenario, '--rate', '10', '--heartbeat-seconds', '1', '--ground-truth', join(tmp, `${c}.json`)], {});
-    }
+    const simulators = [[A, 'image-pull'], [B, 'readiness-probe']].map(([c, scenario]) =>
+      start(['simulate', '--client', c, '--scenario', scenario, '--rate', '10', '--heartbeat-seconds', '1', '--ground-truth', join(tmp, `${c}.json`)], {}),
+    );
     const graphEvents = async (client: string) => {
       const r = await driver.executeQuery('MATCH (e:Event {client: $client}) RETURN count(e) AS n', { client });
       return (r.records[0].get('n') as { toNumber(): number }).toNumber();
@@ -89,6 +89,9 @@ describe('TENANCY=routed: router + per-client topics + workers', () => {
     );
     expect(edgeA).toBeGreaterThan(0.5);
 
+    // The simulators stop writing (their background noise never pauses), so the topics can be read to their end.
+    for (const sim of simulators) sim.kill('SIGTERM');
+    await Promise.all(simulators.map(stopped));
     // Each client's topics hold its records only; the other client's topic is not where they went.
     for (const [c, other] of [[A, B], [B, A]]) {
       const raw = await drainTopic(`raw.k8s.events.${c}`, 3000);
