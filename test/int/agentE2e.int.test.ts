@@ -168,7 +168,7 @@ describe('the kg-rca-agent chart feeding kgroot end to end', () => {
     const rca = await waitFor(
       'rca with causes',
       () =>
-        new Promise<{ target: { eid: string; what: string }; causes: Array<{ reason: string }> } | undefined>((resolve) =>
+        new Promise<{ alert: { eid: string; alertname: string }; causes: Array<{ reason: string }> } | undefined>((resolve) =>
           execFile(process.execPath, [CLI, 'rca', '--client', C, '--json'], { env: process.env }, (err, stdout) => {
             if (err) return resolve(undefined);
             const j = JSON.parse(stdout);
@@ -178,7 +178,7 @@ describe('the kg-rca-agent chart feeding kgroot end to end', () => {
       60_000,
     );
     process.stderr.write(`rca for ${C}: ${JSON.stringify(rca.causes.map((c) => c.reason))}\n`);
-    expect(rca.target).toEqual({ eid: 'alert:c4e6a8b0-2d4f-4b6a-8c0e-4f6a8c0e2b57:1796115850000', what: 'alert KubePodCrashLooping' });
+    expect(rca.alert).toMatchObject({ eid: 'alert:c4e6a8b0-2d4f-4b6a-8c0e-4f6a8c0e2b57:1796115850000', alertname: 'KubePodCrashLooping' });
     expect(rca.causes.map((c) => c.reason)).toEqual(expect.arrayContaining(['BackOff']));
 
     // The only unusable record of this client: the kcat registration whose pieces do not parse, dead-lettered once.

@@ -54,7 +54,9 @@ function cpEnv(): Record<string, string> {
     WORKER_IMAGE: 'localhost/kgroot:dev',
     WORKER_CPUS: '0.5',
     WORKER_MEMORY_MB: '384',
-    // Must never reach a Deployment: workers get credentials from WORKER_SECRET.
+    // Must never reach a Deployment: workers get credentials from WORKER_SECRET. (The control plane's
+    // own API reads Neo4j with them, so both halves are set: one alone is a configuration error.)
+    NEO4J_USER: 'neo4j',
     NEO4J_PASSWORD: CP_PASSWORD,
     // the leftover is allowed too: clients outside the allowlist are not this control plane's to touch
     CLIENT_ALLOWLIST: [...ids, foreignClient, leftover].join(','),
