@@ -20,7 +20,8 @@ describe('client Kafka auth (KAFKA_AUTH=scram)', () => {
   });
 
   test('ACLs: literal topics of its own raw data and the heartbeat, none of the shared raw topics', () => {
-    expect(clientWriteTopics('acme')).toEqual(['raw.k8s.events.acme', 'raw.k8s.logs.acme', 'alerts.raw.acme', 'cluster.heartbeat']);
+    // Its own copies of every routed topic (the agent's default routes write the normalized ones), none shared.
+    expect(clientWriteTopics('acme')).toEqual(['raw.k8s.events.acme', 'raw.k8s.logs.acme', 'alerts.raw.acme', 'events.normalized.acme', 'logs.normalized.acme', 'cluster.heartbeat']);
     const { acls } = provisionCommands('acme', { credentialSecret: SECRET, produceBytesPerSecond: 1024, fetchBytesPerSecond: 2048 });
     expect(acls).not.toContain('--resource-pattern-type');
     expect(acls).not.toContain('raw.k8s.events');
