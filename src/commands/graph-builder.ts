@@ -18,6 +18,7 @@ import { CAUSAL_DEFAULTS, GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
 import { runPipeline, sourced } from '../runner/runPipeline';
+import { byKind } from '../../pipelines/operators/ofKind';
 import { loadTenancyOptions } from '../tenancy/tenancyConfig';
 
 export const description = "per-client graph builder: events.normalized, logs.normalized, alerts.raw, raw.prom.alerts, state.prom.targets → the client's graph in Neo4j (env CLIENT_ID)";
@@ -88,37 +89,30 @@ export function batchLogger(log: Logger, client = ''): (e: GraphBuilderEffect) =
   let foreign = 0;
   let skipped = 0;
   let deadLettered = 0;
-  return (e) => {
-    switch (e.kind) {
-      case 'foreign':
-        foreign++;
-        m.foreign.inc();
-        return;
-      case 'skipped':
-        skipped++;
-        return;
-      case 'normalized-in-place':
-        m.normalizedInPlace.inc();
-        return;
-      case 'dead-lettered':
-        deadLettered++;
-        m.deadLettered.inc();
-        log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
-        return;
-      case 'write-retry':
-        log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying');
-        return;
-      case 'batch-written':
-        m.out.inc(e.rows);
-        m.batch.observe(e.records);
-        m.write.observe(e.writeMs / 1000);
-        log.info(
-          { batchSize: e.records, rows: e.rows, eventsAdded: e.eventsAdded, causalEdgesAdded: e.causalEdgesAdded, candidates: e.candidates, search: e.search, deferredEdges: e.deferredEdges, writeMs: e.writeMs, foreignSkipped: foreign, skipped, deadLettered },
-          'batch written',
-        );
-        foreign = skipped = deadLettered = 0;
-    }
-  };
+  return byKind<GraphBuilderEffect>({
+    'graph/foreign': () => {
+      foreign++;
+      m.foreign.inc();
+    },
+    'graph/skipped': () => void skipped++,
+    'graph/normalized-in-place': () => m.normalizedInPlace.inc(),
+    'graph/dead-lettered': (e) => {
+      deadLettered++;
+      m.deadLettered.inc();
+      log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
+    },
+    'graph/write-retry': (e) => log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying'),
+    'graph/batch-written': (e) => {
+      m.out.inc(e.rows);
+      m.batch.observe(e.records);
+      m.write.observe(e.writeMs / 1000);
+      log.info(
+        { batchSize: e.records, rows: e.rows, eventsAdded: e.eventsAdded, causalEdgesAdded: e.causalEdgesAdded, candidates: e.candidates, search: e.search, deferredEdges: e.deferredEdges, writeMs: e.writeMs, foreignSkipped: foreign, skipped, deadLettered },
+        'batch written',
+      );
+      foreign = skipped = deadLettered = 0;
+    },
+  });
 }
 
 export async function main(): Promise<number> {
