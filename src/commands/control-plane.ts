@@ -21,6 +21,7 @@ import { startHttpServer } from '../http/server';
 import { GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { runPipeline } from '../runner/runPipeline';
+import { settled } from '../runner/settle';
 import { createSpawner } from '../spawner/createSpawner';
 import { ensureAll, removeAll, Spawner, WorkerInfo } from '../spawner/spawner';
 import { loadSpawnerConfig } from '../spawner/spawnerConfig';
@@ -250,6 +251,8 @@ export async function main(): Promise<number> {
     { replayEnd, processedBefore, deadLetter: deadLetter$ },
     lc,
   ).pipe(
+    // The steps are not the runner's effects (those are the spawner calls): their records are settled here.
+    settled(),
     tap((s) => {
       state = s.state;
       countClients(s.state);

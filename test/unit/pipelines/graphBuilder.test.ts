@@ -78,7 +78,11 @@ describe('graphBuilder pipeline', () => {
       const expected = '      ----(xy)-z';
       // Three batches of two; at most two in flight, so the third starts when the first commits (at 4).
       const config = { client: C, maxBatchSize: 2, maxBatchesInFlight: 2, maxBatchMs: 100 };
-      expectObservable(graphBuilder({ records$: src }, deps, config, ts), sub).toBe(expected, { x: written(a, b), y: written(c, d), z: written(e, f) });
+      expectObservable(graphBuilder({ records$: src }, deps, config, ts), sub).toBe(expected, {
+        x: written(a, b),
+        y: written(c, d),
+        z: written(e, f),
+      });
       ts.schedule(() => startedBy3.push(batches.length), 3);
     });
     expect(startedBy3).toEqual([2]);
@@ -92,7 +96,9 @@ describe('graphBuilder pipeline', () => {
       batches = s.batches;
       const src = hot('       a|', { a: foreign });
       const expected = '      f|';
-      expectObservable(graphBuilder({ records$: src }, s.deps, { client: C }, ts)).toBe(expected, { f: { kind: 'graph/foreign', settles: [foreign] } });
+      expectObservable(graphBuilder({ records$: src }, s.deps, { client: C }, ts)).toBe(expected, {
+        f: { kind: 'graph/foreign', settles: [foreign] },
+      });
     });
     expect(batches).toHaveLength(0);
   });
@@ -103,7 +109,9 @@ describe('graphBuilder pipeline', () => {
       const { deps } = setup(() => cold('r|', { r: result(0) }));
       const src = hot('       a|', { a: line });
       const expected = '      s|';
-      expectObservable(graphBuilder({ records$: src }, deps, { client: C }, ts)).toBe(expected, { s: { kind: 'graph/skipped', reason: 'log line without an error class', settles: [line] } });
+      expectObservable(graphBuilder({ records$: src }, deps, { client: C }, ts)).toBe(expected, {
+        s: { kind: 'graph/skipped', reason: 'log line without an error class', settles: [line] },
+      });
     });
   });
 
@@ -162,7 +170,9 @@ describe('graphBuilder pipeline', () => {
   it('propagates a source error', () => {
     ts.run(({ cold, expectObservable }) => {
       const { deps } = setup(() => cold('r|', { r: result(0) }));
-      expectObservable(graphBuilder({ records$: cold('-#', undefined, new Error('broker gone')) }, deps, { client: C }, ts)).toBe('-#', undefined, new Error('broker gone'));
+      const src = cold<SourceRecord>('      -#', undefined, new Error('broker gone'));
+      const expected = '      -#';
+      expectObservable(graphBuilder({ records$: src }, deps, { client: C }, ts)).toBe(expected, undefined, new Error('broker gone'));
     });
   });
 

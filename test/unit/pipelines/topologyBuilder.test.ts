@@ -82,7 +82,9 @@ describe('topologyBuilder pipeline', () => {
       const src = hot('       (ab)---|', { a, b });
       // Cut at 2; acme commits at 5, then beta at 8: one effect, settling both, at 8.
       const expected = '      --------(w|)';
-      expectObservable(topologyBuilder({ records$: src }, d, { maxBatchMs: 2 }, ts)).toBe(expected, { w: written([acme, { ...acme, client: 'beta' }], 0, a, b) });
+      expectObservable(topologyBuilder({ records$: src }, d, { maxBatchMs: 2 }, ts)).toBe(expected, {
+        w: written([acme, { ...acme, client: 'beta' }], 0, a, b),
+      });
     });
     expect(clients).toEqual(['acme', 'beta']);
   });

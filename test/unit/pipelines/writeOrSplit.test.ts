@@ -107,7 +107,11 @@ describe('writeOrSplit', () => {
   it('unsubscribing during the backoff cancels the retry', () => {
     ts.run(({ cold, expectObservable }) => {
       const { s, writes } = spec(() => cold('-#', undefined, transient));
-      expectObservable(writeOrSplit(s, ts)(['a']), '^ 5ms !').toBe('-a', { a: { kind: 'test/write-retry', records: 1, attempt: 1, delayMs: 10, error: transient.message } });
+      const sub = '     ^ 5ms !';
+      const expected = '-a';
+      expectObservable(writeOrSplit(s, ts)(['a']), sub).toBe(expected, {
+        a: { kind: 'test/write-retry', records: 1, attempt: 1, delayMs: 10, error: transient.message },
+      });
       ts.flush();
       expect(writes).toEqual(['a']);
     });
