@@ -22,6 +22,7 @@ import { GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { runPipeline } from '../runner/runPipeline';
 import { settled } from '../runner/settle';
+import { byKind } from '../../pipelines/operators/ofKind';
 import { createSpawner } from '../spawner/createSpawner';
 import { ensureAll, removeAll, Spawner, WorkerInfo } from '../spawner/spawner';
 import { loadSpawnerConfig } from '../spawner/spawnerConfig';
@@ -129,13 +130,19 @@ function logEvent(e: LifecycleEvent, config: LifecycleConfig): void {
   }
 }
 
-function logEffect(e: LifecycleEffect): void {
-  const log = componentLogger(COMPONENT, e.client);
-  if (e.kind === 'workers/failed') spawnsTotal.labels('all', e.action, 'error').inc();
-  else for (const w of e.workers) spawnsTotal.labels(w.role, e.kind === 'workers/spawned' ? 'spawn' : 'remove', 'ok').inc();
-  if (e.kind === 'workers/failed') log.error({ effect: e.kind, action: e.action, cause: e.cause, reason: e.reason }, `workers ${e.action} failed`);
-  else if (e.kind === 'workers/spawned') log.info({ effect: e.kind, ms: e.ms, workers: e.workers.map((w) => w.name) }, 'workers running');
-  else log.info({ effect: e.kind, ms: e.ms, workers: e.workers.map((w) => w.name) }, 'workers removed');
+/** Counts and logs one line per spawner call, by effect kind. */
+const logEffect = byKind<LifecycleEffect>({
+  'workers/spawned': (e) => workersDone(e, 'spawn', 'workers running'),
+  'workers/removed': (e) => workersDone(e, 'remove', 'workers removed'),
+  'workers/failed': (e) => {
+    spawnsTotal.labels('all', e.action, 'error').inc();
+    componentLogger(COMPONENT, e.client).error({ effect: e.kind, action: e.action, cause: e.cause, reason: e.reason }, `workers ${e.action} failed`);
+  },
+});
+
+function workersDone(e: Exclude<LifecycleEffect, { kind: 'workers/failed' }>, action: 'spawn' | 'remove', msg: string): void {
+  for (const w of e.workers) spawnsTotal.labels(w.role, action, 'ok').inc();
+  componentLogger(COMPONENT, e.client).info({ effect: e.kind, ms: e.ms, workers: e.workers.map((w) => w.name) }, msg);
 }
 
 function toRef(w: WorkerInfo): WorkerRef {
