@@ -488,6 +488,22 @@ export function topologyClockBump(client: string): Statement {
   return { text: TOPOLOGY_CLOCK_BUMP, params: { client } };
 }
 
+const TOPOLOGY_CLOCK_HOLD = `
+MERGE (c:TopologyClock {client: $client})
+SET c.event_batches = coalesce(c.event_batches, 0) + 1
+WITH max(c.version) AS version
+RETURN version`;
+
+/**
+ * Taken by a graph-builder transaction after its writes, just before it commits: a write lock on
+ * the client's topology clock (the topology builder bumps it after its own writes and before its
+ * completion reads the stored events), with the version now. The two serialize there, so either the
+ * completion sees this batch's events, or this batch sees the clock moved and is written again.
+ */
+export function topologyClockHold(client: string): Statement {
+  return { text: TOPOLOGY_CLOCK_HOLD, params: { client } };
+}
+
 export const TOPOLOGY_CLOCK_READ = `
 OPTIONAL MATCH (c:TopologyClock {client: $client})
 RETURN max(c.version) AS version`;
