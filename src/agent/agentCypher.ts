@@ -25,7 +25,9 @@ const UID_DELETE = `
 UNWIND $uids AS uid
 MATCH (r:Resource {client: $client, uid: uid})
 CALL {
+  // One that events are ABOUT keeps the topology they happened in (as src/graph/cypher.ts resourceDeletes).
   WITH r
+  WITH r WHERE NOT EXISTS { (r)<-[:ABOUT]-() }
   OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS]-()
   DELETE x
 }
