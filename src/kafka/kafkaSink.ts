@@ -4,6 +4,7 @@ import { Logger } from '../log/logger';
 import { KafkaConnection, librdkafkaBase } from './kafkaConfig';
 import { Delivered, OutRecord } from './record';
 import { producedTotal } from '../metrics/metrics';
+import { checkAtLeast } from '../config/options';
 
 export interface KafkaSinkConfig {
   connection: KafkaConnection;
@@ -18,6 +19,15 @@ export interface KafkaSinkConfig {
   /** Component named in kgroot_produced_total. */
   component?: string;
   extra?: Record<string, string | number | boolean>;
+}
+
+/** A KafkaSink's options, checked before the producer is created (kafkajs-style messages). */
+export function checkKafkaSinkConfig(config: KafkaSinkConfig): void {
+  checkAtLeast('queueMaxMessages', config.queueMaxMessages, 1);
+  checkAtLeast('lingerMs', config.lingerMs, 0);
+  checkAtLeast('pollIntervalMs', config.pollIntervalMs, 1);
+  checkAtLeast('idlePollIntervalMs', config.idlePollIntervalMs, 1);
+  checkAtLeast('connection.maxMessageBytes', config.connection.maxMessageBytes, 1);
 }
 
 type Pending = { resolve: (d: Delivered) => void; reject: (e: Error) => void };
@@ -51,6 +61,7 @@ export class KafkaSink {
     private readonly config: KafkaSinkConfig,
     private readonly log: Logger,
   ) {
+    checkKafkaSinkConfig(config);
     this.producer = new Kafka.Producer({
       ...librdkafkaBase(config.connection),
       'enable.idempotence': true, // implies acks=all and ordered, deduplicated retries

@@ -6,6 +6,7 @@ import { OffsetTracker } from './offsetTracker';
 import { KafkaRecord, SourceRecord } from './record';
 import { Gauge } from 'prom-client';
 import { consumeFailuresTotal, inFlight, recordsTotal, registry } from '../metrics/metrics';
+import { checkAtLeast, checkNonEmpty } from '../config/options';
 
 /** Configuration of one consumer. */
 export interface KafkaSourceConfig {
@@ -97,13 +98,10 @@ export class KafkaSource {
     private readonly log: Logger,
   ) {
     // Options are checked before anything uses them (kafkajs-style messages).
-    if (config.maxInFlight !== undefined && !(Number.isInteger(config.maxInFlight) && config.maxInFlight >= 1)) throw new Error(`maxInFlight must be at least 1, got ${config.maxInFlight}`);
-    if (config.batchSize !== undefined && !(Number.isInteger(config.batchSize) && config.batchSize >= 1)) throw new Error(`batchSize must be at least 1, got ${config.batchSize}`);
-    if (config.maxConsumeFailures !== undefined && !(config.maxConsumeFailures >= 1)) throw new Error(`maxConsumeFailures must be at least 1, got ${config.maxConsumeFailures}`);
+    checkKafkaSourceConfig(config);
     this.maxInFlight = config.maxInFlight ?? 2000;
     this.batchSize = Math.min(config.batchSize ?? 500, this.maxInFlight);
     this.resumeRoom = Math.max(1, Math.min(this.batchSize, Math.floor(this.maxInFlight / 4)));
-    if (config.topics.length === 0) throw new Error('a KafkaSource needs at least one topic');
     this.closed = new Promise((r) => (this.resolveClosed = r));
     const component = config.metrics?.component ?? config.groupId;
     const client = config.metrics?.client ?? '';
@@ -423,6 +421,20 @@ export class KafkaSource {
     }
     consumer.disconnect(() => done());
   }
+}
+
+/** A KafkaSource's options, checked before anything uses them (kafkajs-style messages). */
+export function checkKafkaSourceConfig(config: KafkaSourceConfig): void {
+  if (!config.groupId) throw new Error(`groupId must be set, got ${JSON.stringify(config.groupId)}`);
+  checkNonEmpty('topics', config.topics);
+  checkAtLeast('maxInFlight', config.maxInFlight, 1);
+  checkAtLeast('batchSize', config.batchSize, 1);
+  checkAtLeast('maxConsumeFailures', config.maxConsumeFailures, 1);
+  checkAtLeast('commitIntervalMs', config.commitIntervalMs, 1);
+  checkAtLeast('consumeTimeoutMs', config.consumeTimeoutMs, 1);
+  checkAtLeast('idleConsumeTimeoutMs', config.idleConsumeTimeoutMs, 1);
+  checkAtLeast('prefetchKbytes', config.prefetchKbytes, 1);
+  checkAtLeast('drainTimeoutMs', config.drainTimeoutMs, 0);
 }
 
 /** Sources currently open, read by the consumer-lag gauge when Prometheus scrapes and by /healthz. */

@@ -14,6 +14,7 @@ import { AgentTopologyOps } from '../agent/agentTopology';
 import { AgentWriteCounts, writeAgentTopology } from '../agent/agentCypher';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
 import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
+import { checkAtLeast, checkBetween } from '../config/options';
 
 /** The causal search's defaults, the one place they live (the graph-builder command reads CAUSAL_* over them). */
 export const CAUSAL_DEFAULTS: CausalSearchOptions = {
@@ -25,6 +26,40 @@ export const CAUSAL_DEFAULTS: CausalSearchOptions = {
   memoryEvents: 200_000,
   topologyTtlMs: 10_000,
 };
+
+/** The causal search's options, checked before the store uses them (kafkajs-style messages). */
+export function checkCausalOptions(o: CausalSearchOptions): void {
+  checkAtLeast('windowMs', o.windowMs, 1);
+  checkAtLeast('alertLookbackMs', o.alertLookbackMs, o.windowMs);
+  checkBetween('minConfidence', o.minConfidence, 0, 1, false);
+  checkAtLeast('maxCausesPerEffect', o.maxCausesPerEffect, 1);
+  checkAtLeast('maxCandidates', o.maxCandidates, 1);
+  checkAtLeast('memoryEvents', o.memoryEvents, 0);
+  checkAtLeast('topologyTtlMs', o.topologyTtlMs, 0);
+}
+
+/**
+ * A GraphStore connected on first use, for a process that must not wait for Neo4j at start (the
+ * control plane's API): `get()` connects (waiting up to `waitMs`), a failed connection is tried
+ * again on the next `get()`; `shutdown()` closes what was connected, and is safe when nothing was.
+ */
+export function lazyGraphStore(config: Neo4jConfig, log: Logger, waitMs = 5_000): { get(): Promise<GraphStore>; shutdown(): Promise<void> } {
+  let store: Promise<GraphStore> | undefined;
+  return {
+    get: () => {
+      if (!store) {
+        store = GraphStore.connect(config, log, {}, waitMs);
+        store.catch(() => (store = undefined));
+      }
+      return store;
+    },
+    shutdown: async () => {
+      const s = store;
+      store = undefined;
+      if (s) await (await s.catch(() => undefined))?.close();
+    },
+  };
+}
 
 /** One client's events to write in one transaction. */
 export interface EventBatch {
@@ -115,6 +150,11 @@ export class GraphStore {
 
   /** Connects and checks the server answers (retrying for up to `waitMs`). */
   static async connect(config: Neo4jConfig, log: Logger, causal: Partial<CausalSearchOptions> = {}, waitMs = 60_000): Promise<GraphStore> {
+    const search = { ...CAUSAL_DEFAULTS, ...causal };
+    checkCausalOptions(search);
+    checkAtLeast('waitMs', waitMs, 0);
+    checkAtLeast('maxConnectionPoolSize', config.maxConnectionPoolSize, 1);
+    checkAtLeast('maxTransactionRetryTimeMs', config.maxTransactionRetryTimeMs, 0);
     const driver = neo4j.driver(config.uri, config.auth ? neo4j.auth.basic(config.auth.user, config.auth.password) : undefined, {
       disableLosslessIntegers: true,
       maxTransactionRetryTime: config.maxTransactionRetryTimeMs,
@@ -136,7 +176,7 @@ export class GraphStore {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
-    return new GraphStore(driver, config, log, { ...CAUSAL_DEFAULTS, ...causal });
+    return new GraphStore(driver, config, log, search);
   }
 
   /** The isolation mode, resolved once: configured, or for `auto` by trying CREATE DATABASE for `client`. */
