@@ -7,6 +7,7 @@ import { KafkaRecord, SourceRecord } from './record';
 import { Gauge } from 'prom-client';
 import { consumeFailuresTotal, inFlight, recordsTotal, registry } from '../metrics/metrics';
 import { checkAtLeast, checkNonEmpty } from '../config/options';
+import type { Service } from '../domain/service';
 
 /** Configuration of one consumer. */
 export interface KafkaSourceConfig {
@@ -66,7 +67,7 @@ export interface KafkaSourceStats {
  *   const src = new KafkaSource({ connection, groupId: 'g', topics: ['t'] }, log);
  *   src.records$.pipe(mergeMap((r) => work(r).pipe(tap(() => r.ack())), 64)).subscribe();
  */
-export class KafkaSource {
+export class KafkaSource implements Service {
   /** One record per emission. */
   readonly records$: Observable<SourceRecord>;
   /** The same records, one array per pull: cheaper per record for pipelines that work in batches. Subscribe to one of the two. */
@@ -161,13 +162,27 @@ export class KafkaSource {
       const finish = () => {
         clearInterval(flushTimer);
         openSources.delete(this);
-        this.shutdown(consumer);
+        this.disconnect(consumer);
       };
       // RxJS tears a source down as soon as it completes; after a graceful stop the records
       // already handed out are still being worked on, so wait for their acks before committing.
       if (graceful && this.s.inFlight > 0) this.whenDrained(finish, config.drainTimeoutMs ?? 30_000);
       else finish();
     };
+  }
+
+  /** Intake begins when `records$` or `batches$` is subscribed (the runner's one subscription): nothing to do before. */
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * Stops intake and resolves once the consumer drained, stored its acknowledged offsets, committed
+   * and disconnected ({@link closed}); at once when it was never subscribed.
+   */
+  async shutdown(): Promise<void> {
+    this.stop();
+    if (this.consumer) await this.closed;
   }
 
   /** Stops intake: no further pull; `records$` completes after the pull under way returns. */
@@ -403,7 +418,7 @@ export class KafkaSource {
     }
   }
 
-  private shutdown(consumer: Kafka.KafkaConsumer): void {
+  private disconnect(consumer: Kafka.KafkaConsumer): void {
     this.storeOffsets();
     const done = () => {
       this.log.info({ group: this.config.groupId, stored: this.s.stored, consumed: this.s.consumed, acked: this.s.acked }, 'consumer closed');

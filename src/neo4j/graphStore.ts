@@ -15,6 +15,7 @@ import { AgentWriteCounts, writeAgentTopology } from '../agent/agentCypher';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
 import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
 import { checkAtLeast, checkBetween } from '../config/options';
+import type { Service } from '../domain/service';
 
 /** The causal search's defaults, the one place they live (the graph-builder command reads CAUSAL_* over them). */
 export const CAUSAL_DEFAULTS: CausalSearchOptions = {
@@ -132,7 +133,7 @@ export interface GraphCounts {
  *   await store.prepareClient('acme');
  *   store.writeEvents$({ client: 'acme', rows }).subscribe(...)
  */
-export class GraphStore {
+export class GraphStore implements Service {
   private resolvedMode: Promise<IsolationMode> | undefined;
   private readonly prepared = new Map<string, Promise<string | undefined>>();
   private readonly schemaDone = new Map<string, Promise<void>>();
@@ -146,10 +147,18 @@ export class GraphStore {
     private readonly config: Neo4jConfig,
     private readonly log: Logger,
     readonly causal: CausalSearchOptions,
+    private readonly waitMs = 60_000,
   ) {}
 
-  /** Connects and checks the server answers (retrying for up to `waitMs`). */
+  /** Connects and checks the server answers (retrying for up to `waitMs`): create, then start. */
   static async connect(config: Neo4jConfig, log: Logger, causal: Partial<CausalSearchOptions> = {}, waitMs = 60_000): Promise<GraphStore> {
+    const store = GraphStore.create(config, log, causal, waitMs);
+    await store.start();
+    return store;
+  }
+
+  /** A store whose options are checked and whose driver is created (it connects on first use): `start()` waits for the server. */
+  static create(config: Neo4jConfig, log: Logger, causal: Partial<CausalSearchOptions> = {}, waitMs = 60_000): GraphStore {
     const search = { ...CAUSAL_DEFAULTS, ...causal };
     checkCausalOptions(search);
     checkAtLeast('waitMs', waitMs, 0);
@@ -162,21 +171,38 @@ export class GraphStore {
       connectionAcquisitionTimeout: 30_000,
       logging: { level: 'error', logger: (_level, message) => log.debug({ neo4j: message }, 'neo4j driver') },
     });
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      try {
-        await driver.getServerInfo();
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) {
-          await driver.close();
-          throw new Error(`Neo4j at ${config.uri} did not answer within ${waitMs} ms: ${(err as Error).message}`);
+    return new GraphStore(driver, config, log, search, waitMs);
+  }
+
+  private started: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
+
+  /** Waits until the server answers (retrying for up to the `waitMs` given at creation); on timeout the driver is closed and the promise rejects. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      const deadline = Date.now() + this.waitMs;
+      for (;;) {
+        if (this.stopped) throw new Error('GraphStore shut down while starting');
+        try {
+          await this.driver.getServerInfo();
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) {
+            await this.shutdown();
+            throw new Error(`Neo4j at ${this.config.uri} did not answer within ${this.waitMs} ms: ${(err as Error).message}`);
+          }
+          this.log.warn({ uri: this.config.uri, err: (err as Error).message }, 'waiting for Neo4j');
+          await new Promise((r) => setTimeout(r, 1000));
         }
-        log.warn({ uri: config.uri, err: (err as Error).message }, 'waiting for Neo4j');
-        await new Promise((r) => setTimeout(r, 1000));
       }
-    }
-    return new GraphStore(driver, config, log, search);
+    })();
+    return this.started;
+  }
+
+  /** Closes the driver once (sessions end, the pool closes); safe without start, and a second call waits for the first. */
+  shutdown(): Promise<void> {
+    this.stopped ??= this.driver.close();
+    return this.stopped;
   }
 
   /** The isolation mode, resolved once: configured, or for `auto` by trying CREATE DATABASE for `client`. */
@@ -612,7 +638,7 @@ export class GraphStore {
   }
 
   async close(): Promise<void> {
-    await this.driver.close();
+    await this.shutdown();
   }
 }
 
