@@ -14,7 +14,7 @@ import { KafkaSource } from '../kafka/kafkaSource';
 import { loadTenancySettings } from '../tenancy/tenancyConfig';
 import { workerTopics } from '../tenancy/tenantTopics';
 import { componentLogger, Logger } from '../log/logger';
-import { CAUSAL_DEFAULTS, GraphStore } from '../neo4j/graphStore';
+import { CAUSAL_DEFAULTS, DEFAULT_ALERT_LOOKBACK_SECONDS, GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
 import { runPipeline, sourced } from '../runner/runPipeline';
@@ -92,9 +92,9 @@ export function validateGraphBuilderConfig<T extends { maxInFlight: number; maxB
  * (15 min in kubernetes-mixin), so its causes lie further back than the event-to-event window.
  */
 export function readAlertLookbackMs(env: Env, windowMs: number): number {
-  const s = readInt(env, 'ALERT_LOOKBACK_SECONDS', 1800, { min: 1, max: 86_400 });
+  const s = readInt(env, 'ALERT_LOOKBACK_SECONDS', DEFAULT_ALERT_LOOKBACK_SECONDS, { min: 1, max: 86_400 });
   if (s * 1000 < windowMs) {
-    throw new ConfigError('ALERT_LOOKBACK_SECONDS', `must be at least CAUSAL_WINDOW_SECONDS (${windowMs / 1000}), got ${s}`, `Raise ALERT_LOOKBACK_SECONDS to ${windowMs / 1000} or more, or unset it for the default 1800`);
+    throw new ConfigError('ALERT_LOOKBACK_SECONDS', `must be at least CAUSAL_WINDOW_SECONDS (${windowMs / 1000}), got ${s}`, `Raise ALERT_LOOKBACK_SECONDS to ${windowMs / 1000} or more, or unset it for the default ${DEFAULT_ALERT_LOOKBACK_SECONDS}`);
   }
   return s * 1000;
 }

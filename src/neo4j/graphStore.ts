@@ -17,10 +17,13 @@ import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
 import { checkAtLeast, checkBetween } from '../config/options';
 import type { Service } from '../domain/service';
 
+/** ALERT_LOOKBACK_SECONDS's default (the graph builder's causal search and the rca answer read the same). */
+export const DEFAULT_ALERT_LOOKBACK_SECONDS = 1800;
+
 /** The causal search's defaults, the one place they live (the graph-builder command reads CAUSAL_* over them). */
 export const CAUSAL_DEFAULTS: CausalSearchOptions = {
   windowMs: 300_000,
-  alertLookbackMs: 1_800_000,
+  alertLookbackMs: DEFAULT_ALERT_LOOKBACK_SECONDS * 1000,
   minConfidence: 0.1,
   maxCausesPerEffect: 5,
   maxCandidates: 50,
