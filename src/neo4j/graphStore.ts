@@ -11,7 +11,7 @@ import { alertNode, causeFeedback, eventSubgraph, hasGraph, incidentsOf, recordA
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
 import { AgentTopologyOps } from '../agent/agentTopology';
-import { AgentWriteCounts, writeAgentTopology } from '../agent/agentCypher';
+import { AgentWriteCounts, applyAgentTopology, planAgentTopology } from '../agent/agentCypher';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
 import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
 import { checkAtLeast, checkBetween } from '../config/options';
@@ -486,15 +486,18 @@ export class GraphStore implements Service {
       const now = Date.now();
       let agent: AgentWriteCounts | undefined;
       const { changed, causalEdgesAdded } = await this.write(batch.client, async (tx) => {
-        const touched = await changedResources(tx, batch);
-        const before = touched.rids.length > 0 ? await relatedAround(tx, batch.client, [...touched.rids, ...touched.named]) : null;
+        const own = await changedResources(tx, batch);
+        // The kg-rca-agent's resources and edges take part in the completion like the builder's own objects.
+        const agentPlan = batch.agent ? await planAgentTopology((s) => run(tx, s), batch.client, batch.agent) : undefined;
+        const rids = [...new Set([...own.rids, ...(agentPlan?.touched ?? [])])].sort();
+        const named = [...new Set([...own.named, ...(agentPlan?.named ?? [])])].filter((n) => !rids.includes(n)).sort();
+        const before = rids.length > 0 ? await relatedAround(tx, batch.client, [...rids, ...named]) : null;
         if (batch.upserts.length > 0) for (const s of resourceUpserts(batch.client, batch.upserts, now)) await run(tx, s);
         if (batch.deletes.length > 0) await run(tx, resourceDeletes(batch.client, batch.deletes, now));
         if (batch.published !== undefined) for (const s of publishedTopology(batch.client, batch.published)) await run(tx, s);
-        // The kg-rca-agent's resources and edges (their relations do not yet take part in the completion below).
-        agent = batch.agent ? await writeAgentTopology((s) => run(tx, s), batch.client, batch.agent, now) : undefined;
-        const added = before ? await this.completeCandidates(tx, batch.client, touched.rids, before) : 0;
-        return { changed: touched.rids.length, causalEdgesAdded: added };
+        agent = batch.agent && agentPlan ? await applyAgentTopology((s) => run(tx, s), batch.client, batch.agent, agentPlan, now) : undefined;
+        const added = before ? await this.completeCandidates(tx, batch.client, rids, before) : 0;
+        return { changed: own.rids.length, causalEdgesAdded: added };
       });
       return {
         client: batch.client,
