@@ -5,7 +5,7 @@ import { loadApiConfig } from '../../src/http/api/apiConfig';
 import { KafkaSink } from '../../src/kafka/kafkaSink';
 import { KafkaSource } from '../../src/kafka/kafkaSource';
 import { componentLogger } from '../../src/log/logger';
-import { GraphStore } from '../../src/neo4j/graphStore';
+import { GraphStore, lazyGraphStore } from '../../src/neo4j/graphStore';
 import { loadNeo4jConfig } from '../../src/neo4j/neo4jConfig';
 import { createTestTopic, readTopic, testConnection, uniqueName } from '../support/kafkaTest';
 
@@ -75,6 +75,14 @@ describe('start/shutdown contract', () => {
     await expect(store.driver.getServerInfo()).resolves.toBeDefined();
     await store.shutdown();
     await expect(store.driver.getServerInfo()).rejects.toThrow();
+
+    // The control plane's API store: nothing connected until asked, one store for every ask, shut down once.
+    const lazy = lazyGraphStore(loadNeo4jConfig(process.env), log, 30_000);
+    await expect(lazyGraphStore(loadNeo4jConfig(process.env), log).shutdown()).resolves.toBeUndefined();
+    const first = await lazy.get();
+    expect(await lazy.get()).toBe(first);
+    await lazy.shutdown();
+    await expect(first.driver.getServerInfo()).rejects.toThrow();
 
     const http = createHttpServer(loadApiConfig({ CONTROL_PLANE_PORT: '0' }), { clients: async () => ({ clients: [] }) as never, health: () => ({ ok: true }), store: () => Promise.reject(new Error('unused')), answer: (() => undefined) as never, log });
     await http.start();
