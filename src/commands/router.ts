@@ -1,6 +1,6 @@
 import { tap } from 'rxjs';
 import { ROUTER, router, RouterEffect } from '../../pipelines/router/router';
-import { ConfigError, Env, readEnum, readInt, readList, readString } from '../config/env';
+import { atLeastBatch, ConfigError, Env, readEnum, readInt, readList, readString } from '../config/env';
 import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSink } from '../kafka/kafkaSink';
@@ -32,14 +32,21 @@ export interface RouterCommandConfig {
 }
 
 export function loadRouterConfig(env: Env): RouterCommandConfig {
-  return {
+  return validateRouterConfig({
     tenancy: loadTenancySettings(env),
     maxInFlight: readInt(env, 'ROUTER_MAX_IN_FLIGHT', 5000, { min: 1, max: 1_000_000 }),
     batchSize: readInt(env, 'ROUTER_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
     topics: readList(env, 'ROUTER_TOPICS', ROUTED_TOPICS.map((t) => t.name)),
     group: readString(env, 'ROUTER_GROUP', 'router'),
     start: readEnum(env, 'ROUTER_START', ['earliest', 'latest'] as const, 'earliest'),
-  };
+  });
+}
+
+/** The router's cross-field check: ROUTER_MAX_IN_FLIGHT holds a batch of ROUTER_BATCH_SIZE (a ConfigError naming the variable and the fix). */
+export function validateRouterConfig(c: RouterCommandConfig): RouterCommandConfig {
+  atLeastBatch('ROUTER_MAX_IN_FLIGHT', c.maxInFlight, 'ROUTER_BATCH_SIZE', c.batchSize);
+  if (c.topics.length === 0) throw new ConfigError('ROUTER_TOPICS', 'names no topic', 'List the shared topics to route, separated by commas, or unset it for the default');
+  return c;
 }
 
 /** Counts and logs one line per thing that happened; routed records are counted, not logged one by one. */
@@ -84,7 +91,7 @@ export async function main(): Promise<number> {
       topics: bases,
       fromBeginning: config.start === 'earliest',
       maxInFlight: config.maxInFlight,
-      batchSize: Math.min(config.batchSize, config.maxInFlight),
+      batchSize: config.batchSize,
       metrics: { component: ROUTER, client: '' },
     },
     log,

@@ -27,6 +27,10 @@ export function loadTopologyBuilderConfig(env: Env) {
   const maxInFlight = readInt(env, 'TOPOLOGY_MAX_IN_FLIGHT', maxBatchSize * 4, { min: 1 });
   atLeastBatch('TOPOLOGY_MAX_IN_FLIGHT', maxInFlight, 'TOPOLOGY_BATCH_SIZE', maxBatchSize);
   return {
+    /** Records asked of the consumer per pull (at most the in-flight bound). */
+    sourceBatchSize: Math.min(TOPOLOGY_SOURCE_BATCH_SIZE, maxInFlight),
+    /** The unresolved-records consumer's bounds: it only dead-letters, so a fixed window suffices. */
+    unresolvedSource: { maxInFlight: 2000, batchSize: 500 },
     maxBatchSize,
     maxBatchMs: readInt(env, 'TOPOLOGY_BATCH_MS', 250, { min: 1 }),
     maxInFlight,
@@ -39,6 +43,9 @@ export function loadTopologyBuilderConfig(env: Env) {
   };
 }
 
+/** Records the topology builder's source asks for per pull. */
+export const TOPOLOGY_SOURCE_BATCH_SIZE = 1000;
+
 export async function main(): Promise<number> {
   const config = loadTopologyBuilderConfig(process.env);
   const log = componentLogger(TOPOLOGY_BUILDER);
@@ -47,7 +54,7 @@ export async function main(): Promise<number> {
   const store = await GraphStore.connect(loadNeo4jConfig(process.env), log);
   const sink = await KafkaSink.connect({ connection }, log);
   const source = new KafkaSource(
-    { connection, groupId: config.groupId, topics: [TOPICS.resources.name, TOPICS.topology.name], maxInFlight: config.maxInFlight, batchSize: Math.min(1000, config.maxInFlight) },
+    { connection, groupId: config.groupId, topics: [TOPICS.resources.name, TOPICS.topology.name], maxInFlight: config.maxInFlight, batchSize: config.sourceBatchSize },
     log,
   );
   const unchanged = recordsTotal.labels(TOPOLOGY_BUILDER, '', 'unchanged');
@@ -74,7 +81,7 @@ export async function main(): Promise<number> {
   );
   // The one component that dead-letters records naming no client (the workers count them as foreign):
   // a single shared process, off the control plane's heartbeat path, with its own consumer group.
-  const unresolvedSource = new KafkaSource({ connection, groupId: config.unresolvedGroupId, topics: config.unresolvedTopics, maxInFlight: 2000, batchSize: 500 }, log);
+  const unresolvedSource = new KafkaSource({ connection, groupId: config.unresolvedGroupId, topics: config.unresolvedTopics, ...config.unresolvedSource }, log);
   const unresolvedCount = recordsTotal.labels(UNRESOLVED_RECORDS, '', 'dead_lettered');
   // Every effect goes on to the runner (the resolved ones settle their records); only dead letters are counted and logged.
   const unresolved$ = unresolvedRecords({ records$: unresolvedSource.records$ }, { send: (o) => sink.send$(o) }, config.tenancy).pipe(

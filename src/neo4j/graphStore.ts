@@ -4,27 +4,66 @@ import { defer, lastValueFrom, Observable } from 'rxjs';
 import { CausalMemory } from '../graph/causalMemory';
 import { batchCandidatePairs, CausalEdgeOptions, CausalEdgeRow, causalEdges, StoredCandidates } from '../graph/causality';
 import { capCauses, StoredCause } from '../graph/causeCap';
-import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, completionCandidates, dropCauses, incomingCauses, pruneCauses, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, linkSignature, linkSignatures, publishedTopology, relatedOf, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement, topologyArea, topologyClockBump } from '../graph/cypher';
+import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, completionCandidates, dropCauses, incomingCauses, pruneCauses, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, linkSignature, linkSignatures, publishedTopology, relatedOf, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement, topologyArea, topologyClockBump, topologyClockHold, TOPOLOGY_CLOCK_READ } from '../graph/cypher';
 import { completionPairs, relatedDelta, RelatedSets, relatedSetsOf } from '../graph/topologyCompletion';
 import { EventRow } from '../graph/eventRows';
 import { alertNode, causeFeedback, eventSubgraph, hasGraph, incidentsOf, recordAnswer, resourcesAround } from '../graph/readCypher';
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
 import { AgentTopologyOps } from '../agent/agentTopology';
-import { AgentWriteCounts, writeAgentTopology } from '../agent/agentCypher';
+import { AgentWriteCounts, applyAgentTopology, planAgentTopology } from '../agent/agentCypher';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
 import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
+import { checkAtLeast, checkBetween } from '../config/options';
+import type { Service } from '../domain/service';
+
+/** ALERT_LOOKBACK_SECONDS's default (the graph builder's causal search and the rca answer read the same). */
+export const DEFAULT_ALERT_LOOKBACK_SECONDS = 1800;
 
 /** The causal search's defaults, the one place they live (the graph-builder command reads CAUSAL_* over them). */
 export const CAUSAL_DEFAULTS: CausalSearchOptions = {
   windowMs: 300_000,
-  alertLookbackMs: 1_800_000,
+  alertLookbackMs: DEFAULT_ALERT_LOOKBACK_SECONDS * 1000,
   minConfidence: 0.1,
   maxCausesPerEffect: 5,
   maxCandidates: 50,
   memoryEvents: 200_000,
   topologyTtlMs: 10_000,
 };
+
+/** The causal search's options, checked before the store uses them (kafkajs-style messages). */
+export function checkCausalOptions(o: CausalSearchOptions): void {
+  checkAtLeast('windowMs', o.windowMs, 1);
+  checkAtLeast('alertLookbackMs', o.alertLookbackMs, o.windowMs);
+  checkBetween('minConfidence', o.minConfidence, 0, 1, false);
+  checkAtLeast('maxCausesPerEffect', o.maxCausesPerEffect, 1);
+  checkAtLeast('maxCandidates', o.maxCandidates, 1);
+  checkAtLeast('memoryEvents', o.memoryEvents, 0);
+  checkAtLeast('topologyTtlMs', o.topologyTtlMs, 0);
+}
+
+/**
+ * A GraphStore connected on first use, for a process that must not wait for Neo4j at start (the
+ * control plane's API): `get()` connects (waiting up to `waitMs`), a failed connection is tried
+ * again on the next `get()`; `shutdown()` closes what was connected, and is safe when nothing was.
+ */
+export function lazyGraphStore(config: Neo4jConfig, log: Logger, waitMs = 5_000): { get(): Promise<GraphStore>; shutdown(): Promise<void> } {
+  let store: Promise<GraphStore> | undefined;
+  return {
+    get: () => {
+      if (!store) {
+        store = GraphStore.connect(config, log, {}, waitMs);
+        store.catch(() => (store = undefined));
+      }
+      return store;
+    },
+    shutdown: async () => {
+      const s = store;
+      store = undefined;
+      if (s) await (await s.catch(() => undefined))?.close();
+    },
+  };
+}
 
 /** One client's events to write in one transaction. */
 export interface EventBatch {
@@ -97,7 +136,7 @@ export interface GraphCounts {
  *   await store.prepareClient('acme');
  *   store.writeEvents$({ client: 'acme', rows }).subscribe(...)
  */
-export class GraphStore {
+export class GraphStore implements Service {
   private resolvedMode: Promise<IsolationMode> | undefined;
   private readonly prepared = new Map<string, Promise<string | undefined>>();
   private readonly schemaDone = new Map<string, Promise<void>>();
@@ -111,10 +150,23 @@ export class GraphStore {
     private readonly config: Neo4jConfig,
     private readonly log: Logger,
     readonly causal: CausalSearchOptions,
+    private readonly waitMs = 60_000,
   ) {}
 
-  /** Connects and checks the server answers (retrying for up to `waitMs`). */
+  /** Connects and checks the server answers (retrying for up to `waitMs`): create, then start. */
   static async connect(config: Neo4jConfig, log: Logger, causal: Partial<CausalSearchOptions> = {}, waitMs = 60_000): Promise<GraphStore> {
+    const store = GraphStore.create(config, log, causal, waitMs);
+    await store.start();
+    return store;
+  }
+
+  /** A store whose options are checked and whose driver is created (it connects on first use): `start()` waits for the server. */
+  static create(config: Neo4jConfig, log: Logger, causal: Partial<CausalSearchOptions> = {}, waitMs = 60_000): GraphStore {
+    const search = { ...CAUSAL_DEFAULTS, ...causal };
+    checkCausalOptions(search);
+    checkAtLeast('waitMs', waitMs, 0);
+    checkAtLeast('maxConnectionPoolSize', config.maxConnectionPoolSize, 1);
+    checkAtLeast('maxTransactionRetryTimeMs', config.maxTransactionRetryTimeMs, 0);
     const driver = neo4j.driver(config.uri, config.auth ? neo4j.auth.basic(config.auth.user, config.auth.password) : undefined, {
       disableLosslessIntegers: true,
       maxTransactionRetryTime: config.maxTransactionRetryTimeMs,
@@ -122,21 +174,38 @@ export class GraphStore {
       connectionAcquisitionTimeout: 30_000,
       logging: { level: 'error', logger: (_level, message) => log.debug({ neo4j: message }, 'neo4j driver') },
     });
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      try {
-        await driver.getServerInfo();
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) {
-          await driver.close();
-          throw new Error(`Neo4j at ${config.uri} did not answer within ${waitMs} ms: ${(err as Error).message}`);
+    return new GraphStore(driver, config, log, search, waitMs);
+  }
+
+  private started: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
+
+  /** Waits until the server answers (retrying for up to the `waitMs` given at creation); on timeout the driver is closed and the promise rejects. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      const deadline = Date.now() + this.waitMs;
+      for (;;) {
+        if (this.stopped) throw new Error('GraphStore shut down while starting');
+        try {
+          await this.driver.getServerInfo();
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) {
+            await this.shutdown();
+            throw new Error(`Neo4j at ${this.config.uri} did not answer within ${this.waitMs} ms: ${(err as Error).message}`);
+          }
+          this.log.warn({ uri: this.config.uri, err: (err as Error).message }, 'waiting for Neo4j');
+          await new Promise((r) => setTimeout(r, 1000));
         }
-        log.warn({ uri: config.uri, err: (err as Error).message }, 'waiting for Neo4j');
-        await new Promise((r) => setTimeout(r, 1000));
       }
-    }
-    return new GraphStore(driver, config, log, { ...CAUSAL_DEFAULTS, ...causal });
+    })();
+    return this.started;
+  }
+
+  /** Closes the driver once (sessions end, the pool closes); safe without start, and a second call waits for the first. */
+  shutdown(): Promise<void> {
+    this.stopped ??= this.driver.close();
+    return this.stopped;
   }
 
   /** The isolation mode, resolved once: configured, or for `auto` by trying CREATE DATABASE for `client`. */
@@ -281,8 +350,9 @@ export class GraphStore {
       const memory = this.memoryOf(batch.client);
       const flight = this.beginFlight(batch.client, batchId);
       memory?.hold(flight.seq, rows);
-      const attempt = (searchInNeo4j: boolean) =>
+      const once = (searchInNeo4j: boolean, lastTry: boolean) =>
         this.write(batch.client, async (tx) => {
+          const [clock] = await run(tx, { text: TOPOLOGY_CLOCK_READ, params: { client: batch.client } });
           const fromMemory = searchInNeo4j || !memory ? null : await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.seqOf);
           // Too much to hold: leave (nothing written yet) and search in Neo4j once the earlier batches ended.
           if (!fromMemory && !searchInNeo4j) throw NEEDS_SEARCH;
@@ -310,9 +380,23 @@ export class GraphStore {
           // Net: edges displaced by stronger causes count against those created.
           let edgesAdded = -capped.dropped;
           for (const s of causalEdgeUpserts(batch.client, now)) edgesAdded += await created(tx, s);
+          // Relations committed by the topology builder while this ran are not in its candidates:
+          // write the batch again (its completion could not see these events either).
+          const [held] = await run(tx, topologyClockHold(batch.client));
+          if (!lastTry && Number(held?.version ?? -1) !== Number(clock?.version ?? -1)) throw TOPOLOGY_MOVED;
           const search: EventWriteResult['search'] = fromMemory ? 'memory' : 'neo4j';
           return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: now.length + later.length, search, later, written, old };
         });
+      const attempt = async (searchInNeo4j: boolean) => {
+        for (let i = 1; ; i++) {
+          try {
+            return await once(searchInNeo4j, i >= TOPOLOGY_MOVED_TRIES);
+          } catch (err) {
+            if (err !== TOPOLOGY_MOVED) throw err;
+            this.log.debug({ client: batch.client, attempt: i }, 'topology changed during the event write; writing the batch again');
+          }
+        }
+      };
       try {
         let result;
         if (memory) {
@@ -417,15 +501,18 @@ export class GraphStore {
       const now = Date.now();
       let agent: AgentWriteCounts | undefined;
       const { changed, causalEdgesAdded } = await this.write(batch.client, async (tx) => {
-        const touched = await changedResources(tx, batch);
-        const before = touched.rids.length > 0 ? await relatedAround(tx, batch.client, [...touched.rids, ...touched.named]) : null;
+        const own = await changedResources(tx, batch);
+        // The kg-rca-agent's resources and edges take part in the completion like the builder's own objects.
+        const agentPlan = batch.agent ? await planAgentTopology((s) => run(tx, s), batch.client, batch.agent) : undefined;
+        const rids = [...new Set([...own.rids, ...(agentPlan?.touched ?? [])])].sort();
+        const named = [...new Set([...own.named, ...(agentPlan?.named ?? [])])].filter((n) => !rids.includes(n)).sort();
+        const before = rids.length > 0 ? await relatedAround(tx, batch.client, [...rids, ...named]) : null;
         if (batch.upserts.length > 0) for (const s of resourceUpserts(batch.client, batch.upserts, now)) await run(tx, s);
         if (batch.deletes.length > 0) await run(tx, resourceDeletes(batch.client, batch.deletes, now));
         if (batch.published !== undefined) for (const s of publishedTopology(batch.client, batch.published)) await run(tx, s);
-        // The kg-rca-agent's resources and edges (their relations do not yet take part in the completion below).
-        agent = batch.agent ? await writeAgentTopology((s) => run(tx, s), batch.client, batch.agent, now) : undefined;
-        const added = before ? await this.completeCandidates(tx, batch.client, touched.rids, before) : 0;
-        return { changed: touched.rids.length, causalEdgesAdded: added };
+        agent = batch.agent && agentPlan ? await applyAgentTopology((s) => run(tx, s), batch.client, batch.agent, agentPlan, now) : undefined;
+        const added = before ? await this.completeCandidates(tx, batch.client, rids, before) : 0;
+        return { changed: own.rids.length, causalEdgesAdded: added };
       });
       return {
         client: batch.client,
@@ -572,7 +659,7 @@ export class GraphStore {
   }
 
   async close(): Promise<void> {
-    await this.driver.close();
+    await this.shutdown();
   }
 }
 
@@ -598,6 +685,9 @@ export class DeferredEdgesFailed extends Error {
 
 /** Thrown inside a transaction that found its candidates too many to hold: it rolls back before any write. */
 const NEEDS_SEARCH = new Error('candidate range too large for memory: search in Neo4j');
+/** The topology clock moved while an event batch was written: it is written again, at most this many times in all (the last commits as it is). */
+const TOPOLOGY_MOVED = new Error('topology changed while the event batch was written');
+const TOPOLOGY_MOVED_TRIES = 5;
 
 /**
  * The resources of a topology batch whose relations may change (`rids`: upserts new, stub, deleted

@@ -53,6 +53,8 @@ export interface RunOptions {
   signals?: NodeJS.Signals[];
   /** Serve /metrics and /healthz on METRICS_PORT (default true). */
   metrics?: boolean;
+  /** What /healthz reports while running (default: the problems of the open Kafka sources). */
+  problems?: () => readonly string[];
 }
 
 /**
@@ -108,7 +110,7 @@ export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Pr
     };
     for (const s of signals) process.on(s, onSignal);
     if (opts.metrics !== false) {
-      startMetricsServer(loadMetricsConfig(process.env), log, () => (finished ? ['stopping'] : sourceProblems())).then(
+      startMetricsServer(loadMetricsConfig(process.env), log, () => (finished ? ['stopping'] : (opts.problems ?? sourceProblems)())).then(
         (server) => {
           if (server) void closing.then(() => server.close());
         },
