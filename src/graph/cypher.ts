@@ -29,12 +29,14 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   // The kg-rca-agent tombstones resources by uid.
   'CREATE INDEX kg_resource_uid IF NOT EXISTS FOR (r:Resource) ON (r.client, r.uid)',
   'CREATE INDEX kg_topology_clock IF NOT EXISTS FOR (c:TopologyClock) ON (c.client)',
+  // When an event was first written (server clock): a stored answer older than its evidence is stale (src/delivery/storedAnswer.ts).
+  'CREATE INDEX kg_event_written IF NOT EXISTS FOR (e:Event) ON (e.client, e.written_at)',
 ];
 
 const EVENT_WRITE = `
 UNWIND $rows AS row
 MERGE (e:Event {client: $client, eid: row.eid})
-ON CREATE SET e.created_by_batch = $batch, e.ts = row.ts, e.last_ts = row.last_ts, e.count = row.count
+ON CREATE SET e.created_by_batch = $batch, e.written_at = timestamp(), e.ts = row.ts, e.last_ts = row.last_ts, e.count = row.count
 ON MATCH SET
   e.ts = CASE WHEN row.ts < e.ts THEN row.ts ELSE e.ts END,
   e.last_ts = CASE WHEN row.last_ts > e.last_ts THEN row.last_ts ELSE e.last_ts END,
