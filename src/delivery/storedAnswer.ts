@@ -1,5 +1,5 @@
 import type { Statement } from '../graph/cypher';
-import { EVIDENCE_WINDOW_MS, SERVER_NOW, storeAnswer, storedAnswer, storedIncident } from '../graph/readCypher';
+import { alertOfProperties, EVIDENCE_WINDOW_MS, SERVER_NOW, storeAnswer, storedAnswer, storedIncident } from '../graph/readCypher';
 import { AnswerFunction, GraphReader, RcaAnswer } from './answer';
 
 /**
@@ -122,8 +122,9 @@ export async function incidentReads(
 ): Promise<IncidentReads | null> {
   const [row] = await store.read(client, storedIncident(client, fingerprint, EVIDENCE_WINDOW_MS));
   if (!row) return null;
-  const stored = usable(row, STORED_LIMIT);
-  if (stored) return { answer: stored, alert: row, subgraph: row.sub as Array<Record<string, unknown>>, stored: true };
+  const props = row.alert as Record<string, unknown>;
+  const stored = usable({ fresh: row.fresh, answer: props.answer_json, answerLimit: props.answer_limit }, STORED_LIMIT);
+  if (stored) return { answer: stored, alert: alertOfProperties(props), subgraph: row.sub as Array<Record<string, unknown>>, stored: true };
   const a = await answer(store, client, fingerprint, STORED_LIMIT);
   if (!a) return null;
   const [alert, subgraph] = await Promise.all([store.alert(client, a.alert.eid), store.eventSubgraph(client, answerEventIds(a))]);

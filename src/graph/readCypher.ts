@@ -16,17 +16,27 @@ export const EVIDENCE_WINDOW_MS = DEFAULT_SLICE.lookbackMs + DEFAULT_SLICE.hops 
 /**
  * Whether the answer stored on alert node `a` (src/delivery/storedAnswer.ts) is still the answer:
  * stored for the alert's current state, and no event of its evidence window ($window ms before the
- * alert) first written, and no FEKG pattern confirmed, after the answer's time.
+ * alert) first written, and no FEKG pattern confirmed (`learned`, bound by {@link LEARNED}), after
+ * the answer's time.
  */
-const freshAnswer = (a: string) => `(${a}.answer_json IS NOT NULL AND ${a}.answer_status = coalesce(${a}.detail, 'firing')
-  AND NOT EXISTS { MATCH (w:Event {client: $client}) WHERE w.written_at > ${a}.answer_at AND w.ts >= ${a}.ts - $window AND w.ts <= ${a}.ts }
-  AND NOT EXISTS { MATCH (p:FaultPattern {client: $client}) WHERE p.confirmedAt > ${a}.answer_at })`;
+const freshAnswer = (a: string) => `(${a}.answer_at IS NOT NULL AND ${a}.answer_status = coalesce(${a}.detail, 'firing') AND coalesce(learned, -1) <= ${a}.answer_at
+  AND NOT EXISTS { MATCH (w:Event {client: $client}) WHERE w.written_at > ${a}.answer_at AND ${a}.ts - $window <= w.ts <= ${a}.ts })`;
 
-const INCIDENTS = `
+/** `learned`: when the client's FEKG last learned a pattern (null: never). */
+const LEARNED = `CALL { MATCH (p:FaultPattern {client: $client}) RETURN max(p.confirmedAt) AS learned }`;
+
+/**
+ * A statement's text on one line: the neo4j driver writes a message in 1400-byte pieces on a socket
+ * without TCP_NODELAY, so a statement past that waits for the server's delayed ACK (~40 ms).
+ */
+const compact = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+const INCIDENTS = compact(`
+${LEARNED}
 MATCH (a:Event {client: $client, source: 'alert'})
 WHERE $status IS NULL OR a.detail = $status
-WITH a, split(a.eid, ':')[1] AS fingerprint ORDER BY a.ts DESC
-WITH fingerprint, collect(a)[0] AS a
+WITH learned, a, split(a.eid, ':')[1] AS fingerprint ORDER BY a.ts DESC
+WITH learned, fingerprint, collect(a)[0] AS a
 ORDER BY a.ts DESC, fingerprint ASC
 LIMIT toInteger($limit)
 RETURN fingerprint, a.eid AS eid, a.reason AS alertname, a.detail AS status, a.severity AS severity, a.ts AS startsAt,
@@ -34,7 +44,7 @@ RETURN fingerprint, a.eid AS eid, a.reason AS alertname, a.detail AS status, a.s
        a.enriched_revision AS enrichedRevision, a.enriched_status AS enrichedStatus,
        ${freshAnswer('a')} AS answerFresh, a.answer_fault_type AS faultType,
        a.answer_top_eid AS topEid, a.answer_top_reason AS topReason, a.answer_top_rid AS topResource, a.answer_top_score AS topScore, a.answer_top_at AS topAt
-ORDER BY startsAt DESC, fingerprint ASC`;
+ORDER BY startsAt DESC, fingerprint ASC`);
 
 /**
  * The client's alerts, one row per fingerprint (its latest firing), newest first; `status` filters
@@ -46,9 +56,19 @@ export function incidentsOf(client: string, limit: number, status: string | null
   return { text: INCIDENTS, params: { client, limit, status, window } };
 }
 
-const ALERT_FIELDS = `a.eid AS eid, a.reason AS alertname, a.detail AS status, a.severity AS severity, a.ts AS startsAt, a.last_ts AS lastTs,
-       a.rid AS resource, a.message AS summary, a.confirmed_cause AS confirmedCause, coalesce(a.rejected_causes, []) AS rejectedCauses,
-       a.feedback_at AS feedbackAt, a.feedback_by AS feedbackBy`;
+/** The fields of an alert node the API shows: column → property. */
+const ALERT_COLUMNS: ReadonlyArray<[string, string]> = [
+  ['eid', 'eid'], ['alertname', 'reason'], ['status', 'detail'], ['severity', 'severity'], ['startsAt', 'ts'], ['lastTs', 'last_ts'], ['resource', 'rid'],
+  ['summary', 'message'], ['confirmedCause', 'confirmed_cause'], ['rejectedCauses', 'rejected_causes'], ['feedbackAt', 'feedback_at'], ['feedbackBy', 'feedback_by'],
+];
+
+const ALERT_FIELDS = ALERT_COLUMNS.map(([c, p]) => (c === 'rejectedCauses' ? `coalesce(a.${p}, []) AS ${c}` : `a.${p} AS ${c}`)).join(', ');
+
+/** An alert node's properties (a map projection `a {.*}`) as {@link alertNode}'s row. */
+export function alertOfProperties(props: Record<string, unknown>): Record<string, unknown> {
+  const row = Object.fromEntries(ALERT_COLUMNS.map(([c, p]) => [c, props[p] ?? null]));
+  return { ...row, rejectedCauses: row.rejectedCauses ?? [] };
+}
 
 const ALERT_NODE = `
 MATCH (a:Event {client: $client, eid: $eid})
@@ -65,8 +85,8 @@ WITH collect(e) AS ns
 UNWIND ns AS e
 OPTIONAL MATCH (e)-[p:POTENTIAL_CAUSE]->(b:Event)
 WHERE b IN ns AND p.client = $client
-WITH e, [x IN collect(CASE WHEN b IS NULL THEN null ELSE {to: b.eid, rule: p.rule, confidence: p.confidence, lagMs: p.lag_ms} END) WHERE x IS NOT NULL] AS out
-ORDER BY e.ts ASC, e.eid ASC`;
+WITH e, collect(CASE WHEN b IS NOT NULL THEN {to: b.eid, rule: p.rule, confidence: p.confidence} END) AS out
+ORDER BY e.ts, e.eid`;
 
 /** The columns of a subgraph row: name → expression. */
 const SUBGRAPH_FIELDS: ReadonlyArray<[string, string]> = [
@@ -158,11 +178,12 @@ export function recordAnswer(
 // ---- stored answers (src/delivery/storedAnswer.ts) ----
 
 const LATEST_ALERT = `
+${LEARNED}
 MATCH (a:Event {client: $client}) WHERE a.eid STARTS WITH $prefix AND a.source = 'alert'
-WITH a ORDER BY a.ts DESC LIMIT 1`;
+WITH learned, a ORDER BY a.ts DESC LIMIT 1`;
 
-const STORED_ANSWER = `${LATEST_ALERT}
-RETURN a.eid AS eid, a.answer_json AS answer, a.answer_limit AS answerLimit, ${freshAnswer('a')} AS fresh`;
+const STORED_ANSWER = compact(`${LATEST_ALERT}
+RETURN a.eid AS eid, a.answer_json AS answer, a.answer_limit AS answerLimit, ${freshAnswer('a')} AS fresh`);
 
 /**
  * The answer stored on the latest alert of fingerprint `fingerprint` (the one the ranking answers,
@@ -172,20 +193,19 @@ export function storedAnswer(client: string, fingerprint: string, window = EVIDE
   return { text: STORED_ANSWER, params: { client, prefix: `alert:${fingerprint}:`, window } };
 }
 
-const STORED_INCIDENT = `${LATEST_ALERT}
+const STORED_INCIDENT = compact(`${LATEST_ALERT}
 WITH a, ${freshAnswer('a')} AS fresh
-CALL {
-  WITH a, fresh
+CALL (a, fresh) {
   WITH a WHERE fresh
-  ${subgraphOf('coalesce(a.answer_eids, [])').trim().replace(/\n/g, '\n  ')}
-  RETURN collect({${SUBGRAPH_FIELDS.map(([k, x]) => `${k}: ${x}`).join(', ')}}) AS sub
+  ${subgraphOf('coalesce(a.answer_eids, [])')}
+  RETURN collect(e {.eid, .reason, .category, .source, .severity, .ts, .count, .message, resource: e.rid, lastTs: e.last_ts, out: out}) AS sub
 }
-RETURN ${ALERT_FIELDS}, a.answer_json AS answer, a.answer_limit AS answerLimit, fresh, sub`;
+RETURN a {.*} AS alert, fresh, sub`);
 
 /**
- * The incident page in one read: the latest alert of `fingerprint` (its node's fields, as
- * {@link alertNode}), the answer stored on it, whether that is fresh, and (when fresh) the
- * subgraph of the answer's events as {@link eventSubgraph}'s rows in `sub`.
+ * The incident page in one read: the latest alert of `fingerprint` (its node's properties in
+ * `alert`, {@link alertOfProperties}; the stored answer in `answer_json`), whether that answer is
+ * fresh, and (when fresh) the subgraph of the answer's events as {@link eventSubgraph}'s rows in `sub`.
  */
 export function storedIncident(client: string, fingerprint: string, window = EVIDENCE_WINDOW_MS): Statement {
   return { text: STORED_INCIDENT, params: { client, prefix: `alert:${fingerprint}:`, window } };
