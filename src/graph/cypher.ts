@@ -29,8 +29,8 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   // The kg-rca-agent tombstones resources by uid.
   'CREATE INDEX kg_resource_uid IF NOT EXISTS FOR (r:Resource) ON (r.client, r.uid)',
   'CREATE INDEX kg_topology_clock IF NOT EXISTS FOR (c:TopologyClock) ON (c.client)',
-  // When an event was first written (server clock): a stored answer older than its evidence is stale (src/delivery/storedAnswer.ts).
-  'CREATE INDEX kg_event_written IF NOT EXISTS FOR (e:Event) ON (e.client, e.written_at)',
+  // When a client's FEKG last learned a pattern: stored answers older than that are stale (src/delivery/storedAnswer.ts).
+  'CREATE INDEX kg_pattern_learned IF NOT EXISTS FOR (p:FaultPattern) ON (p.client, p.confirmedAt)',
 ];
 
 const EVENT_WRITE = `
