@@ -1,6 +1,7 @@
 import { rootCauses, Statement } from '../graph/cypher';
 import { AnswerFunction, GraphReader, PathStep, RankedCause, RcaAnswer } from './answer';
 import { answerAlert, RcaNotFound, RcaReader } from '../rca/answer';
+import { storedAnswers } from './storedAnswer';
 
 /**
  * The ONE place the delivery (API, alerts.enriched, notifications) gets its answers from:
@@ -101,5 +102,8 @@ export const rankedAnswer: AnswerFunction = async (reader, client, fingerprint, 
   }
 };
 
-/** The answer function the delivery uses: the ranking of src/rca. */
-export const answerFor: AnswerFunction = rankedAnswer;
+/**
+ * The answer function the delivery uses: the ranking of src/rca behind the stored answers
+ * (storedAnswer.ts): on a GraphStore the fresh stored answer, else the ranking's, stored.
+ */
+export const answerFor: AnswerFunction = storedAnswers(rankedAnswer);

@@ -22,21 +22,21 @@ export interface IncidentSummary {
 }
 
 /**
- * Whether an incidents row carries the summary the alerts.enriched publisher stored for the alert's
- * current state (then the list needs no ranking); rows without one are answered.
+ * Whether an incidents row carries the top cause and fault type of a fresh stored answer
+ * (src/delivery/storedAnswer.ts; then the list needs no ranking); rows without one are answered.
  */
 export function hasStoredAnswer(row: Record<string, unknown>): boolean {
-  return row.enrichedRevision !== null && row.enrichedRevision !== undefined && (str(row.enrichedStatus) ?? 'firing') === (str(row.status) ?? 'firing');
+  return row.answerFresh === true;
 }
 
-/** An incidents row (readCypher incidentsOf) and its answer (or, with none given, the stored summary) → one incident of the list. */
+/** An incidents row (readCypher incidentsOf) and its answer (or, with none given, the stored answer's summary on the row) → one incident of the list. */
 export function incidentSummary(row: Record<string, unknown>, answer: RcaAnswer | null): IncidentSummary {
   const state = str(row.status) ?? 'firing';
   const stored = answer === null && hasStoredAnswer(row);
   const top = stored
     ? row.topEid === null || row.topEid === undefined
       ? undefined
-      : { eid: String(row.topEid), reason: String(row.topReason), resource: str(row.topResource), score: Number(row.topScore), at: iso(row.topTs) }
+      : { eid: String(row.topEid), reason: String(row.topReason), resource: str(row.topResource), score: Number(row.topScore), at: str(row.topAt) }
     : answer?.causes[0];
   return {
     fingerprint: String(row.fingerprint),
@@ -92,16 +92,6 @@ export interface IncidentDetail {
   causes: RcaAnswer['causes'];
   graph: { nodes: GraphNode[]; edges: GraphEdge[] };
   timeline: TimelineEntry[];
-}
-
-/** The events an incident's graph shows: the alert, every ranked cause and every step of their paths. */
-export function incidentEventIds(answer: RcaAnswer): string[] {
-  const ids = new Set<string>([answer.alert.eid]);
-  for (const c of answer.causes) {
-    ids.add(c.eid);
-    for (const s of c.path) ids.add(s.eid);
-  }
-  return [...ids];
 }
 
 /** The answer, the alert's node and the subgraph rows (readCypher eventSubgraph) → the incident page's data. */

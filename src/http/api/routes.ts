@@ -6,7 +6,8 @@ import type { Logger } from '../../log/logger';
 import type { GraphStore } from '../../neo4j/graphStore';
 import type { ClientsView } from '../clientsView';
 import { mayRead, mayWrite, Principal, principalName } from './auth';
-import { hasStoredAnswer, IncidentDetail, incidentDetail, incidentEventIds, IncidentSummary, incidentSummary, resourceGraph } from './incidentView';
+import { incidentReads } from '../../delivery/storedAnswer';
+import { hasStoredAnswer, IncidentDetail, incidentDetail, IncidentSummary, incidentSummary, resourceGraph } from './incidentView';
 import { openApiDocument } from './openapi';
 
 /** What GraphStore offers the API. */
@@ -84,19 +85,18 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
     // Bounded: at most 8 answers computed at once.
     let next = 0;
     const worker = async () => {
-      // An alert the publisher summarised (its current state) needs no ranking; the others are answered.
+      // An alert with a fresh stored answer needs no ranking; the others are answered (and stored).
       for (let i = next++; i < rows.length; i = next++) out[i] = incidentSummary(rows[i], hasStoredAnswer(rows[i]) ? null : await deps.answer(s, client, String(rows[i].fingerprint), 1));
     };
     await Promise.all(Array.from({ length: Math.min(8, rows.length) }, worker));
     return out;
   };
 
+  // One statement when the stored answer is fresh (src/delivery/storedAnswer.ts), else answered and stored.
   const detail = async (client: string, fingerprint: string): Promise<IncidentDetail> => {
-    const answer = await answerOf(client, fingerprint);
-    const s = await store();
-    const [alert, sub] = await Promise.all([s.alert(client, answer.alert.eid), s.eventSubgraph(client, incidentEventIds(answer))]);
-    if (!alert) throw new ApiError(404, `client ${client} has no incident with fingerprint ${fingerprint}`, 'fingerprint');
-    return incidentDetail(client, fingerprint, answer, alert, sub);
+    const r = await incidentReads(await store(), deps.answer, client, fingerprint);
+    if (!r) throw new ApiError(404, `client ${client} has no incident with fingerprint ${fingerprint}`, 'fingerprint');
+    return incidentDetail(client, fingerprint, r.answer, r.alert, r.subgraph);
   };
 
   app.get('/api/v1/openapi.json', async () => openApiDocument());
