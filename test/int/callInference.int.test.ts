@@ -96,7 +96,8 @@ describe('CALLS inferred from logs: a caller symptom explained by the callee pod
   });
 
   afterAll(async () => {
-    for (const c of clients) await store.read(c, { text: 'MATCH (n {client: $client}) DETACH DELETE n', params: { client: c } }).catch(() => undefined);
+    // A write transaction (store.read runs read transactions, where a DELETE fails): this test's clients only.
+    for (const c of clients) await store.writeRca(c, [{ text: 'MATCH (n {client: $client}) DETACH DELETE n', params: { client: c } }]).catch(() => undefined);
     await store?.close();
     await sink?.close();
     for (const t of allTopics) await deleteTestTopics(t);
