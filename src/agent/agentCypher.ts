@@ -25,7 +25,9 @@ const UID_DELETE = `
 UNWIND $uids AS uid
 MATCH (r:Resource {client: $client, uid: uid})
 CALL {
+  // One that events are ABOUT keeps the topology they happened in (as src/graph/cypher.ts resourceDeletes).
   WITH r
+  WITH r WHERE NOT EXISTS { (r)<-[:ABOUT]-() }
   OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS]-()
   DELETE x
 }
@@ -71,13 +73,22 @@ export interface AgentWriteCounts {
   edgeDeletes: number;
 }
 
-/** Runs one client's agent ops in the caller's transaction (`run` executes one statement there). */
-export async function writeAgentTopology(
-  run: (s: Statement) => Promise<Record<string, unknown>[]>,
-  client: string,
-  ops: AgentTopologyOps,
-  now: number,
-): Promise<AgentWriteCounts> {
+/** What one client's agent ops will write, read in the caller's transaction before any write. */
+export interface AgentTopologyPlan {
+  rows: AgentTopologyOps['upserts'];
+  edges: Array<{ i: number; type: string; from: ReturnType<typeof refParam>; to: ReturnType<typeof refParam> }>;
+  unchangedInGraph: number;
+  /**
+   * Resources whose relations the writes may change (a new or changed resource, either end of a new
+   * edge) and the resources they name: the topology completion reads the related sets around them
+   * before and after the writes, as for the topology builder's own objects.
+   */
+  touched: string[];
+  named: string[];
+}
+
+/** Reads which of the agent's rows and edges the graph already holds (by stored hash / the edge itself). */
+export async function planAgentTopology(run: (s: Statement) => Promise<Record<string, unknown>[]>, client: string, ops: AgentTopologyOps): Promise<AgentTopologyPlan> {
   let rows = ops.upserts;
   let unchangedInGraph = 0;
   if (rows.length > 0) {
@@ -85,18 +96,34 @@ export async function writeAgentTopology(
     unchangedInGraph = same.size;
     rows = rows.filter((r) => !same.has(r.rid));
   }
+  let edges = ops.edges.map((e, i) => ({ i, type: e.type, from: refParam(e.from), to: refParam(e.to) }));
+  if (edges.length > 0) {
+    // Read first: an edge already there (a resync after a restart) takes no MERGE and no write lock.
+    const present = new Set((await run({ text: EDGE_CHECK, params: { client, edges } })).map((x) => Number(x.i)));
+    unchangedInGraph += present.size;
+    edges = edges.filter((e) => !present.has(e.i));
+  }
+  const touched = new Set<string>([...rows.map((r) => r.rid), ...edges.flatMap((e) => [e.from.rid, e.to.rid])]);
+  const named = new Set<string>();
+  for (const r of rows) for (const n of [r.runsOn, ...r.ownedBy, ...(r.mounts ?? []), ...(r.configs ?? []), r.boundTo ?? null, ...(r.routesTo ?? [])]) if (n && !touched.has(n)) named.add(n);
+  return { rows, edges, unchangedInGraph, touched: [...touched].sort(), named: [...named].sort() };
+}
+
+/** Runs one client's agent ops in the caller's transaction (`run` executes one statement there), as `plan` read them. */
+export async function applyAgentTopology(
+  run: (s: Statement) => Promise<Record<string, unknown>[]>,
+  client: string,
+  ops: AgentTopologyOps,
+  plan: AgentTopologyPlan,
+  now: number,
+): Promise<AgentWriteCounts> {
+  const { rows, edges } = plan;
   if (rows.length > 0) {
     for (const s of resourceUpserts(client, rows, now)) await run(s);
     await run({ text: AGENT_PROPS, params: { client, rows: rows.map((r) => ({ rid: r.rid, hash: r.hash, ...r.props })) } });
   }
   if (ops.uidDeletes.length > 0) await run({ text: UID_DELETE, params: { client, uids: ops.uidDeletes, now } });
-  let edges = ops.edges.map((e, i) => ({ i, type: e.type, from: refParam(e.from), to: refParam(e.to) }));
-  if (edges.length > 0) {
-    // Read first: an edge already there (a resync after a restart) takes no MERGE and no write lock.
-    const present = new Set((await run({ text: EDGE_CHECK, params: { client, edges } })).map((x) => Number(x.i)));
-    edges = edges.filter((e) => !present.has(e.i));
-  }
   if (edges.length > 0) await run({ text: EDGE_MERGE, params: { client, edges } });
   if (ops.edgeDeletes.length > 0) await run({ text: EDGE_DELETE, params: { client, edges: ops.edgeDeletes.map((e) => ({ from: e.from.rid, to: e.to.rid })) } });
-  return { upserted: rows.length, unchangedInGraph: unchangedInGraph + ops.edges.length - edges.length, deleted: ops.uidDeletes.length, edges: edges.length, edgeDeletes: ops.edgeDeletes.length };
+  return { upserted: rows.length, unchangedInGraph: plan.unchangedInGraph, deleted: ops.uidDeletes.length, edges: edges.length, edgeDeletes: ops.edgeDeletes.length };
 }

@@ -42,7 +42,7 @@
  * | restart           | Restarted (restart count up, state)                                                | 0.15  |
  * | not-ready         | PodNotReady (state), NodeNotReady on a Pod                                         | 0.10  |
  * | backoff           | BackOff, CrashLoopBackOff                                                          | 0.10  |
- * | killing           | Killing                                                                            | 0.10  |
+ * | killing           | Killing; Error with exit code 137 / 143 (killed by a signal, not OOMKilled)        | 0.10  |
  * | alert             | an Alertmanager alert                                                              | 0.02  |
  *
  * | cause              | effect             | weight | why |
@@ -148,8 +148,13 @@
  * | unhealthy          | killing            | 0.75   | failing liveness → container killed |
  * | unhealthy          | not-ready          | 0.70   |  |
  * | unhealthy          | log-conn           | 0.40   | its callers see it fail |
+ * | unhealthy          | restart            | 0.65   | a container that fails liveness is restarted |
+ * | unhealthy          | backoff            | 0.60   | and restarted again into CrashLoopBackOff |
+ * | killing            | killing            | 0.85   | the kubelet's Killing, then the container's exit by that signal (137 / 143) |
  * | killing            | restart            | 0.70   |  |
  * | killing            | backoff            | 0.60   |  |
+ * | killing            | not-ready          | 0.60   |  |
+ * | killing            | alert              | 0.50   | restarts count towards KubePodCrashLooping |
  * | backoff            | alert              | 0.70   |  |
  * | backoff            | unhealthy          | 0.50   |  |
  * | backoff            | not-ready          | 0.50   |  |
@@ -287,8 +292,13 @@ export const CAUSAL_RULES: readonly CausalRule[] = [
   { cause: 'unhealthy', effect: 'killing', weight: 0.75 },
   { cause: 'unhealthy', effect: 'not-ready', weight: 0.7 },
   { cause: 'unhealthy', effect: 'log-conn', weight: 0.4 },
+  { cause: 'unhealthy', effect: 'restart', weight: 0.65 },
+  { cause: 'unhealthy', effect: 'backoff', weight: 0.6 },
+  { cause: 'killing', effect: 'killing', weight: 0.85 },
   { cause: 'killing', effect: 'restart', weight: 0.7 },
   { cause: 'killing', effect: 'backoff', weight: 0.6 },
+  { cause: 'killing', effect: 'not-ready', weight: 0.6 },
+  { cause: 'killing', effect: 'alert', weight: 0.5 },
   { cause: 'backoff', effect: 'alert', weight: 0.7 },
   { cause: 'backoff', effect: 'unhealthy', weight: 0.5 },
   { cause: 'backoff', effect: 'not-ready', weight: 0.5 },
@@ -304,6 +314,9 @@ const RULE_INDEX = new Map<string, CausalRule>(CAUSAL_RULES.map((r) => [`${r.cau
 export function ruleFor(cause: string, effect: string): CausalRule | undefined {
   return RULE_INDEX.get(`${cause}>${effect}`);
 }
+
+/** A terminated container's message (src/graph/objectEvidence.ts) with the exit code of a signal sent to it: 128 + 9 / 128 + 15. */
+const KILLED_BY_SIGNAL = /\bexit code (137|143)\b/;
 
 const MISSING_CONFIG = /(configmaps?|secrets?) "[^"]*" not found|couldn't find key|configmap .* not found|secret .* not found/i;
 
@@ -332,6 +345,9 @@ export function categorizeK8sEvent(reason: string, type: string | null, abstract
   if (r === 'failedmount') return 'failed-mount';
   if (r === 'replicasetupdated') return 'rollout';
   if (r === 'progressdeadlineexceeded') return 'rollout-stuck';
+  // Exit 137 (SIGKILL) or 143 (SIGTERM) without OOMKilled: something outside stopped the container (the kubelet after
+  // a failed liveness probe, a preStop / grace period, an eviction): a kill, not a crash of its own.
+  if (r === 'error' && KILLED_BY_SIGNAL.test(message)) return 'killing';
   if (r === 'error' || r === 'containercannotrun' || r === 'createcontainererror' || r === 'failedpoststarthook' || r === 'runcontainererror') return 'crash';
   if (r === 'restarted') return 'restart';
   if (r === 'failedcreate') return 'failed-create';

@@ -386,6 +386,7 @@ UNWIND $rids AS rid
 MATCH (r:Resource {client: $client, rid: rid})
 CALL {
   WITH r
+  WITH r WHERE NOT EXISTS { (r)<-[:ABOUT]-() }
   OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO]-() WHERE x.origin = 'object'
   DELETE x
 }
@@ -395,8 +396,11 @@ DELETE r
 RETURN count(*) AS removed`;
 
 /**
- * A tombstone: the resource loses its object-derived edges and is marked deleted; a node nothing
- * else refers to (no events ABOUT it, no published edges) is removed.
+ * A tombstone: the resource is marked deleted. One that events are ABOUT keeps its object-derived
+ * edges — the topology its events happened in (the ReplicaSet that owned the pod, the node it ran on),
+ * so an alert answered after the pod was evicted or replaced still reaches them; the
+ * Service's next upsert drops its selection of it. One nothing is about loses them, and is
+ * removed when nothing else refers to it (no published edges).
  */
 export function resourceDeletes(client: string, rids: readonly string[], now: number): Statement {
   return { text: RESOURCE_DELETE, params: { client, rids, now } };
@@ -571,6 +575,22 @@ RETURN c.version AS version`;
 /** Counts a change of the client's relations, so a candidate memory that cached related sets reads them again. */
 export function topologyClockBump(client: string): Statement {
   return { text: TOPOLOGY_CLOCK_BUMP, params: { client } };
+}
+
+const TOPOLOGY_CLOCK_HOLD = `
+MERGE (c:TopologyClock {client: $client})
+SET c.event_batches = coalesce(c.event_batches, 0) + 1
+WITH max(c.version) AS version
+RETURN version`;
+
+/**
+ * Taken by a graph-builder transaction after its writes, just before it commits: a write lock on
+ * the client's topology clock (the topology builder bumps it after its own writes and before its
+ * completion reads the stored events), with the version now. The two serialize there, so either the
+ * completion sees this batch's events, or this batch sees the clock moved and is written again.
+ */
+export function topologyClockHold(client: string): Statement {
+  return { text: TOPOLOGY_CLOCK_HOLD, params: { client } };
 }
 
 export const TOPOLOGY_CLOCK_READ = `

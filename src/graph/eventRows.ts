@@ -127,11 +127,29 @@ const ALERT_TARGETS: ReadonlyArray<[label: string, kind: string]> = [
 
 const SEVERITIES = new Set(['info', 'warning', 'error', 'critical']);
 
-/** An Alertmanager alert → its Event row, about the most specific resource its labels name. */
+/**
+ * Whether the alert's `pod` label names the exporter that was scraped rather than the subject. The
+ * Prometheus Operator puts the scrape target's `pod`, `container`, `service` and `job` on every
+ * series; kube-state-metrics (scraped with honorLabels) overrides them only where its metric has a
+ * label of that name. So on a Node, Deployment, Job, ... alert (`kube_node_status_condition`,
+ * `kube_deployment_*`, `kube_job_failed`) `pod` is kube-state-metrics' own pod, whose name starts
+ * with its Service's (or scrape job's) name: `kube-prometheus-stack-kube-state-metrics-<hash>-<id>`.
+ * It is skipped only when another label names a subject (an alert about the exporter stays on it).
+ */
+export function podIsScrapeTarget(labels: Readonly<Record<string, string>>): boolean {
+  const pod = labels.pod;
+  if (!pod) return false;
+  const own = [labels.service, labels.job].some((x) => !!x && pod.startsWith(`${x}-`));
+  return own && ALERT_TARGETS.some(([label]) => label !== 'pod' && label !== 'service' && !!labels[label]);
+}
+
+/** An Alertmanager alert → its Event row, about the most specific resource its labels name (not the scraped exporter: {@link podIsScrapeTarget}). */
 export function eventRowOfAlert(a: AlertmanagerAlert): EventRow {
   const ns = a.labels.namespace ?? '';
+  const skipPod = podIsScrapeTarget(a.labels);
   let ref: ResourceRef | null = null;
   for (const [label, kind] of ALERT_TARGETS) {
+    if (label === 'pod' && skipPod) continue;
     if (a.labels[label]) {
       ref = resourceRef(kind, ns, a.labels[label]);
       if (ref) break;

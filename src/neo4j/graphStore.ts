@@ -4,7 +4,7 @@ import { defer, lastValueFrom, Observable } from 'rxjs';
 import { CausalMemory } from '../graph/causalMemory';
 import { batchCandidatePairs, CausalEdgeOptions, CausalEdgeRow, causalEdges, StoredCandidates } from '../graph/causality';
 import { capCauses, StoredCause } from '../graph/causeCap';
-import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, completionCandidates, dropCauses, incomingCauses, inferredCallWrites, pruneCauses, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, linkSignature, linkSignatures, publishedTopology, relatedOf, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement, topologyArea, topologyClockBump } from '../graph/cypher';
+import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, completionCandidates, dropCauses, incomingCauses, inferredCallWrites, pruneCauses, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, linkSignature, linkSignatures, publishedTopology, relatedOf, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement, topologyArea, topologyClockBump, topologyClockHold, TOPOLOGY_CLOCK_READ } from '../graph/cypher';
 import { completionPairs, relatedDelta, RelatedSets, relatedSetsOf } from '../graph/topologyCompletion';
 import { EventRow } from '../graph/eventRows';
 import { InferredCallRow } from '../graph/callInference';
@@ -12,7 +12,7 @@ import { alertNode, causeFeedback, eventSubgraph, hasGraph, incidentsOf, recordA
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
 import { AgentTopologyOps } from '../agent/agentTopology';
-import { AgentWriteCounts, writeAgentTopology } from '../agent/agentCypher';
+import { AgentWriteCounts, applyAgentTopology, planAgentTopology } from '../agent/agentCypher';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
 import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
 
@@ -286,8 +286,9 @@ export class GraphStore {
       const memory = this.memoryOf(batch.client);
       const flight = this.beginFlight(batch.client, batchId);
       memory?.hold(flight.seq, rows);
-      const attempt = (searchInNeo4j: boolean) =>
+      const once = (searchInNeo4j: boolean, lastTry: boolean) =>
         this.write(batch.client, async (tx) => {
+          const [clock] = await run(tx, { text: TOPOLOGY_CLOCK_READ, params: { client: batch.client } });
           const fromMemory = searchInNeo4j || !memory ? null : await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.seqOf);
           // Too much to hold: leave (nothing written yet) and search in Neo4j once the earlier batches ended.
           if (!fromMemory && !searchInNeo4j) throw NEEDS_SEARCH;
@@ -319,9 +320,23 @@ export class GraphStore {
           // Net: edges displaced by stronger causes count against those created.
           let edgesAdded = -capped.dropped;
           for (const s of causalEdgeUpserts(batch.client, now)) edgesAdded += await created(tx, s);
+          // Relations committed by the topology builder while this ran are not in its candidates:
+          // write the batch again (its completion could not see these events either).
+          const [held] = await run(tx, topologyClockHold(batch.client));
+          if (!lastTry && Number(held?.version ?? -1) !== Number(clock?.version ?? -1)) throw TOPOLOGY_MOVED;
           const search: EventWriteResult['search'] = fromMemory ? 'memory' : 'neo4j';
           return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: now.length + later.length, search, later, written, old, ...(callsInferred > 0 ? { callsInferred } : {}) };
         });
+      const attempt = async (searchInNeo4j: boolean) => {
+        for (let i = 1; ; i++) {
+          try {
+            return await once(searchInNeo4j, i >= TOPOLOGY_MOVED_TRIES);
+          } catch (err) {
+            if (err !== TOPOLOGY_MOVED) throw err;
+            this.log.debug({ client: batch.client, attempt: i }, 'topology changed during the event write; writing the batch again');
+          }
+        }
+      };
       try {
         let result;
         if (memory) {
@@ -426,15 +441,18 @@ export class GraphStore {
       const now = Date.now();
       let agent: AgentWriteCounts | undefined;
       const { changed, causalEdgesAdded } = await this.write(batch.client, async (tx) => {
-        const touched = await changedResources(tx, batch);
-        const before = touched.rids.length > 0 ? await relatedAround(tx, batch.client, [...touched.rids, ...touched.named]) : null;
+        const own = await changedResources(tx, batch);
+        // The kg-rca-agent's resources and edges take part in the completion like the builder's own objects.
+        const agentPlan = batch.agent ? await planAgentTopology((s) => run(tx, s), batch.client, batch.agent) : undefined;
+        const rids = [...new Set([...own.rids, ...(agentPlan?.touched ?? [])])].sort();
+        const named = [...new Set([...own.named, ...(agentPlan?.named ?? [])])].filter((n) => !rids.includes(n)).sort();
+        const before = rids.length > 0 ? await relatedAround(tx, batch.client, [...rids, ...named]) : null;
         if (batch.upserts.length > 0) for (const s of resourceUpserts(batch.client, batch.upserts, now)) await run(tx, s);
         if (batch.deletes.length > 0) await run(tx, resourceDeletes(batch.client, batch.deletes, now));
         if (batch.published !== undefined) for (const s of publishedTopology(batch.client, batch.published)) await run(tx, s);
-        // The kg-rca-agent's resources and edges (their relations do not yet take part in the completion below).
-        agent = batch.agent ? await writeAgentTopology((s) => run(tx, s), batch.client, batch.agent, now) : undefined;
-        const added = before ? await this.completeCandidates(tx, batch.client, touched.rids, before) : 0;
-        return { changed: touched.rids.length, causalEdgesAdded: added };
+        agent = batch.agent && agentPlan ? await applyAgentTopology((s) => run(tx, s), batch.client, batch.agent, agentPlan, now) : undefined;
+        const added = before ? await this.completeCandidates(tx, batch.client, rids, before) : 0;
+        return { changed: own.rids.length, causalEdgesAdded: added };
       });
       return {
         client: batch.client,
@@ -607,6 +625,9 @@ export class DeferredEdgesFailed extends Error {
 
 /** Thrown inside a transaction that found its candidates too many to hold: it rolls back before any write. */
 const NEEDS_SEARCH = new Error('candidate range too large for memory: search in Neo4j');
+/** The topology clock moved while an event batch was written: it is written again, at most this many times in all (the last commits as it is). */
+const TOPOLOGY_MOVED = new Error('topology changed while the event batch was written');
+const TOPOLOGY_MOVED_TRIES = 5;
 
 /**
  * The resources of a topology batch whose relations may change (`rids`: upserts new, stub, deleted

@@ -23,14 +23,22 @@ import { drainTopic, testConnection } from '../support/kafkaTest';
  */
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
 const run = Date.now().toString(36);
-const C = `agt${run}`;
 const tmp = mkdtempSync(join(tmpdir(), 'kgroot-agent-'));
-const port = 20000 + Math.floor(Math.random() * 20000);
-const fixtures = loadAgentFixtures(C);
 const children: ChildProcess[] = [];
 
-function start(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+function start(args: string[], env: Record<string, string>, onLine?: (line: string) => void): ChildProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: onLine ? 'info' : 'warn', ...env }, stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'inherit'] });
+  if (onLine) {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    });
+  }
   child.once('exit', (code, signal) => process.stderr.write(`agentE2e: ${args[0]} exited (code ${code}, signal ${signal})\n`));
   children.push(child);
   return child;
@@ -68,9 +76,13 @@ const codecOf = (r: AgentFixtureRecord): Codec =>
 async function publish(records: readonly AgentFixtureRecord[]): Promise<void> {
   for (const codec of ['none', 'gzip', 'snappy', 'zstd'] as const) await produce(codec, records.filter((r) => codecOf(r) === codec));
 }
-const shapes = (...s: string[]) => fixtures.filter((r) => s.some((x) => r.shape.startsWith(x)));
+const shapesOf = (fixtures: readonly AgentFixtureRecord[]) => (...s: string[]) => fixtures.filter((r) => s.some((x) => r.shape.startsWith(x)));
 
-describe('the kg-rca-agent chart feeding kgroot end to end', () => {
+describe.each(['shared', 'routed'] as const)('the kg-rca-agent chart feeding kgroot end to end (TENANCY=%s)', (tenancy) => {
+  // One client per mode: a routed run must not meet the shared run's records in its graph.
+  const C = `agt${run}${tenancy === 'routed' ? 'r' : ''}`;
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const shapes = shapesOf(loadAgentFixtures(C));
   let driver: Driver;
   let heartbeats: NodeJS.Timeout | undefined;
   const q = async (text: string, params: Record<string, unknown> = {}) => (await driver.executeQuery(text, { client: C, ...params })).records.map((r) => r.toObject());
@@ -82,6 +94,7 @@ describe('the kg-rca-agent chart feeding kgroot end to end', () => {
     if (heartbeats) clearInterval(heartbeats);
     for (const c of [...children].reverse()) if (c.exitCode === null) c.kill('SIGTERM');
     await Promise.all(children.map(stopped));
+    children.length = 0;
     await driver.executeQuery('MATCH (n {client: $client}) DETACH DELETE n', { client: C }).catch(() => undefined);
     await driver.close();
   });
@@ -89,8 +102,18 @@ describe('the kg-rca-agent chart feeding kgroot end to end', () => {
   it('registers, gets its workers, and builds the incident graph that rca answers for', async () => {
     // The state-watcher's records are zstd batches: consumers (and this producer) need librdkafka with zstd.
     expect(Kafka.features).toEqual(expect.arrayContaining(['gzip', 'snappy', 'lz4', 'zstd']));
-    start(['topology-builder'], { METRICS_PORT: '-1', DEFAULT_CLIENT_ID: C, TOPOLOGY_BUILDER_GROUP: `topology-${run}`, UNRESOLVED_RECORDS_GROUP: `unresolved-${run}`, TOPOLOGY_BATCH_MS: '100' });
+    start(['topology-builder'], { METRICS_PORT: '-1', DEFAULT_CLIENT_ID: C, TENANCY: tenancy, TOPOLOGY_BUILDER_GROUP: `topology-${tenancy}-${run}`, UNRESOLVED_RECORDS_GROUP: `unresolved-${tenancy}-${run}`, TOPOLOGY_BATCH_MS: '100' });
+    if (tenancy === 'routed') {
+      // The router resolves the bare-uid events and key-less logs to DEFAULT_CLIENT_ID and copies the
+      // chart's default routes (raw JSON on events.normalized / logs.normalized) to C's own topics.
+      let assigned = false;
+      start(['router'], { METRICS_PORT: '-1', TENANCY: tenancy, DEFAULT_CLIENT_ID: C, ROUTER_GROUP: `router-${run}`, ROUTER_START: 'latest', ROUTER_UNREGISTERED_GRACE_SECONDS: '3600' }, (l) => {
+        if (l.includes('partitions assigned')) assigned = true;
+      });
+      await waitFor('router assigned its partitions', async () => assigned, 60_000);
+    }
     start(['control-plane'], {
+      TENANCY: tenancy,
       SPAWNER: 'process',
       CONTROL_PLANE_PORT: String(port),
       CONTROL_PLANE_GROUP_SUFFIX: `-${run}`,
@@ -197,6 +220,16 @@ describe('the kg-rca-agent chart feeding kgroot end to end', () => {
       execFile('kcat', ['-b', testConnection.brokers, '-C', '-t', 'dlq.normalized', '-o', 'beginning', '-e', '-q', '-f', '%k\n'], { maxBuffer: 64 << 20 }, (err, out) => (err ? reject(err) : resolve(out.split('\n')))),
     );
     expect(keys.filter((k) => k.startsWith(`${C}::`) || k.includes(C))).toEqual([]);
+  });
+
+});
+
+describe('records naming no client (TENANCY=shared)', () => {
+  const C = `agt${run}n`;
+  const shapes = shapesOf(loadAgentFixtures(C));
+  afterAll(async () => {
+    for (const c of [...children].reverse()) if (c.exitCode === null) c.kill('SIGTERM');
+    await Promise.all(children.map(stopped));
   });
 
   it('without DEFAULT_CLIENT_ID, a record naming no client is dead-lettered once, not once per worker', async () => {

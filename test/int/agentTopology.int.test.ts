@@ -1,5 +1,7 @@
 import { concat, delay, firstValueFrom, from, Observable, of, toArray } from 'rxjs';
 import { TopologyBuilderEffect, topologyBuilder } from '../../pipelines/topologyBuilder/topologyBuilder';
+import { NormalizedEvent } from '../../src/avro/normalizedCodec';
+import { eventRowOfNormalized } from '../../src/graph/eventRows';
 import { SourceRecord } from '../../src/kafka/record';
 import { GraphStore } from '../../src/neo4j/graphStore';
 import { isTransientGraphError } from '../../src/neo4j/neo4jErrors';
@@ -70,5 +72,62 @@ describe('agent topology on Neo4j', () => {
     expect(written(within).reduce((s, c) => s + (c.agent?.unchangedInGraph ?? 0), 0)).toBe(14);
     expect(written(within).reduce((s, c) => s + (c.agent?.edges ?? 0), 0)).toBe(0);
     expect(within.filter((e) => e.kind === 'unchanged').length).toBeGreaterThanOrEqual(2 * 14);
+  });
+});
+
+/**
+ * Order independence for the agent's topology (issue 14 item 7 with issue 17's records): events
+ * about the agent's Node and Pod written before the agent's resources and edges arrive get the
+ * causal edge their topology gives them, the same as when the resources came first.
+ */
+describe('agent topology completes the candidates of events written before it', () => {
+  const clients = { first: uniqueId('agtf'), last: uniqueId('agtl') };
+  let store: GraphStore;
+  const POD = 'api-7d9c8b6f5-x2k4p';
+  const T0 = Date.parse('2026-12-01T09:00:00Z');
+  const ev = (id: string, kind: string, name: string, reason: string, dt: number, message: string, type: string): NormalizedEvent => ({
+    event_id: id, timestamp: T0 + dt, reason, message, type, severity: type === 'Warning' ? 'warning' : 'info', event_type_abstract: '', object_kind: kind,
+    object_namespace: kind === 'Node' ? '' : 'shop', object_name: name, object_uid: null, pod: kind === 'Pod' ? name : null, container: null, node: 'kind-worker',
+    count: 1, reporting_component: 'kubelet', source_format: 'core/v1',
+  });
+  // What the kubelet reports when a node runs out of ephemeral storage and evicts a pod (../shared/K8S-SIGNALS.md).
+  const EVENTS = [
+    ev('n-disk', 'Node', 'kind-worker', 'NodeHasDiskPressure', 0, 'Node kind-worker status is now: NodeHasDiskPressure', 'Normal'),
+    ev('p-evict', 'Pod', POD, 'Evicted', 20_000, 'The node was low on resource: ephemeral-storage. Threshold quantity: 10%, available: 4%.', 'Warning'),
+  ];
+  const topology = (client: string) =>
+    firstValueFrom(
+      topologyBuilder(
+        { records$: from(loadAgentFixtures(client).filter((r) => ['resource', 'edge'].includes(r.shape)).map((r, i) => ({ ...fixtureAsRecord(r, i), ack: () => undefined }))) },
+        { writeTopology: (b) => store.writeTopology$(b), send: () => of({ topic: 'dlq', partition: 0, offset: 0 }), isTransient: isTransientGraphError },
+        { maxBatchMs: 20 },
+      ).pipe(toArray()),
+    );
+  const events = (client: string) => firstValueFrom(store.writeEvents$({ client, rows: EVENTS.map(eventRowOfNormalized) }));
+  const causes = async (client: string) =>
+    (await store.read(client, { text: 'MATCH (a:Event {client: $client})-[p:POTENTIAL_CAUSE]->(b:Event) RETURN a.reason + " -> " + b.reason + " " + p.rule + " d=" + p.distance AS e', params: { client } }))
+      .map((r) => r.e as string)
+      .sort();
+
+  beforeAll(async () => {
+    store = await connectStore();
+    for (const c of Object.values(clients)) await store.prepareClient(c);
+  });
+  afterAll(async () => {
+    for (const c of Object.values(clients)) await store.read(c, { text: 'MATCH (n {client: $client}) DETACH DELETE n', params: { client: c } }).catch(() => undefined);
+    await store.close();
+  });
+
+  it('gives the same causal edges whether the resources came first or last', async () => {
+    await topology(clients.first);
+    await events(clients.first);
+    await events(clients.last);
+    // Before the agent's records: the Node and the Pod are unrelated stubs, so no edge joins their events.
+    expect(await causes(clients.last)).toEqual([]);
+    const effects = await topology(clients.last);
+    expect(effects.filter((e) => e.kind === 'batch-written').flatMap((e) => (e.kind === 'batch-written' ? e.clients : [])).reduce((s, c) => s + (c.causalEdgesAdded ?? 0), 0)).toBeGreaterThan(0);
+    const first = await causes(clients.first);
+    expect(first).toEqual([expect.stringMatching(/^NodeHasDiskPressure -> Evicted node-pressure->eviction d=1(\.0)?$/)]);
+    expect(await causes(clients.last)).toEqual(first);
   });
 });

@@ -11,11 +11,13 @@ import { smallCorpus } from '../fixtures/corpus/small';
  * in this process, on topics and a client of this run), answered by `rca --alert` when the command
  * follows the contract, else by the rootCauses statement. Needs `npm run build` (the rca command).
  *
- * The floors are what the code achieved when they were set (issue 14 baseline, main at 92b25f6: A@1 1/9,
- * A@3 1/9 in three runs, only the CNI sandbox failure found); raise them as the evidence and ranking work
- * lands, never lower them.
+ * The floors are what the code achieved when they were set, less one incident of margin (issue 14
+ * baseline, main at 92b25f6: A@1 1/9, A@3 1/9; with kube-state-metrics alerts on their subject, kills
+ * apart from crashes and tombstones keeping the topology, branch s14-nopath: A@1 6/9, A@3 6/9 — the
+ * misses: the OOM kill behind the node's OOMKilling, the pending claim behind its pod's Unschedulable,
+ * the dependency behind a Service); raise them as the evidence and ranking work lands, never lower them.
  */
-const FLOOR = { at1: 1, at3: 1 };
+const FLOOR = { at1: 5, at3: 5 };
 
 describe('RCA accuracy on the small fixed corpus', () => {
   const run = `acc${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;

@@ -1,4 +1,4 @@
-import { categorizeK8sEvent, scorePair } from '../../../src/graph/causalRules';
+import { categorizeK8sEvent, priorOf, ruleFor, scorePair } from '../../../src/graph/causalRules';
 import { batchCandidatePairs, causalEdges, CandidatePair } from '../../../src/graph/causality';
 
 const opts = { windowMs: 300_000, minConfidence: 0.1, maxCausesPerEffect: 5 };
@@ -20,6 +20,20 @@ describe('categorizeK8sEvent', () => {
     ['Pulled', 'Normal', 'normal'],
   ])('%s (%s) → %s', (reason, type, category) => {
     expect(categorizeK8sEvent(reason, type, null, '')).toBe(category);
+  });
+  it('takes a container terminated by SIGKILL / SIGTERM (137 / 143, not OOMKilled) for a kill, any other exit for a crash', () => {
+    expect(categorizeK8sEvent('Error', 'Warning', 'state:container-terminated', 'container api terminated: Error (exit code 137)', 'Pod')).toBe('killing');
+    expect(categorizeK8sEvent('Error', 'Warning', 'state:container-terminated', 'container api terminated: Error (exit code 143)', 'Pod')).toBe('killing');
+    expect(categorizeK8sEvent('Error', 'Warning', 'state:container-terminated', 'container api terminated: Error (exit code 1)', 'Pod')).toBe('crash');
+    expect(categorizeK8sEvent('Error', 'Warning', 'state:container-terminated', 'container api terminated: Error (exit code 1370)', 'Pod')).toBe('crash');
+    expect(categorizeK8sEvent('OOMKilled', 'Warning', 'state:container-terminated', 'container api terminated: OOMKilled (exit code 137)', 'Pod')).toBe('oom');
+  });
+  it('links a failing liveness probe to the kill and the restarts it causes, and the Killing to the exit', () => {
+    expect(ruleFor('unhealthy', 'restart')?.weight).toBe(0.65);
+    expect(ruleFor('unhealthy', 'backoff')?.weight).toBe(0.6);
+    expect(scorePair({ category: 'killing', ts: 0 }, { category: 'killing', ts: 30_000 }, 0, opts)).toEqual({ rule: 'killing->killing', confidence: 0.808 });
+    // A killed container is a symptom: its prior is below the probe failure's.
+    expect(priorOf('killing')).toBeLessThan(priorOf('unhealthy'));
   });
   it('reads a pull failure from a generic Failed reason', () => {
     expect(categorizeK8sEvent('Failed', 'Warning', null, 'Failed to pull image "x": not found')).toBe('image-pull');

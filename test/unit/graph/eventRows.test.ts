@@ -1,6 +1,6 @@
 import type { NormalizedLog } from '../../../src/avro/normalizedCodec';
 import { fingerprintOf, parseAlert } from '../../../src/graph/alert';
-import { aggregateErrorLogs, eventRowOfAlert, eventRowOfNormalized, mergeEventRows } from '../../../src/graph/eventRows';
+import { aggregateErrorLogs, eventRowOfAlert, eventRowOfNormalized, mergeEventRows, podIsScrapeTarget } from '../../../src/graph/eventRows';
 import { evidenceOfObject } from '../../../src/graph/objectEvidence';
 import { canonicalKind, parseResourceId, resourceRef } from '../../../src/graph/resourceId';
 import { ALERT, EVENTS, T0 } from '../../fixtures/graph/incident';
@@ -60,6 +60,24 @@ describe('event rows', () => {
     expect(eventRowOfAlert(parsed.alert)).toMatchObject({ eid: `alert:${ALERT.fingerprint}:${T0 + 60_000}`, rid: 'Service/shop/web', category: 'alert', severity: 'critical', reason: 'WebUnavailable' });
     const onPod = parseAlert({ ...ALERT, labels: { ...ALERT.labels, pod: 'web-7d9-abc' } });
     expect(onPod.ok && eventRowOfAlert(onPod.alert).rid).toBe('Pod/shop/web-7d9-abc');
+  });
+  it('puts a kube-state-metrics alert on its subject, not on the exporter pod the scrape labels name', () => {
+    // kube-prometheus-stack: the target's pod/container/service/job are on every series; honorLabels keeps the metric's own.
+    const ksm = { container: 'kube-state-metrics', endpoint: 'http', instance: '10.244.7.15:8080', job: 'kube-state-metrics', pod: 'kube-prometheus-stack-kube-state-metrics-9l5g8txjjt-lsj9b', service: 'kube-prometheus-stack-kube-state-metrics', severity: 'warning' };
+    const row = (labels: Record<string, string>) => {
+      const p = parseAlert({ ...ALERT, labels: { ...ksm, ...labels } });
+      if (!p.ok) throw new Error(p.reason);
+      return eventRowOfAlert(p.alert).rid;
+    };
+    expect(row({ alertname: 'KubeNodeNotReady', condition: 'Ready', status: 'true', namespace: 'monitoring', node: 'ip-10-0-74-68.eu-west-1.compute.internal' })).toBe('Node//ip-10-0-74-68.eu-west-1.compute.internal');
+    expect(row({ alertname: 'KubeDeploymentRolloutStuck', namespace: 'shop', deployment: 'orders' })).toBe('Deployment/shop/orders');
+    expect(row({ alertname: 'KubeJobFailed', namespace: 'batch', job_name: 'nightly-report-29919210' })).toBe('Job/batch/nightly-report-29919210');
+    // A pod metric overrides the pod label with its subject: that pod it is.
+    expect(row({ alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'orders-7d9-abc', container: 'orders' })).toBe('Pod/shop/orders-7d9-abc');
+    // An alert about the exporter itself stays on it.
+    expect(row({ alertname: 'KubeStateMetricsListErrors', namespace: 'monitoring' })).toBe('Pod/monitoring/kube-prometheus-stack-kube-state-metrics-9l5g8txjjt-lsj9b');
+    expect(podIsScrapeTarget({ pod: 'kube-state-metrics-5d8-x', job: 'kube-state-metrics', deployment: 'web' })).toBe(true);
+    expect(podIsScrapeTarget({ pod: 'web-5d8-x', job: 'kube-state-metrics', deployment: 'web' })).toBe(false);
   });
   it('merges duplicate ids within a batch', () => {
     const a = eventRowOfNormalized({ ...EVENTS[2], count: 3, timestamp: T0 + 50_000 });

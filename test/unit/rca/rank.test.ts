@@ -1,6 +1,7 @@
 import { BUILTIN_PATTERNS, learnedPattern, libraryOf, wlSimilarity, abstractGraph } from '../../../src/rca/patterns';
 import { bestPaths, causalGraph, evidenceGraph, personalisedRank, rankCauses } from '../../../src/rca/rank';
 import { RcaSlice, SliceEvent } from '../../../src/rca/slice';
+import { scorePair } from '../../../src/graph/causalRules';
 
 const T = Date.parse('2024-05-01T10:00:00Z');
 const S = 1000;
@@ -36,7 +37,45 @@ function oomSlice(): RcaSlice {
   };
 }
 
+/**
+ * A liveness probe failing: Unhealthy, the kubelet's Killing, the container's exit 137 after the grace
+ * period (state: Error, exit code 137 — categorized as a kill), restarts and back-off, each a few minutes
+ * apart; the alert (KubePodCrashLooping) 18 minutes later; every event near the alert (on its pod),
+ * edges among them as the write path scores them.
+ */
+function livenessSlice(exitCategory: string): RcaSlice {
+  const A = 'alert:f00d:' + (T + 18 * MIN);
+  const events = [
+    ev('uh', 'Unhealthy', 'unhealthy', POD, T),
+    ev('kill', 'Killing', 'killing', POD, T + 21 * S),
+    ev('exit1', 'Error', exitCategory, POD, T + 51 * S, 'state'),
+    ev('rs1', 'Restarted', 'restart', POD, T + 52 * S, 'state'),
+    ev('exit2', 'Error', exitCategory, POD, T + 4 * MIN, 'state'),
+    ev('rs2', 'Restarted', 'restart', POD, T + 4 * MIN + S, 'state'),
+    ev('bo', 'BackOff', 'backoff', POD, T + 4 * MIN + 2 * S),
+    ev('exit3', 'Error', exitCategory, POD, T + 8 * MIN, 'state'),
+    ev('rs3', 'Restarted', 'restart', POD, T + 8 * MIN + S, 'state'),
+    ev(A, 'KubePodCrashLooping', 'alert', POD, T + 18 * MIN, 'alert'),
+  ];
+  const edges = [];
+  for (const c of events) for (const e of events) {
+    if (c.eid === e.eid || e.category === 'alert' || e.ts <= c.ts) continue;
+    const sc = scorePair(c, e, 0, { windowMs: 300_000, minConfidence: 0.05 });
+    if (sc) edges.push(E(c.eid, e.eid, sc.rule, sc.confidence));
+  }
+  return { alert: alertInfo(A, POD, T + 18 * MIN), events, edges, near: events.filter((e) => e.eid !== A).map((e) => ({ eid: e.eid, d: 0 })), calls: [], dependencies: [] };
+}
+
 describe('rankCauses', () => {
+  it('names the failing liveness probe, not the exits it causes (a container killed by a signal is no crash of its own)', () => {
+    const a = rankCauses('acme', livenessSlice('killing'), BUILTIN_PATTERNS);
+    expect(a.causes[0]).toMatchObject({ eid: 'uh', reason: 'Unhealthy', category: 'unhealthy' });
+    expect(a.faultType).toBe('probe-failure');
+    // Taken for crashes, the three exits would outrank the probe failure that caused them.
+    const asCrash = rankCauses('acme', livenessSlice('crash'), BUILTIN_PATTERNS);
+    expect(asCrash.causes.findIndex((c) => c.eid === 'uh')).toBeGreaterThan(0);
+  });
+
   it('puts the OOM kill first, over the probe failure nearer the alert, with its path and fault type', () => {
     const a = rankCauses('acme', oomSlice(), BUILTIN_PATTERNS);
     expect(a.causes.map((c) => c.eid)).toEqual(['oom', 'uh', 'bo', 'rs']);
