@@ -15,6 +15,7 @@ import { componentLogger } from '../src/log/logger';
 import { passthrough } from '../pipelines/passthrough/passthrough';
 import { createTestTopic, testConnection, uniqueName } from '../test/support/kafkaTest';
 import { PerfResult, Row, writeResult } from './perfResult';
+import { settled } from '../src/runner/settle';
 
 const N = Number(process.env.PERF_MESSAGES ?? 500_000);
 const SIZE = Number(process.env.PERF_MESSAGE_BYTES ?? 400);
@@ -74,6 +75,7 @@ async function adapterPassthrough(from: string, to: string): Promise<{ seconds: 
   let copied = 0;
   await lastValueFrom(
     passthrough({ batches$: source.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { to, concurrency: 64 }).pipe(
+      settled(),
       tap((c) => {
         copied += c.count;
         rss = Math.max(rss, process.memoryUsage().rss);

@@ -43,6 +43,7 @@ import { isTransientGraphError } from '../src/neo4j/neo4jErrors';
 import { uid } from '../src/simulator/k8sShapes';
 import { percentile, writeResult } from './perfResult';
 import { gridTopology } from '../src/simulator/gridTopology';
+import { settled } from '../src/runner/settle';
 
 const N = Number(process.env.PERF_EVENTS ?? 40_000);
 const BATCH = Number(process.env.PERF_BATCH ?? 2000);
@@ -155,9 +156,9 @@ async function main(): Promise<void> {
       { records$: source.records$.pipe(tap(() => { if (!t0) t0 = performance.now(); })) },
       { writeEvents: (b) => store.writeEvents$(b), send: (o) => sink.send$(o), isTransient: isTransientGraphError },
       { client: clients.pipeline, topics: { events: topic, logs: topic + '-none', alerts: topic + '-none' }, maxBatchSize: BATCH, maxBatchesInFlight: IN_FLIGHT, maxBatchMs: 100 },
-    ).subscribe({
+    ).pipe(settled()).subscribe({
       next: (e) => {
-        if (e.kind === 'batch-written') {
+        if (e.kind === 'graph/batch-written') {
           if (!started) started = performance.now();
           edges += e.causalEdgesAdded;
           pipelineBatches.push({ at: performance.now() - t0, writeMs: e.writeMs });
@@ -280,10 +281,10 @@ async function main(): Promise<void> {
       isTransient: isTransientGraphError,
     },
     { client: clients.latency, topics: { events: normTopic, logs: normTopic + '-none', alerts: normTopic + '-none' }, maxBatchSize: BATCH, maxBatchesInFlight: IN_FLIGHT, maxBatchMs: 50 },
-  ).subscribe({
+  ).pipe(settled()).subscribe({
     next: (e) => {
-      if (e.kind === 'dead-lettered') log.warn({ reason: e.reason }, 'latency record dead-lettered');
-      if (e.kind !== 'batch-written') return;
+      if (e.kind === 'graph/dead-lettered') log.warn({ reason: e.reason }, 'latency record dead-lettered');
+      if (e.kind !== 'graph/batch-written') return;
       batchesWritten++;
       latEdges += e.causalEdgesAdded;
     },

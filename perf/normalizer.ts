@@ -22,6 +22,7 @@ import { normalizeEvent } from '../src/normalize/normalizeEvent';
 import { loadNormalizerSettings } from '../src/normalize/normalizerConfig';
 import { PerfResult, Row, writeResult } from './perfResult';
 import { event } from './k8sEvents';
+import { settled } from '../src/runner/settle';
 
 // The markdown goes to stdout, as do pino's lines: keep them to warnings unless asked.
 process.env.LOG_LEVEL ??= 'warn';
@@ -113,8 +114,9 @@ async function child(topic: string, client: string, expected: number, output: st
     { sendBatch: (o) => sink.sendBatch$(o) },
     { clientId: s.clientId, outputTopic: output, maxValueBytes: s.maxValueBytes, maxMessageChars: s.maxMessageChars, progressEveryRecords: 1e9, progressIntervalMs: 3_600_000 },
   ).pipe(
+    settled(),
     tap((e) => {
-      if (e.kind === 'batch') {
+      if (e.kind === 'normalizer/batch') {
         seen += e.records;
         outputs += e.normalized;
       }

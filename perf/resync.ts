@@ -21,6 +21,7 @@ import { GraphStore } from '../src/neo4j/graphStore';
 import { loadNeo4jConfig } from '../src/neo4j/neo4jConfig';
 import { isTransientGraphError } from '../src/neo4j/neo4jErrors';
 import { Row, writeResult } from './perfResult';
+import { settled } from '../src/runner/settle';
 
 const PODS = Number(process.argv[2] ?? 5000);
 const RESYNCS = 10;
@@ -100,7 +101,7 @@ function pipeline(store: GraphStore) {
       { records$ },
       { writeTopology: (b) => store.writeTopology$(b), send: () => of({ topic: 'dlq.raw', partition: 0, offset: 0 }), isTransient: isTransientGraphError },
       { maxBatchSize: 2000, maxBatchMs: 250 },
-    ).pipe(tap((e) => current.push(e)), toArray()),
+    ).pipe(settled(), tap((e) => current.push(e)), toArray()),
   );
   let offset = 0;
   const pid = neo4jPid();
@@ -118,8 +119,8 @@ function pipeline(store: GraphStore) {
       while (acked < target) await new Promise((r) => setTimeout(r, 5));
       const seconds = (performance.now() - t0) / 1000;
       const own = process.cpuUsage(own0);
-      const clients = current.flatMap((e) => (e.kind === 'batch-written' ? e.clients : []));
-      const dead = current.filter((e) => e.kind === 'dead-lettered');
+      const clients = current.flatMap((e) => (e.kind === 'topology/batch-written' ? e.clients : []));
+      const dead = current.filter((e) => e.kind === 'topology/dead-lettered');
       if (dead.length > 0) throw new Error(`dead-lettered: ${JSON.stringify(dead[0])}`);
       return {
         records: recs.length,
@@ -127,7 +128,7 @@ function pipeline(store: GraphStore) {
         neo4jMs: clients.reduce((s, c) => s + c.writeMs, 0),
         transactions: clients.length,
         rowsWritten: clients.reduce((s, c) => s + c.upserted, 0),
-        unchanged: current.filter((e) => e.kind === 'unchanged').length + clients.reduce((s, c) => s + (c.agent?.unchangedInGraph ?? 0), 0),
+        unchanged: current.filter((e) => e.kind === 'topology/unchanged').length + clients.reduce((s, c) => s + (c.agent?.unchangedInGraph ?? 0), 0),
         neo4jCpu: cpuOf(pid) - cpu0,
         ownCpu: (own.user + own.system) / 1e6,
       };

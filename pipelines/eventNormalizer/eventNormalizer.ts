@@ -37,7 +37,7 @@ export function eventTransform(maxMessageChars: number): Transform {
   };
 }
 
-export function eventNormalizer(sources: { batches$: Observable<SourceRecord[]> }, deps: NormalizerDeps, config: EventNormalizerConfig, scheduler: SchedulerLike = asyncScheduler): Observable<NormalizerEffect | Progress> {
+export function eventNormalizer(sources: { batches$: Observable<SourceRecord[]> }, deps: NormalizerDeps, config: EventNormalizerConfig, scheduler: SchedulerLike = asyncScheduler): Observable<NormalizerEffect | Progress<'normalizer'>> {
   const kind = { component: EVENT_NORMALIZER, keyTypes: ['event'], outputKind: 'evt' } as const;
   return normalizerComponent(sources.batches$, deps, config, kind, () => eventTransform(config.maxMessageChars), scheduler);
 }

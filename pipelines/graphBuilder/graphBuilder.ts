@@ -26,7 +26,7 @@ export const GRAPH_BUILDER_DEFAULTS = {
 } as const;
 
 export interface GraphBuilderConfig {
-  /** The client this worker serves; records of other clients are counted and acked. */
+  /** The client this worker serves; records of other clients are counted and settled. */
   client: string;
   /** Input topics (DESIGN.md names by default). */
   topics?: GraphTopics;
@@ -62,14 +62,15 @@ export interface GraphBuilderDeps {
   isTransient: (err: unknown) => boolean;
 }
 
+/** What the graph builder did; `settles` are the records the runner now acknowledges (pipelines/operators/settlement.ts). */
 export type GraphBuilderEffect =
-  | { kind: 'foreign' }
-  | { kind: 'skipped'; reason: string }
-  /** A record that was the agent's JSON, not Avro, normalized in-process (it is written with its batch). */
-  | { kind: 'normalized-in-place'; topic: string }
-  | { kind: 'dead-lettered'; reason: string; topic: string; partition: number; offset: number }
-  | ({ kind: 'batch-written'; records: number } & EventWriteResult)
-  | WriteRetryEffect;
+  | { kind: 'graph/foreign'; settles: SourceRecord[] }
+  | { kind: 'graph/skipped'; reason: string; settles: SourceRecord[] }
+  /** A record that was the agent's JSON, not Avro, normalized in-process (it is written, and settled, with its batch). */
+  | { kind: 'graph/normalized-in-place'; topic: string }
+  | { kind: 'graph/dead-lettered'; reason: string; topic: string; partition: number; offset: number; settles: SourceRecord[] }
+  | ({ kind: 'graph/batch-written'; records: number; settles: SourceRecord[] } & EventWriteResult)
+  | WriteRetryEffect<'graph'>;
 
 /** The Event rows of a batch of inputs: events and alerts one each, error logs aggregated per template and window. */
 export function rowsOfInputs(inputs: readonly GraphInput[], logWindowMs: number): EventRow[] {
@@ -88,12 +89,13 @@ export function rowsOfInputs(inputs: readonly GraphInput[], logWindowMs: number)
 type Item = { rec: SourceRecord; input: GraphInput };
 
 /**
- * The graph builder of one client: own-prefix filter (foreign records acked and counted), Avro
+ * The graph builder of one client: own-prefix filter (foreign records settled and counted), Avro
  * and JSON decoding (undecodable → dlq.normalized with the reason), batches bounded by size and
- * time, at most `maxBatchesInFlight` transactions at once, and each record acked only after its
- * batch's transaction committed. A transient failure retries the batch with backoff (nothing is
- * acked, so the source stops at its in-flight bound); a permanent one splits the batch until the
- * offending record is alone, and dead-letters it.
+ * time, at most `maxBatchesInFlight` transactions at once, and each record settled only by its
+ * batch's effect, after the transaction committed. A transient failure retries the batch with
+ * backoff (nothing is settled, so the source stops at its in-flight bound); a permanent one splits
+ * the batch until the offending record is alone, and dead-letters it. Never acknowledges a record
+ * itself: the runner does, as the effects pass.
  *
  * @example
  *   graphBuilder({ records$: source.records$ }, { writeEvents: (b) => store.writeEvents$(b), send: (o) => sink.send$(o), isTransient }, { client: 'acme' })
@@ -118,20 +120,15 @@ export function graphBuilder(
 
   const deadLetter$ = (rec: SourceRecord, reason: string): Observable<GraphBuilderEffect> =>
     deps.send(deadLetter(rec, GRAPH_BUILDER, reason, TOPICS.dlqNormalized.name)).pipe(
-      map(() => {
-        rec.ack();
-        return { kind: 'dead-lettered' as const, reason, topic: rec.topic, partition: rec.partition, offset: rec.offset };
-      }),
+      map(() => ({ kind: 'graph/dead-lettered' as const, reason, topic: rec.topic, partition: rec.partition, offset: rec.offset, settles: [rec] })),
     );
 
-  const write$ = writeOrSplit<Item, EventWriteResult, GraphBuilderEffect>(
+  const write$ = writeOrSplit(
     {
+      source: 'graph',
       write: (items) =>
         deps.writeEvents({ client, rows: rowsOfInputs(items.map((i) => i.input), logWindowMs), calls: inferredCallRows(items.flatMap((i) => (i.input.kind === 'log' ? [i.input.value] : [])), logWindowMs) }),
-      written: (items, result) => {
-        for (const i of items) i.rec.ack();
-        return { kind: 'batch-written', records: items.length, ...result };
-      },
+      written: (items: readonly Item[], result: EventWriteResult): GraphBuilderEffect => ({ kind: 'graph/batch-written', records: items.length, ...result, settles: items.map((i) => i.rec) }),
       poisoned: (item, error) => deadLetter$(item.rec, `graph write failed: ${error}`),
       isTransient: deps.isTransient,
       backoff: { initialMs: retryInitialMs, maxMs: retryMaxMs },
@@ -146,13 +143,10 @@ export function graphBuilder(
       map((rec) => ({ rec, decoded: decodeGraphRecord(rec, client, prefix, topics, agent) })),
       connect((shared$) =>
         merge(
-          shared$.pipe(mergeMap(({ rec, decoded }): GraphBuilderEffect[] => (decoded.kind === 'input' && decoded.via === 'normalizer' ? [{ kind: 'normalized-in-place', topic: rec.topic }] : []))),
+          shared$.pipe(mergeMap(({ rec, decoded }): GraphBuilderEffect[] => (decoded.kind === 'input' && decoded.via === 'normalizer' ? [{ kind: 'graph/normalized-in-place', topic: rec.topic }] : []))),
           shared$.pipe(
             filter((x) => x.decoded.kind === 'foreign' || x.decoded.kind === 'skip'),
-            map(({ rec, decoded }): GraphBuilderEffect => {
-              rec.ack();
-              return decoded.kind === 'skip' ? { kind: 'skipped', reason: decoded.reason } : { kind: 'foreign' };
-            }),
+            map(({ rec, decoded }): GraphBuilderEffect => (decoded.kind === 'skip' ? { kind: 'graph/skipped', reason: decoded.reason, settles: [rec] } : { kind: 'graph/foreign', settles: [rec] })),
           ),
           shared$.pipe(
             mergeMap(({ rec, decoded }) => (decoded.kind === 'reject' ? deadLetter$(rec, decoded.reason) : []), 16),

@@ -1,5 +1,6 @@
-import { asyncScheduler, catchError, defer, EMPTY, endWith, filter, ignoreElements, interval, map, merge, mergeMap, Observable, of, scan, SchedulerLike, share, Subject, take, takeUntil, tap, timer } from 'rxjs';
+import { asyncScheduler, catchError, defer, EMPTY, endWith, filter, ignoreElements, interval, map, merge, mergeMap, Observable, of, scan, SchedulerLike, share, Subject, take, takeUntil, timer } from 'rxjs';
 import { Ackable, KafkaRecord } from '../../src/kafka/record';
+import { Settleable } from '../operators/settlement';
 import { LifecycleConfig } from './lifecycleConfig';
 import { initialLifecycleState, LifecycleEvent, LifecycleInput, LifecycleStep } from './lifecycleTypes';
 import { parseHeartbeatRecord, parseRegistryRecord } from './parseLifecycleRecord';
@@ -74,8 +75,10 @@ export function registryInputs(registry$: Observable<Ackable>, opts: LifecycleOp
 
 /**
  * lifecycle$ = merge(registry$, heartbeat$, tick$) folded by `reduceLifecycle`. Emits one step
- * (input, new state, events) per input; each record is acknowledged once it was reduced (the
- * registry is replayed at every start, so its state never depends on committed offsets).
+ * (input, new state, events) per input; each record is settled by the step that reduced it (the
+ * registry is replayed at every start, so its state never depends on committed offsets), an
+ * invalid one dead-lettered by a step of its own once its copy was delivered. Never acknowledges
+ * a record itself: the subscriber settles the steps (src/runner/settle.ts).
  * Time is `scheduler.now()` at receipt: the server's clock, never the client's.
  *
  * @example lifecycleSteps$({ registry$, heartbeat$ }, { replayEnd: { 0: 42 } }, config).pipe(mergeMap((s) => s.events))
@@ -92,31 +95,37 @@ export function lifecycleSteps$(
   // The clock stops when both topics' intake has ended (SIGTERM), so the pipeline completes.
   const kafka$ = merge(registryInputs(sources.registry$, opts, config, scheduler), heartbeats$).pipe(share());
   const intakeEnded$ = kafka$.pipe(ignoreElements(), endWith(true));
-  return merge(kafka$, found$, tick$.pipe(takeUntil(intakeEnded$))).pipe(
-    scan(
-      (prev: LifecycleStep, input: LifecycleInput): LifecycleStep => {
-        const r = reduceLifecycle(prev.state, input, config);
-        return { input, state: r.state, events: r.events };
-      },
-      { input: { kind: 'clock/tick', at: 0 }, state: initialLifecycleState, events: [] },
-    ),
-    mergeMap((step) => {
-      const input = step.input;
-      if (input.kind === 'input/invalid' && opts.deadLetter && input.record && !input.seenByEarlierRun) {
-        // The step goes on at once; the record is acknowledged once its dead-letter copy is.
-        const dead$ = opts.deadLetter(input.record, `${input.source}: ${input.reason}`).pipe(
-          take(1),
-          tap(() => input.ack?.()),
-          ignoreElements(),
-          // Not acknowledged: the record is read again after a restart (the caller logs the failure).
-          catchError(() => EMPTY),
-        );
-        return merge(of(step), dead$);
-      }
-      if ('ack' in input) input.ack?.();
-      return of(step);
-    }),
-  );
+  const seed: LifecycleStep = { input: { kind: 'clock/tick', at: 0 }, state: initialLifecycleState, events: [], settles: [] };
+  return defer(() => {
+    /** The last step emitted: a dead-letter step carries its state. */
+    let latest = seed;
+    return merge(kafka$, found$, tick$.pipe(takeUntil(intakeEnded$))).pipe(
+      scan(
+        (prev: LifecycleStep, input: LifecycleInput): LifecycleStep => {
+          const r = reduceLifecycle(prev.state, input, config);
+          return { input, state: r.state, events: r.events, settles: [] };
+        },
+        seed,
+      ),
+      mergeMap((step) => {
+        latest = step;
+        const input = step.input;
+        const record: Settleable[] = 'ack' in input && input.ack ? [{ ack: input.ack }] : [];
+        if (input.kind === 'input/invalid' && opts.deadLetter && input.record && !input.seenByEarlierRun) {
+          // The step goes on at once; the record is settled once its dead-letter copy is delivered,
+          // by a step without events carrying the state of then.
+          const dead$ = opts.deadLetter(input.record, `${input.source}: ${input.reason}`).pipe(
+            take(1),
+            map((): LifecycleStep => ({ input, state: latest.state, events: [], settles: record })),
+            // Not settled: the record is read again after a restart (the caller logs the failure).
+            catchError(() => EMPTY),
+          );
+          return merge(of(step), dead$);
+        }
+        return of(record.length > 0 ? { ...step, settles: record } : step);
+      }),
+    );
+  });
 }
 
 /** The events alone: what the effects stage and the logs consume. */

@@ -1,4 +1,5 @@
 import type { KafkaRecord } from '../../src/kafka/record';
+import type { Settleable } from '../operators/settlement';
 
 /**
  * The lifecycle vocabulary: what comes in (inputs read from Kafka or the clock), what the
@@ -103,6 +104,12 @@ export interface LifecycleStep {
   input: LifecycleInput;
   state: LifecycleState;
   events: LifecycleEvent[];
+  /**
+   * The records this step settles (the subscriber acknowledges them, src/runner/settle.ts): the
+   * input's record once reduced; a dead-lettered one in a later step of its own (no events, the
+   * state then) once its dead-letter copy was delivered.
+   */
+  settles: readonly Settleable[];
 }
 
 export const initialLifecycleState: LifecycleState = { clients: {}, caughtUp: false, found: null, rejected: {} };

@@ -33,7 +33,7 @@ export function logTransform(maxMessageChars: number, miner: TemplateMiner, join
   };
 }
 
-export function logNormalizer(sources: { batches$: Observable<SourceRecord[]> }, deps: NormalizerDeps, config: LogNormalizerConfig, scheduler: SchedulerLike = asyncScheduler): Observable<NormalizerEffect | Progress> {
+export function logNormalizer(sources: { batches$: Observable<SourceRecord[]> }, deps: NormalizerDeps, config: LogNormalizerConfig, scheduler: SchedulerLike = asyncScheduler): Observable<NormalizerEffect | Progress<'normalizer'>> {
   const kind = { component: LOG_NORMALIZER, keyTypes: ['log'], outputKind: 'log' } as const;
   const miner = () => new TemplateMiner({ maxClusters: config.templateMaxClusters });
   return normalizerComponent(sources.batches$, deps, config, kind, () => logTransform(config.maxMessageChars, miner(), new TraceJoiner()), scheduler);

@@ -8,7 +8,7 @@ import { Observable, ObservableInput, OperatorFunction, Subscription, from } fro
  * `concurrency` inners at once, extra values wait in order, an inner error errors the result,
  * unsubscribing tears down the source and every inner.
  *
- * @example records$.pipe(mergeMapWide((r) => sink.send$(toOut(r)).pipe(tap(() => r.ack())), 10_000))
+ * @example records$.pipe(mergeMapWide((r) => sink.send$(toOut(r)).pipe(map(() => ({ kind: 'copy/sent', settles: [r] }))), 10_000))
  */
 export function mergeMapWide<T, R>(project: (value: T, index: number) => ObservableInput<R>, concurrency = Infinity): OperatorFunction<T, R> {
   return (source) =>

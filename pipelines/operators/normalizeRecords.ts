@@ -13,10 +13,10 @@ import { backoffMs } from '../../src/domain/backoff';
 
 /**
  * The shared core of the per-client normalizers, one source batch at a time: every record is
- * classified synchronously — another client's key is foreign (acked at once, counted), a bad key,
- * size, encoding or content is a dlq.raw record with the reason, a good one is the normalized
- * output — and all outputs of the batch go out in one `sendBatch`; the batch's records are acked
- * once every delivery report arrived. Per-record Observables cost more CPU than the normalizing
+ * classified synchronously — another client's key is foreign (counted), a bad key, size,
+ * encoding or content is a dlq.raw record with the reason, a good one is the normalized output —
+ * and all outputs of the batch go out in one `sendBatch`; the batch's effect, settling all its
+ * records (the foreign ones too), is emitted once every delivery report arrived. Per-record Observables cost more CPU than the normalizing
  * itself, hence batches. A throwing transform is a DLQ reason, never the end of the stream. A
  * batch whose send fails is sent again record by record after a backoff, each with retries
  * (doubling, capped at 5 s); a DLQ write refused for good is retried once without the value
@@ -64,14 +64,16 @@ export interface DeadLettered {
   offset: number;
 }
 
-/** One source batch, done: every record of it is acked. */
+/** One source batch, done: it settles every record of it (the runner acknowledges them). */
 export interface NormalizedBatch {
-  kind: 'batch';
+  kind: 'normalizer/batch';
   /** Records in the batch (normalized + foreign + dead-lettered). */
   records: number;
   normalized: number;
   foreign: number;
   deadLettered: DeadLettered[];
+  /** The batch's records, settled once every output's delivery report arrived (pipelines/operators/settlement.ts). */
+  settles: SourceRecord[];
 }
 
 export type NormalizerEffect = NormalizedBatch;
@@ -156,7 +158,6 @@ export function normalizeRecords(
     const outs: OutRecord[] = [];
     /** Per output, the DLQ reason (undefined for a normalized record). */
     const reasons: Array<string | undefined> = [];
-    const toAck: SourceRecord[] = [];
     const deadLettered: DeadLettered[] = [];
     let normalized = 0;
     let foreign = 0;
@@ -168,31 +169,25 @@ export function normalizeRecords(
         d = toDlq('content', `normalizer failed: ${(err as Error)?.message ?? String(err)}`);
       }
       if (d === FOREIGN) {
-        rec.ack();
         foreign++;
       } else if (d === OUT) {
         outs.push(out!);
         reasons.push(undefined);
-        toAck.push(rec);
         normalized++;
         out = undefined;
       } else {
         outs.push(deadLetter(rec, dlqComponent, dlqReason, TOPICS.dlqRaw.name));
         reasons.push(dlqReason);
-        toAck.push(rec);
         deadLettered.push({ cause: dlqCause, reason: dlqReason, partition: rec.partition, offset: rec.offset });
       }
     }
-    const effect: NormalizedBatch = { kind: 'batch', records: batch.length, normalized, foreign, deadLettered };
+    const effect: NormalizedBatch = { kind: 'normalizer/batch', records: batch.length, normalized, foreign, deadLettered, settles: batch };
     if (outs.length === 0) return [effect];
     return deps.sendBatch(outs).pipe(
       // The batch failed as a whole: after a backoff, each output on its own, so one record
       // refused for good (e.g. too large) neither blocks nor duplicates the others forever.
       catchError(() => timer(backoffMs(1, backoff), scheduler).pipe(mergeMap(() => forkJoin(outs.map((o, i) => sendOne(o, reasons[i])))))),
-      map(() => {
-        for (const rec of toAck) rec.ack();
-        return effect;
-      }),
+      map(() => effect),
     );
   };
 
@@ -241,9 +236,9 @@ export function normalizerComponent(
   kind: Pick<RecordNormalizerConfig, 'component' | 'keyTypes' | 'outputKind'>,
   makeTransform: () => Transform,
   scheduler: SchedulerLike = asyncScheduler,
-): Observable<NormalizerEffect | Progress> {
+): Observable<NormalizerEffect | Progress<'normalizer'>> {
   const { clientId, outputTopic, maxValueBytes, concurrency, sendRetries, retryBaseMs, tenancy } = config;
   return defer(() =>
     normalizeRecords(batches$, deps, { clientId, ...kind, outputTopic, maxValueBytes, concurrency, sendRetries, retryBaseMs, tenancy }, makeTransform(), scheduler),
-  ).pipe(reportProgress(countNormalizerEffect, { everyRecords: config.progressEveryRecords, everyMs: config.progressIntervalMs }, NORMALIZER_COUNTERS, scheduler));
+  ).pipe(reportProgress(countNormalizerEffect, { source: 'normalizer', everyRecords: config.progressEveryRecords, everyMs: config.progressIntervalMs }, NORMALIZER_COUNTERS, scheduler));
 }

@@ -8,10 +8,12 @@ import { asyncScheduler, Observable, OperatorFunction, SchedulerAction, Schedule
  * (records per second since the previous report).
  *
  * @example
- *   effects$.pipe(reportProgress((e, c) => c[e.kind]++, { everyRecords: 100_000, everyMs: 10_000 }))
- *   batches$.pipe(reportProgress((b, c) => ((c.done += b.length), b.length), { everyRecords: 100_000, everyMs: 10_000 }))
+ *   effects$.pipe(reportProgress((e, c) => c[e.kind]++, { source: 'normalizer', everyRecords: 100_000, everyMs: 10_000 }))
+ *   batches$.pipe(reportProgress((b, c) => ((c.done += b.length), b.length), { source: 'copy', everyRecords: 100_000, everyMs: 10_000 }))
  */
-export interface ProgressOptions {
+export interface ProgressOptions<S extends string = string> {
+  /** The namespace of the reports' kind (`normalizer` → `normalizer/progress`). */
+  source: S;
   /** A report after this many records. */
   everyRecords: number;
   /** A report after this much time, ms. */
@@ -20,8 +22,8 @@ export interface ProgressOptions {
 
 export type Counters = Record<string, number>;
 
-export interface Progress {
-  kind: 'progress';
+export interface Progress<S extends string = string> {
+  kind: `${S}/progress`;
   counters: Counters;
   /** Records seen in all. */
   total: number;
@@ -32,14 +34,15 @@ export interface Progress {
   final: boolean;
 }
 
-export function reportProgress<T>(
+export function reportProgress<T, S extends string>(
   count: (value: T, counters: Counters) => number | void,
-  { everyRecords, everyMs }: ProgressOptions,
+  { source: ns, everyRecords, everyMs }: ProgressOptions<S>,
   initial: Counters = {},
   scheduler: SchedulerLike = asyncScheduler,
-): OperatorFunction<T, T | Progress> {
+): OperatorFunction<T, T | Progress<S>> {
+  const kind = `${ns}/progress` as const;
   return (source) =>
-    new Observable<T | Progress>((subscriber) => {
+    new Observable<T | Progress<S>>((subscriber) => {
       const counters: Counters = { ...initial };
       let total = 0;
       let sinceReport = 0;
@@ -50,7 +53,7 @@ export function reportProgress<T>(
         const ratePerSec = intervalMs > 0 ? Math.round((sinceReport * 1000) / intervalMs) : 0;
         lastAt = now;
         sinceReport = 0;
-        subscriber.next({ kind: 'progress', counters: { ...counters }, total, ratePerSec, intervalMs, final });
+        subscriber.next({ kind, counters: { ...counters }, total, ratePerSec, intervalMs, final });
       };
       const timer = scheduler.schedule(function (this: SchedulerAction<unknown>) {
         report(false);

@@ -1,9 +1,9 @@
 import { asyncScheduler, catchError, concat, concatWith, defer, EMPTY, filter, from, map, mergeMap, Observable, ObservableInput, of, SchedulerLike, throwError, timer } from 'rxjs';
 import { Backoff, backoffMs } from '../../src/domain/backoff';
 
-/** A write that failed and will be tried again after `delayMs`. */
-export interface WriteRetryEffect {
-  kind: 'write-retry';
+/** A write that failed and will be tried again after `delayMs` (it settles nothing); `kind` is namespaced by the writing component. */
+export interface WriteRetryEffect<S extends string = string> {
+  kind: `${S}/write-retry`;
   records: number;
   attempt: number;
   delayMs: number;
@@ -25,12 +25,14 @@ export function isPartlyWritten<R>(err: unknown): err is PartlyWritten<R> {
   return typeof err === 'object' && err !== null && 'remainder$' in err && (err as { remainder$?: unknown }).remainder$ instanceof Observable;
 }
 
-export interface WriteOrSplitSpec<I, R, E> {
+export interface WriteOrSplitSpec<I, R, E, S extends string = string> {
+  /** The namespace of the retry effects' kind (`graph` → `graph/write-retry`). */
+  source: S;
   /** Writes the items (cold, one transaction or a few); its first value is the result (none: an error). */
   write: (items: readonly I[]) => ObservableInput<R>;
-  /** The effect of items written (what settles them). */
+  /** The effect of items written (it settles them: see settlement.ts). */
   written: (items: readonly I[], result: R) => E;
-  /** Dead-letters the one item a write refuses, with the write's error message; emits its effect once stored. */
+  /** Dead-letters the one item a write refuses, with the write's error message; emits its effect (settling it) once stored. */
   poisoned: (item: I, reason: string) => Observable<E>;
   /** True when a failure goes away by itself (connectivity, leader switch, deadlock). */
   isTransient: (err: unknown) => boolean;
@@ -49,10 +51,11 @@ export interface WriteOrSplitSpec<I, R, E> {
  * acked, the source stops at its in-flight bound); shutdown cuts the retrying.
  *
  * @example
- *   batchedWrites(writeOrSplit({ write, written, poisoned, isTransient, backoff: { initialMs: 500, maxMs: 10_000 } }, scheduler), opts, scheduler)
+ *   batchedWrites(writeOrSplit({ source: 'graph', write, written, poisoned, isTransient, backoff: { initialMs: 500, maxMs: 10_000 } }, scheduler), opts, scheduler)
  */
-export function writeOrSplit<I, R, E>(spec: WriteOrSplitSpec<I, R, E>, scheduler: SchedulerLike = asyncScheduler): (items: readonly I[]) => Observable<E | WriteRetryEffect> {
-  const attempt$ = (items: readonly I[], work$: Observable<R>, attempt: number): Observable<E | WriteRetryEffect> =>
+export function writeOrSplit<I, R, E, S extends string>(spec: WriteOrSplitSpec<I, R, E, S>, scheduler: SchedulerLike = asyncScheduler): (items: readonly I[]) => Observable<E | WriteRetryEffect<S>> {
+  const retryKind = `${spec.source}/write-retry` as const;
+  const attempt$ = (items: readonly I[], work$: Observable<R>, attempt: number): Observable<E | WriteRetryEffect<S>> =>
     firstResult(work$).pipe(
       map((result) => spec.written(items, result)),
       catchError((err: unknown) => {
@@ -63,7 +66,7 @@ export function writeOrSplit<I, R, E>(spec: WriteOrSplitSpec<I, R, E>, scheduler
           const delayMs = backoffMs(attempt + 1, spec.backoff);
           const again$ = partly ? partly.remainder$ : write$(items);
           return concat(
-            of<WriteRetryEffect>({ kind: 'write-retry', records: items.length, attempt: attempt + 1, delayMs, error }),
+            of<WriteRetryEffect<S>>({ kind: retryKind, records: items.length, attempt: attempt + 1, delayMs, error }),
             timer(delayMs, scheduler).pipe(mergeMap(() => attempt$(items, again$, attempt + 1))),
           );
         }

@@ -12,13 +12,15 @@ export interface PassthroughConfig {
 export interface Copied {
   kind: 'passthrough/copied';
   count: number;
+  /** The batch's source records, settled once their copies' delivery reports arrived. */
+  settles: SourceRecord[];
   /** Last source offset of the batch per "topic/partition". */
   upTo: Record<string, number>;
 }
 
 /**
- * Copies every record (key, value, headers) to another topic and acknowledges the source
- * records once their copies' delivery reports arrived: the smallest consume → produce pipeline,
+ * Copies every record (key, value, headers) to another topic; the source records are settled
+ * (the runner acknowledges them) once their copies' delivery reports arrived: the smallest consume → produce pipeline,
  * used to measure the adapters and to test the runner's drain. Works on the source's batches.
  *
  * @example passthrough({ batches$: source.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { to: 'copy', concurrency: 8 })
@@ -34,11 +36,8 @@ export function passthrough(
         deps.sendBatch(batch.map((r) => ({ topic: config.to, key: r.key, value: r.value, headers: r.headers }))).pipe(
           map(() => {
             const upTo: Record<string, number> = {};
-            for (const r of batch) {
-              r.ack();
-              upTo[`${r.topic}/${r.partition}`] = r.offset;
-            }
-            return { kind: 'passthrough/copied' as const, count: batch.length, upTo };
+            for (const r of batch) upTo[`${r.topic}/${r.partition}`] = r.offset;
+            return { kind: 'passthrough/copied' as const, count: batch.length, upTo, settles: batch };
           }),
         ),
       config.concurrency,

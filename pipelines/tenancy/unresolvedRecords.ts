@@ -1,4 +1,4 @@
-import { filter, map, mergeMap, Observable } from 'rxjs';
+import { connect, filter, map, merge, mergeMap, Observable } from 'rxjs';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
@@ -17,12 +17,16 @@ export const WORKER_TOPICS: readonly string[] = [
   TOPICS.alertsRaw.name, TOPICS.rawPromAlerts.name, TOPICS.promTargets.name,
 ];
 
-export type UnresolvedEffect = { kind: 'dead-lettered'; reason: string; topic: string; partition: number; offset: number };
+/** `settles` are the records the runner now acknowledges (pipelines/operators/settlement.ts). */
+export type UnresolvedEffect =
+  | { kind: 'unresolved/dead-lettered'; reason: string; topic: string; partition: number; offset: number; settles: SourceRecord[] }
+  /** A record of a client (its worker handles it): settled at once, nothing logged. */
+  | { kind: 'unresolved/resolved'; settles: SourceRecord[] };
 
 /**
  * Records that resolve to no client (null key or a key naming none, without DEFAULT_CLIENT_ID;
- * an invalid client id in the key) → dlq.raw with the reason, acked once the copy is delivered;
- * every other record is acked at once and emits nothing. Pure: never subscribes.
+ * an invalid client id in the key) → dlq.raw with the reason, settled once the copy is delivered;
+ * every other record is settled at once (`unresolved/resolved`). Pure: never subscribes.
  *
  * @example unresolvedRecords({ records$: source.records$ }, { send: (o) => sink.send$(o) }, { defaultClient: 'solo' })
  */
@@ -34,20 +38,23 @@ export function unresolvedRecords(
 ): Observable<UnresolvedEffect> {
   return sources.records$.pipe(
     map((rec) => ({ rec, who: resolveClient(rec.topic, rec.key, null, tenancy) })),
-    // Resolved records are acked here, not through mergeMap: thousands of inner Observables completing
-    // synchronously behind a full concurrency window recurse until the stack overflows.
-    filter(({ rec, who }) => {
-      if (who.ok) rec.ack();
-      return !who.ok;
-    }),
-    mergeMap(({ rec, who }): Observable<UnresolvedEffect> => {
-      const reason = who.ok ? '' : who.reason;
-      return deps.send(deadLetter(rec, UNRESOLVED_RECORDS, reason, TOPICS.dlqRaw.name)).pipe(
-        map(() => {
-          rec.ack();
-          return { kind: 'dead-lettered' as const, reason, topic: rec.topic, partition: rec.partition, offset: rec.offset };
-        }),
-      );
-    }, concurrency),
+    // Resolved records are settled on a path of their own, not through mergeMap: thousands of inner
+    // Observables completing synchronously behind a full concurrency window recurse until the stack overflows.
+    connect((shared$) =>
+      merge(
+        shared$.pipe(
+          filter(({ who }) => who.ok),
+          map(({ rec }): UnresolvedEffect => ({ kind: 'unresolved/resolved', settles: [rec] })),
+        ),
+        shared$.pipe(
+          mergeMap(({ rec, who }) => (who.ok ? [] : [{ rec, reason: who.reason }])),
+          mergeMap(({ rec, reason }): Observable<UnresolvedEffect> => {
+            return deps.send(deadLetter(rec, UNRESOLVED_RECORDS, reason, TOPICS.dlqRaw.name)).pipe(
+              map((): UnresolvedEffect => ({ kind: 'unresolved/dead-lettered', reason, topic: rec.topic, partition: rec.partition, offset: rec.offset, settles: [rec] })),
+            );
+          }, concurrency),
+        ),
+      ),
+    ),
   );
 }

@@ -35,13 +35,14 @@ export interface TopologyBuilderDeps {
   isTransient: (err: unknown) => boolean;
 }
 
+/** What the topology builder did; `settles` are the records the runner now acknowledges (pipelines/operators/settlement.ts). */
 export type TopologyBuilderEffect =
-  | { kind: 'dead-lettered'; reason: string; topic: string; partition: number; offset: number }
+  | { kind: 'topology/dead-lettered'; reason: string; topic: string; partition: number; offset: number; settles: SourceRecord[] }
   /** `evidence`: events derived from the objects' state produced to the events topic with this batch. */
-  | { kind: 'batch-written'; records: number; clients: TopologyWriteResult[]; evidence: number }
-  /** An agent record identical to what was last written: acked, no write. */
-  | { kind: 'unchanged' }
-  | WriteRetryEffect;
+  | { kind: 'topology/batch-written'; records: number; clients: TopologyWriteResult[]; evidence: number; settles: SourceRecord[] }
+  /** An agent record identical to what was last written: settled, no write. */
+  | { kind: 'topology/unchanged'; settles: SourceRecord[] }
+  | WriteRetryEffect<'topology'>;
 
 /**
  * Per-client batches of a list of changes, in arrival order: the last change of a resource wins
@@ -96,8 +97,9 @@ export function newEvidence(items: ReadonlyArray<{ change: TopologyChange }>, se
  * RUNS_ON / CONTROLS / SELECTS edges in the right client's graph. One batch at a time (state must
  * apply in order), one transaction per client in it; then the evidence the objects' status holds
  * ({@link evidenceOfObject}) not produced before goes to the events topic as the client's
- * normalized events, which its graph builder writes and links like any event. Records acked
- * after their batch committed and its evidence was delivered. Bad keys or values → dlq.raw with the reason.
+ * normalized events, which its graph builder writes and links like any event. Records are settled
+ * (by the batch's effect; the runner acknowledges them) after their batch committed and its
+ * evidence was delivered. Bad keys or values → dlq.raw with the reason.
  *
  * @example topologyBuilder({ records$ }, { writeTopology: (b) => store.writeTopology$(b), send, isTransient }, {})
  */
@@ -120,10 +122,7 @@ export function topologyBuilder(
 
   const deadLetter$ = (rec: SourceRecord, reason: string): Observable<TopologyBuilderEffect> =>
     deps.send(deadLetter(rec, TOPOLOGY_BUILDER, reason, TOPICS.dlqRaw.name)).pipe(
-      map(() => {
-        rec.ack();
-        return { kind: 'dead-lettered' as const, reason, topic: rec.topic, partition: rec.partition, offset: rec.offset };
-      }),
+      map(() => ({ kind: 'topology/dead-lettered' as const, reason, topic: rec.topic, partition: rec.partition, offset: rec.offset, settles: [rec] })),
     );
 
   // Per run of the pipeline (one subscription): the evidence ids already produced, and what this
@@ -148,8 +147,9 @@ export function topologyBuilder(
           );
 
     // The topology written, then its new evidence delivered: a failure of either retries (transient) or splits the batch.
-    const write$ = writeOrSplit<Item, { clients: TopologyWriteResult[]; evidence: number }, TopologyBuilderEffect>(
+    const write$ = writeOrSplit<Item, { clients: TopologyWriteResult[]; evidence: number }, TopologyBuilderEffect, 'topology'>(
       {
+        source: 'topology',
         write: (items) =>
           from(batchesOfChanges(items.map((i) => i.change))).pipe(
             concatMap((b) => deps.writeTopology(b)),
@@ -157,11 +157,8 @@ export function topologyBuilder(
             mergeMap((clients) => produce$(newEvidence(items, seen)).pipe(map((evidence) => ({ clients, evidence })))),
           ),
         written: (items, { clients, evidence }) => {
-          for (const i of items) {
-            if (i.change.kind.startsWith('agent-')) cache.written(i.change as AgentTopologyChange);
-            i.rec.ack();
-          }
-          return { kind: 'batch-written', records: items.length, clients, evidence };
+          for (const i of items) if (i.change.kind.startsWith('agent-')) cache.written(i.change as AgentTopologyChange);
+          return { kind: 'topology/batch-written', records: items.length, clients, evidence, settles: items.map((i) => i.rec) };
         },
         poisoned: (item, error) => deadLetter$(item.rec, `graph write failed: ${error}`),
         isTransient: deps.isTransient,
@@ -176,11 +173,7 @@ export function topologyBuilder(
         merge(
           shared$.pipe(mergeMap(({ rec, decoded }) => (decoded.kind === 'reject' ? deadLetter$(rec, decoded.reason) : []), 16)),
           shared$.pipe(
-            mergeMap(({ rec, decoded }): TopologyBuilderEffect[] => {
-              if (!unchanged(decoded)) return [];
-              rec.ack();
-              return [{ kind: 'unchanged' }];
-            }),
+            mergeMap(({ rec, decoded }): TopologyBuilderEffect[] => (unchanged(decoded) ? [{ kind: 'topology/unchanged', settles: [rec] }] : [])),
           ),
           shared$.pipe(
             mergeMap(({ rec, decoded }) => (decoded.kind === 'change' && !unchanged(decoded) ? [{ rec, change: decoded.change }] : [])),

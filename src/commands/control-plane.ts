@@ -1,212 +1,45 @@
-import { clientsByState, recordsTotal, spawnsTotal } from '../metrics/metrics';
-import Kafka from 'node-rdkafka';
-import { defer, from, map, mergeMap, Observable, share, tap } from 'rxjs';
-import { Env, readInt, readString } from '../config/env';
-import { deleteTopic, ensureTopics } from '../kafka/admin';
-import { loadTenancySettings, TenancySettings } from '../tenancy/tenancyConfig';
-import { tenantTopicSpecs } from '../tenancy/tenantTopics';
-import { loadClientAuthSettings } from '../tenancy/clientAuth';
-import { ClientAuthAdmin, kafkaToolsAuthAdmin } from '../tenancy/kafkaAuthAdmin';
-import { KafkaConnection, librdkafkaBase, loadKafkaConnection } from '../kafka/kafkaConfig';
+import { recordsTotal } from '../metrics/metrics';
+import { from, mergeMap, Observable, share, tap } from 'rxjs';
+import { ensureTopics } from '../kafka/admin';
+import { kafkaToolsAuthAdmin } from '../tenancy/kafkaAuthAdmin';
+import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSource } from '../kafka/kafkaSource';
 import { KafkaSink } from '../kafka/kafkaSink';
 import { deadLetter } from '../kafka/deadLetter';
 import { KafkaRecord } from '../kafka/record';
+import { rewindForReplay } from '../kafka/registryReplay';
 import { TOPICS } from '../kafka/topics';
-import { componentLogger, Logger } from '../log/logger';
+import { componentLogger } from '../log/logger';
 import { answerFor } from '../delivery/answerSource';
-import { cachedWorkerList, clientsView, WorkerList } from '../http/clientsView';
-import { loadApiConfig } from '../http/api/apiConfig';
+import { cachedWorkerList, clientsView } from '../http/clientsView';
 import { startHttpServer } from '../http/server';
-import { GraphStore } from '../neo4j/graphStore';
-import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
+import { lazyGraphStore } from '../neo4j/graphStore';
 import { runPipeline } from '../runner/runPipeline';
+import { settled } from '../runner/settle';
 import { createSpawner } from '../spawner/createSpawner';
-import { ensureAll, removeAll, Spawner, WorkerInfo } from '../spawner/spawner';
-import { loadSpawnerConfig } from '../spawner/spawnerConfig';
-import {
-  LifecycleConfig,
-  LifecycleEffect,
-  LifecycleEvent,
-  lifecycleEffects$,
-  lifecycleSteps$,
-  LifecycleState,
-  loadLifecycleConfig,
-  WorkerRef,
-} from '../../pipelines/lifecycle';
+import { loadControlPlaneConfig } from '../controlPlane/controlPlaneConfig';
+import { CONTROL_PLANE, countClients, logEffect, logEvent } from '../controlPlane/lifecycleLog';
+import { spawnerDeps, tenantTopics } from '../controlPlane/workers';
+import { lifecycleEffects$, lifecycleSteps$, LifecycleState } from '../../pipelines/lifecycle';
 
 export const description = 'watch cluster.registry + cluster.heartbeat and keep three workers per live client (GET /clients)';
 
-const COMPONENT = 'control-plane';
+const COMPONENT = CONTROL_PLANE;
 
-export interface ControlPlaneConfig {
-  lifecycle: LifecycleConfig;
-  /** HTTP port of GET /clients (CONTROL_PLANE_PORT, 7070; 0 = any free port). */
-  port: number;
-  /** Host the HTTP server binds (CONTROL_PLANE_HOST, 127.0.0.1). */
-  host: string;
-  /** Appended to the consumer groups, so test runs never share offsets (CONTROL_PLANE_GROUP_SUFFIX). */
-  groupSuffix: string;
-}
-
-export function loadControlPlaneConfig(env: Env): ControlPlaneConfig {
-  return {
-    lifecycle: loadLifecycleConfig(env),
-    port: readInt(env, 'CONTROL_PLANE_PORT', 7070, { min: 0, max: 65535 }),
-    host: readString(env, 'CONTROL_PLANE_HOST', '127.0.0.1'),
-    groupSuffix: readString(env, 'CONTROL_PLANE_GROUP_SUFFIX', ''),
-  };
-}
+export { loadControlPlaneConfig };
+export type { ControlPlaneConfig } from '../controlPlane/controlPlaneConfig';
 
 /**
- * Rewinds the registry group to the earliest offsets (the control plane rebuilds its state from
- * the whole registry at every start) and returns the end offsets seen now: what lies below them
- * is the replay.
+ * The control plane, wiring only: its config (src/controlPlane/controlPlaneConfig), the registry
+ * replay (src/kafka/registryReplay), the lifecycle pipeline (pipelines/lifecycle) with the spawner
+ * and tenant topics as its effects (src/controlPlane/workers), the HTTP server and its view
+ * (src/http), under the runner.
  */
-async function rewindRegistry(
-  connection: KafkaConnection,
-  groupId: string,
-  topic: string,
-  log: Logger,
-): Promise<{ replayEnd: Record<number, number>; processedBefore: Record<number, number> }> {
-  const consumer = new Kafka.KafkaConsumer({ ...librdkafkaBase(connection), 'group.id': groupId, 'enable.auto.commit': false }, {});
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())));
-  try {
-    const md = await new Promise<Kafka.Metadata>((resolve, reject) => consumer.getMetadata({ topic, timeout: 10_000 }, (err, m) => (err ? reject(err) : resolve(m))));
-    const partitions = md.topics.find((t) => t.name === topic)?.partitions.map((p) => p.id) ?? [];
-    const end: Record<number, number> = {};
-    const rewind: Kafka.TopicPartitionOffset[] = [];
-    // Where the previous run had got to: invalid records below it were dead-lettered by that run.
-    const processedBefore: Record<number, number> = {};
-    const committed = await new Promise<Kafka.TopicPartitionOffset[]>((resolve) =>
-      consumer.committed(partitions.map((partition) => ({ topic, partition })), 10_000, (err, tps) => {
-        if (err) log.warn({ group: groupId, err: err.message }, 'could not read the registry group offsets; invalid records of the replay are dead-lettered again');
-        resolve(err ? [] : tps);
-      }),
-    );
-    for (const tp of committed) if (typeof tp.offset === 'number' && tp.offset > 0) processedBefore[tp.partition] = tp.offset;
-    for (const p of partitions) {
-      const w = await new Promise<Kafka.WatermarkOffsets>((resolve, reject) =>
-        consumer.queryWatermarkOffsets(topic, p, 10_000, (err, o) => (err ? reject(err) : resolve(o))),
-      );
-      if (w.highOffset > w.lowOffset) end[p] = w.highOffset;
-      rewind.push({ topic, partition: p, offset: w.lowOffset });
-    }
-    try {
-      if (rewind.length > 0) consumer.commitSync(rewind);
-    } catch (err) {
-      log.warn({ group: groupId, err: (err as Error).message }, 'could not rewind the registry group; the replay starts at its committed offsets');
-    }
-    log.info({ group: groupId, replayEnd: end, processedBefore }, 'registry rewound for the start-up replay');
-    return { replayEnd: end, processedBefore };
-  } finally {
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  }
-}
-
-function logEvent(e: LifecycleEvent, config: LifecycleConfig): void {
-  const log = componentLogger(COMPONENT, e.client ?? undefined);
-  switch (e.kind) {
-    case 'client/registered':
-      log.info({ event: e.kind, info: e.info, resumed: e.resumed }, e.resumed ? 'client known from the registry is alive' : 'client registered');
-      break;
-    case 'client/heartbeat':
-      log.debug({ event: e.kind, source: e.source }, 'heartbeat');
-      break;
-    case 'client/stale':
-      log.warn({ event: e.kind, silentForS: e.silentForMs / 1000, thresholdS: config.staleAfterMs / 1000 }, 'client stale: no heartbeat');
-      break;
-    case 'client/removed':
-      log.info({ event: e.kind, reason: e.reason }, 'client removed');
-      break;
-    case 'client/returned':
-      log.info({ event: e.kind, awayS: e.awayMs / 1000 }, 'client returned');
-      break;
-    case 'client/rejected':
-      log.warn({ event: e.kind, source: e.source, reason: e.reason }, 'rejected');
-      break;
-  }
-}
-
-function logEffect(e: LifecycleEffect): void {
-  const log = componentLogger(COMPONENT, e.client);
-  if (e.kind === 'workers/failed') spawnsTotal.labels('all', e.action, 'error').inc();
-  else for (const w of e.workers) spawnsTotal.labels(w.role, e.kind === 'workers/spawned' ? 'spawn' : 'remove', 'ok').inc();
-  if (e.kind === 'workers/failed') log.error({ effect: e.kind, action: e.action, cause: e.cause, reason: e.reason }, `workers ${e.action} failed`);
-  else if (e.kind === 'workers/spawned') log.info({ effect: e.kind, ms: e.ms, workers: e.workers.map((w) => w.name) }, 'workers running');
-  else log.info({ effect: e.kind, ms: e.ms, workers: e.workers.map((w) => w.name) }, 'workers removed');
-}
-
-function toRef(w: WorkerInfo): WorkerRef {
-  return { name: w.name, role: w.role, id: w.id, adopted: w.adopted };
-}
-
-/** The spawner as the effects stage's cold dependencies: each worker logged and noted in the /clients view. */
-function spawnerDeps(spawner: Spawner, workers: WorkerList, topics: ReturnType<typeof tenantTopics>) {
-  const act = (client: string, starting: string, work: () => Promise<WorkerInfo[]>, done: (w: WorkerInfo) => string): Observable<WorkerRef[]> =>
-    defer(() => {
-      const log = componentLogger(COMPONENT, client);
-      log.info({ spawner: spawner.kind }, starting);
-      return from(work()).pipe(
-        tap((ws) =>
-          ws.forEach((w) => {
-            workers.note(w);
-            log.info({ worker: w.name, role: w.role, id: w.id.slice(0, 12), adopted: w.adopted }, done(w));
-          }),
-        ),
-        map((ws) => ws.map(toRef)),
-      );
-    });
-  return {
-    ensureWorkers: (client: string) =>
-      act(client, 'spawning workers', async () => {
-        await topics.provision(client);
-        return ensureAll(spawner, client);
-      }, (w) => (w.adopted ? 'worker adopted' : 'worker spawned')),
-    removeWorkers: (client: string, cause: LifecycleEvent) =>
-      act(client, 'cleaning up workers', async () => {
-        const removed = await removeAll(spawner, client);
-        // Only a deregistration (tombstone) may drop the client's topics; a silent client keeps them.
-        if (cause.kind === 'client/removed' && cause.reason.startsWith('deregistered')) await topics.release(client);
-        return removed;
-      }, () => 'worker removed'),
-  };
-}
-
-/**
- * A client's own topics (TENANCY=routed): created before its workers start, so the router can route
- * to them and the workers find them; deleted at deregistration when TENANT_TOPICS_ON_REMOVE=delete.
- * In shared mode both do nothing.
- */
-function tenantTopics(connection: KafkaConnection, tenancy: TenancySettings, auth?: ClientAuthAdmin) {
-  return {
-    provision: async (client: string): Promise<void> => {
-      if (tenancy.mode !== 'routed') return;
-      const result = await ensureTopics(connection, componentLogger(COMPONENT, client), tenantTopicSpecs(client, tenancy));
-      const created = Object.keys(result).filter((t) => result[t] === 'created');
-      if (created.length > 0) componentLogger(COMPONENT, client).info({ topics: created }, 'client topics created');
-      // KAFKA_AUTH=scram: the client's credential, ACLs and quotas, after its topics, before its workers.
-      await auth?.provision(client);
-    },
-    release: async (client: string): Promise<void> => {
-      await auth?.revoke(client);
-      if (tenancy.mode !== 'routed' || tenancy.onRemove !== 'delete') return;
-      for (const t of tenantTopicSpecs(client, tenancy)) await deleteTopic(connection, t.name).catch(() => undefined);
-      componentLogger(COMPONENT, client).info({ topics: tenantTopicSpecs(client, tenancy).map((t) => t.name) }, 'client topics deleted');
-    },
-  };
-}
-
 export async function main(): Promise<number> {
   const log = componentLogger(COMPONENT);
   const config = loadControlPlaneConfig(process.env);
-  const apiConfig = loadApiConfig(process.env);
-  const neo4jConfig = loadNeo4jConfig(process.env);
-  const spawnerConfig = loadSpawnerConfig(process.env);
   const connection = loadKafkaConnection(process.env, COMPONENT);
-  const lc = config.lifecycle;
-  const tenancy = loadTenancySettings(process.env);
-  const clientAuth = loadClientAuthSettings(process.env, tenancy.mode);
+  const { lifecycle: lc, tenancy, clientAuth } = config;
   log.info(
     {
       staleAfterS: lc.staleAfterMs / 1000,
@@ -222,7 +55,7 @@ export async function main(): Promise<number> {
     'control plane starting',
   );
   await ensureTopics(connection, log, [TOPICS.registry, TOPICS.heartbeat, TOPICS.dlqRaw]);
-  const spawner = await createSpawner(spawnerConfig, log);
+  const spawner = await createSpawner(config.spawner, log);
   const dlq = await KafkaSink.connect({ connection, component: COMPONENT }, log);
   const deadLetter$ = (record: KafkaRecord, reason: string): Observable<unknown> =>
     dlq.send$(deadLetter(record, COMPONENT, reason, TOPICS.dlqRaw.name)).pipe(
@@ -236,7 +69,7 @@ export async function main(): Promise<number> {
     );
 
   const registryGroup = `control-plane-registry${config.groupSuffix}`;
-  const { replayEnd, processedBefore } = await rewindRegistry(connection, registryGroup, TOPICS.registry.name, log);
+  const { replayEnd, processedBefore } = await rewindForReplay(connection, registryGroup, TOPICS.registry.name, log);
   const found = await spawner.list();
   const foundClients = [...new Set(found.map((w) => w.client))];
   log.info({ workers: found.length, clients: foundClients }, 'labelled workers found at start');
@@ -250,6 +83,8 @@ export async function main(): Promise<number> {
     { replayEnd, processedBefore, deadLetter: deadLetter$ },
     lc,
   ).pipe(
+    // The steps are not the runner's effects (those are the spawner calls): their records are settled here.
+    settled(),
     tap((s) => {
       state = s.state;
       countClients(s.state);
@@ -262,22 +97,16 @@ export async function main(): Promise<number> {
   );
   const events$ = steps$.pipe(mergeMap((s) => s.events));
   const workers = cachedWorkerList(spawner);
-  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers, tenantTopics(connection, tenancy, clientAuth.mode === 'scram' ? kafkaToolsAuthAdmin(connection, clientAuth, process.env, log) : undefined)), { spawnConcurrency: lc.spawnConcurrency }).pipe(tap(logEffect));
+  const auth = clientAuth.mode === 'scram' ? kafkaToolsAuthAdmin(connection, clientAuth, process.env, log) : undefined;
+  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers, tenantTopics(connection, tenancy, auth)), { spawnConcurrency: lc.spawnConcurrency }).pipe(tap(logEffect));
   // The API reads the graph; Neo4j may come up later than the control plane, which must not wait for it.
   const storeLog = componentLogger(`${COMPONENT}-api`);
-  let storeP: Promise<GraphStore> | undefined;
-  const store = () => {
-    if (!storeP) {
-      storeP = GraphStore.connect(neo4jConfig, storeLog, {}, 5_000);
-      storeP.catch(() => (storeP = undefined));
-    }
-    return storeP;
-  };
-  void store().catch((err: Error) => log.warn({ err: err.message }, 'Neo4j not reachable yet; the API answers 503 until it is'));
-  const server = await startHttpServer(apiConfig, {
+  const store = lazyGraphStore(config.neo4j, storeLog, 5_000);
+  void store.get().catch((err: Error) => log.warn({ err: err.message }, 'Neo4j not reachable yet; the API answers 503 until it is'));
+  const server = await startHttpServer(config.api, {
     clients: () => clientsView(state, workers, spawner.kind, Date.now()),
     health: () => ({ ok: true, caughtUp: state.caughtUp }),
-    store,
+    store: store.get,
     answer: answerFor,
     log: storeLog,
   });
@@ -291,7 +120,7 @@ export async function main(): Promise<number> {
       },
       close: async () => {
         await server.close();
-        if (storeP) await (await storeP.catch(() => undefined))?.close();
+        await store.shutdown();
         await Promise.all([registry.closed, heartbeat.closed]);
         await dlq.close();
         await spawner.close();
@@ -299,11 +128,4 @@ export async function main(): Promise<number> {
     },
     log,
   );
-}
-
-/** kgroot_clients{state}: how many clients are in each state now. */
-function countClients(state: LifecycleState): void {
-  const counts: Record<string, number> = { pending: 0, live: 0, stale: 0, removed: 0 };
-  for (const c of Object.values(state.clients)) counts[c.status] = (counts[c.status] ?? 0) + 1;
-  for (const [k, n] of Object.entries(counts)) clientsByState.labels(k).set(n);
 }

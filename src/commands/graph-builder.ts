@@ -5,7 +5,7 @@ import { WrittenBatch } from '../../pipelines/alertEnricher/alertEnricher';
 import { alertDelivery$, loadDeliveryConfig, recordInto, reportingWrites } from '../delivery/alertDelivery';
 import { answerFor } from '../delivery/answerSource';
 import { GraphBuilderEffect, graphBuilder, GRAPH_BUILDER, GRAPH_BUILDER_DEFAULTS } from '../../pipelines/graphBuilder/graphBuilder';
-import { atLeastBatch, ConfigError, Env, readInt, readNumber, readRequired } from '../config/env';
+import { atLeastBatch, ConfigError, Env, holdsBatches, readInt, readNumber, readRequired } from '../config/env';
 import { assertClientId } from '../domain/clientId';
 import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
@@ -14,10 +14,11 @@ import { KafkaSource } from '../kafka/kafkaSource';
 import { loadTenancySettings } from '../tenancy/tenancyConfig';
 import { workerTopics } from '../tenancy/tenantTopics';
 import { componentLogger, Logger } from '../log/logger';
-import { CAUSAL_DEFAULTS, GraphStore } from '../neo4j/graphStore';
+import { CAUSAL_DEFAULTS, DEFAULT_ALERT_LOOKBACK_SECONDS, GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
 import { runPipeline, sourced } from '../runner/runPipeline';
+import { byKind } from '../../pipelines/operators/ofKind';
 import { loadTenancyOptions } from '../tenancy/tenancyConfig';
 
 export const description = "per-client graph builder: events.normalized, logs.normalized, alerts.raw, raw.prom.alerts, state.prom.targets → the client's graph in Neo4j (env CLIENT_ID)";
@@ -40,10 +41,9 @@ export function loadGraphBuilderConfig(env: Env) {
   const maxBatchSize = readInt(env, 'GRAPH_BATCH_SIZE', d.maxBatchSize, { min: 1, max: 50_000 });
   const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', d.maxBatchesInFlight, { min: 1, max: 64 });
   const maxInFlight = readInt(env, 'GRAPH_MAX_IN_FLIGHT', maxBatchSize * (maxBatchesInFlight + 2), { min: 1 });
-  atLeastBatch('GRAPH_MAX_IN_FLIGHT', maxInFlight, 'GRAPH_BATCH_SIZE', maxBatchSize);
   const windowMs = readInt(env, 'CAUSAL_WINDOW_SECONDS', c.windowMs / 1000, { min: 1 }) * 1000;
   const topics = workerTopics(client, loadTenancySettings(env).mode);
-  return {
+  return validateGraphBuilderConfig({
     client,
     /** The client's own topics with TENANCY=routed, the shared ones otherwise. */
     topics: { events: topics.eventsNormalized, logs: topics.logsNormalized, alerts: topics.alertsRaw, rawPromAlerts: TOPICS.rawPromAlerts.name, promTargets: TOPICS.promTargets.name },
@@ -67,7 +67,25 @@ export function loadGraphBuilderConfig(env: Env) {
       memoryEvents: readInt(env, 'CAUSAL_MEMORY_EVENTS', c.memoryEvents, { min: 0 }),
       topologyTtlMs: readInt(env, 'CAUSAL_TOPOLOGY_TTL_SECONDS', c.topologyTtlMs / 1000, { min: 0 }) * 1000,
     },
-  };
+    /** Records asked of the consumer per pull (at most the in-flight bound). */
+    sourceBatchSize: Math.min(GRAPH_SOURCE_BATCH_SIZE, maxInFlight),
+  });
+}
+
+/** Records the graph builder's source asks for per pull. */
+export const GRAPH_SOURCE_BATCH_SIZE = 1000;
+
+export type GraphBuilderConfig = ReturnType<typeof loadGraphBuilderConfig>;
+
+/**
+ * The cross-field checks of the graph builder's settings, each a ConfigError naming the variable
+ * and the fix: the in-flight bound holds a batch (GRAPH_MAX_IN_FLIGHT ≥ GRAPH_BATCH_SIZE) and the
+ * batches in flight (≥ GRAPH_BATCH_SIZE × GRAPH_BATCHES_IN_FLIGHT).
+ */
+export function validateGraphBuilderConfig<T extends { maxInFlight: number; maxBatchSize: number; maxBatchesInFlight: number }>(c: T): T {
+  atLeastBatch('GRAPH_MAX_IN_FLIGHT', c.maxInFlight, 'GRAPH_BATCH_SIZE', c.maxBatchSize);
+  holdsBatches('GRAPH_MAX_IN_FLIGHT', c.maxInFlight, 'GRAPH_BATCH_SIZE', c.maxBatchSize, 'GRAPH_BATCHES_IN_FLIGHT', c.maxBatchesInFlight);
+  return c;
 }
 
 /**
@@ -75,9 +93,9 @@ export function loadGraphBuilderConfig(env: Env) {
  * (15 min in kubernetes-mixin), so its causes lie further back than the event-to-event window.
  */
 export function readAlertLookbackMs(env: Env, windowMs: number): number {
-  const s = readInt(env, 'ALERT_LOOKBACK_SECONDS', 1800, { min: 1, max: 86_400 });
+  const s = readInt(env, 'ALERT_LOOKBACK_SECONDS', DEFAULT_ALERT_LOOKBACK_SECONDS, { min: 1, max: 86_400 });
   if (s * 1000 < windowMs) {
-    throw new ConfigError('ALERT_LOOKBACK_SECONDS', `must be at least CAUSAL_WINDOW_SECONDS (${windowMs / 1000}), got ${s}`, `Raise ALERT_LOOKBACK_SECONDS to ${windowMs / 1000} or more, or unset it for the default 1800`);
+    throw new ConfigError('ALERT_LOOKBACK_SECONDS', `must be at least CAUSAL_WINDOW_SECONDS (${windowMs / 1000}), got ${s}`, `Raise ALERT_LOOKBACK_SECONDS to ${windowMs / 1000} or more, or unset it for the default ${DEFAULT_ALERT_LOOKBACK_SECONDS}`);
   }
   return s * 1000;
 }
@@ -88,37 +106,30 @@ export function batchLogger(log: Logger, client = ''): (e: GraphBuilderEffect) =
   let foreign = 0;
   let skipped = 0;
   let deadLettered = 0;
-  return (e) => {
-    switch (e.kind) {
-      case 'foreign':
-        foreign++;
-        m.foreign.inc();
-        return;
-      case 'skipped':
-        skipped++;
-        return;
-      case 'normalized-in-place':
-        m.normalizedInPlace.inc();
-        return;
-      case 'dead-lettered':
-        deadLettered++;
-        m.deadLettered.inc();
-        log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
-        return;
-      case 'write-retry':
-        log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying');
-        return;
-      case 'batch-written':
-        m.out.inc(e.rows);
-        m.batch.observe(e.records);
-        m.write.observe(e.writeMs / 1000);
-        log.info(
-          { batchSize: e.records, rows: e.rows, eventsAdded: e.eventsAdded, causalEdgesAdded: e.causalEdgesAdded, candidates: e.candidates, search: e.search, deferredEdges: e.deferredEdges, writeMs: e.writeMs, foreignSkipped: foreign, skipped, deadLettered },
-          'batch written',
-        );
-        foreign = skipped = deadLettered = 0;
-    }
-  };
+  return byKind<GraphBuilderEffect>({
+    'graph/foreign': () => {
+      foreign++;
+      m.foreign.inc();
+    },
+    'graph/skipped': () => void skipped++,
+    'graph/normalized-in-place': () => m.normalizedInPlace.inc(),
+    'graph/dead-lettered': (e) => {
+      deadLettered++;
+      m.deadLettered.inc();
+      log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
+    },
+    'graph/write-retry': (e) => log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying'),
+    'graph/batch-written': (e) => {
+      m.out.inc(e.rows);
+      m.batch.observe(e.records);
+      m.write.observe(e.writeMs / 1000);
+      log.info(
+        { batchSize: e.records, rows: e.rows, eventsAdded: e.eventsAdded, causalEdgesAdded: e.causalEdgesAdded, candidates: e.candidates, search: e.search, deferredEdges: e.deferredEdges, writeMs: e.writeMs, foreignSkipped: foreign, skipped, deadLettered },
+        'batch written',
+      );
+      foreign = skipped = deadLettered = 0;
+    },
+  });
 }
 
 export async function main(): Promise<number> {
@@ -137,7 +148,7 @@ export async function main(): Promise<number> {
       // The agent's raw.prom.alerts and state.prom.targets are shared in both tenancy modes (the router does not route them).
       topics: [config.topics.events, config.topics.logs, config.topics.alerts, TOPICS.rawPromAlerts.name, TOPICS.promTargets.name],
       maxInFlight: config.maxInFlight,
-      batchSize: Math.min(1000, config.maxInFlight),
+      batchSize: config.sourceBatchSize,
     },
     log,
   );

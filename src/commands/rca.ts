@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { readInt } from '../config/env';
 import { assertClientId } from '../domain/clientId';
-import { GraphStore } from '../neo4j/graphStore';
+import { DEFAULT_ALERT_LOOKBACK_SECONDS, GraphStore } from '../neo4j/graphStore';
 import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { AnswerOptions, answerAlert, answerEvent, assertKnownClient, confirmCause, RcaNotFound, RcaReader } from '../rca/answer';
 import { RcaAnswer } from '../rca/rank';
@@ -32,7 +32,7 @@ function argsAll(args: string[], name: string): string[] {
 export function answerOptions(args: string[], env: NodeJS.ProcessEnv = process.env): AnswerOptions {
   const limitArg = flag(args, '--limit');
   if (limitArg !== undefined && !/^\d+$/.test(limitArg)) throw new UsageError(`--limit must be a whole number, got ${JSON.stringify(limitArg)}`);
-  const lookbackMs = readInt(env, 'ALERT_LOOKBACK_SECONDS', 1800, { min: 1, max: 86_400 }) * 1000;
+  const lookbackMs = readInt(env, 'ALERT_LOOKBACK_SECONDS', DEFAULT_ALERT_LOOKBACK_SECONDS, { min: 1, max: 86_400 }) * 1000;
   const startsAt = flag(args, '--starts-at');
   if (startsAt !== undefined && Number.isNaN(Date.parse(startsAt))) throw new UsageError(`--starts-at must be an RFC 3339 time, got ${JSON.stringify(startsAt)}`);
   return {

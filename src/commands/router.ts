@@ -1,6 +1,6 @@
 import { tap } from 'rxjs';
 import { ROUTER, router, RouterEffect } from '../../pipelines/router/router';
-import { ConfigError, Env, readEnum, readInt, readList, readString } from '../config/env';
+import { atLeastBatch, ConfigError, Env, readEnum, readInt, readList, readString } from '../config/env';
 import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSink } from '../kafka/kafkaSink';
@@ -13,6 +13,7 @@ import { routeOf } from '../tenancy/routeOf';
 import { loadTenancySettings, TenancySettings } from '../tenancy/tenancyConfig';
 import { ROUTED_TOPICS } from '../tenancy/tenantTopics';
 import { TopicDirectory } from '../tenancy/topicDirectory';
+import { byKind } from '../../pipelines/operators/ofKind';
 
 export const description = "shared router (TENANCY=routed): raw.k8s.events, raw.k8s.logs, alerts.raw, events.normalized, logs.normalized → each client's own topics ({topic}.{client}), read once";
 
@@ -31,43 +32,44 @@ export interface RouterCommandConfig {
 }
 
 export function loadRouterConfig(env: Env): RouterCommandConfig {
-  return {
+  return validateRouterConfig({
     tenancy: loadTenancySettings(env),
     maxInFlight: readInt(env, 'ROUTER_MAX_IN_FLIGHT', 5000, { min: 1, max: 1_000_000 }),
     batchSize: readInt(env, 'ROUTER_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
     topics: readList(env, 'ROUTER_TOPICS', ROUTED_TOPICS.map((t) => t.name)),
     group: readString(env, 'ROUTER_GROUP', 'router'),
     start: readEnum(env, 'ROUTER_START', ['earliest', 'latest'] as const, 'earliest'),
-  };
+  });
+}
+
+/** The router's cross-field check: ROUTER_MAX_IN_FLIGHT holds a batch of ROUTER_BATCH_SIZE (a ConfigError naming the variable and the fix). */
+export function validateRouterConfig(c: RouterCommandConfig): RouterCommandConfig {
+  atLeastBatch('ROUTER_MAX_IN_FLIGHT', c.maxInFlight, 'ROUTER_BATCH_SIZE', c.batchSize);
+  if (c.topics.length === 0) throw new ConfigError('ROUTER_TOPICS', 'names no topic', 'List the shared topics to route, separated by commas, or unset it for the default');
+  return c;
 }
 
 /** Counts and logs one line per thing that happened; routed records are counted, not logged one by one. */
 function effectLogger(log: ReturnType<typeof componentLogger>): (e: RouterEffect) => void {
   const routedBy = new Map<string, number>();
   let lastLog = Date.now();
-  return (e) => {
-    switch (e.kind) {
-      case 'router/routed': {
-        recordsTotal.labels(ROUTER, e.client, 'out').inc(e.count);
-        routedBy.set(e.client, (routedBy.get(e.client) ?? 0) + e.count);
-        if (Date.now() - lastLog >= 10_000) {
-          log.info({ routed: Object.fromEntries(routedBy) }, 'progress');
-          routedBy.clear();
-          lastLog = Date.now();
-        }
-        return;
+  return byKind<RouterEffect>({
+    'router/routed': (e) => {
+      recordsTotal.labels(ROUTER, e.client, 'out').inc(e.count);
+      routedBy.set(e.client, (routedBy.get(e.client) ?? 0) + e.count);
+      if (Date.now() - lastLog >= 10_000) {
+        log.info({ routed: Object.fromEntries(routedBy) }, 'progress');
+        routedBy.clear();
+        lastLog = Date.now();
       }
-      case 'router/dead-lettered':
-        recordsTotal.labels(ROUTER, e.client ?? '', 'dead_lettered').inc(e.settles.length);
-        log.warn({ client: e.client, records: e.settles.length, reason: e.reason }, 'dead-lettered');
-        return;
-      case 'router/waiting':
-        log.info({ client: e.client, records: e.records }, 'holding records of a client without topics (not registered yet)');
-        return;
-      case 'router/retry':
-        log.warn({ client: e.client, records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'produce failed; retrying');
-    }
-  };
+    },
+    'router/dead-lettered': (e) => {
+      recordsTotal.labels(ROUTER, e.client ?? '', 'dead_lettered').inc(e.settles.length);
+      log.warn({ client: e.client, records: e.settles.length, reason: e.reason }, 'dead-lettered');
+    },
+    'router/waiting': (e) => log.info({ client: e.client, records: e.records }, 'holding records of a client without topics (not registered yet)'),
+    'router/retry': (e) => log.warn({ client: e.client, records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'produce failed; retrying'),
+  });
 }
 
 export async function main(): Promise<number> {
@@ -89,7 +91,7 @@ export async function main(): Promise<number> {
       topics: bases,
       fromBeginning: config.start === 'earliest',
       maxInFlight: config.maxInFlight,
-      batchSize: Math.min(config.batchSize, config.maxInFlight),
+      batchSize: config.batchSize,
       metrics: { component: ROUTER, client: '' },
     },
     log,
@@ -106,11 +108,8 @@ export async function main(): Promise<number> {
     { unregisteredGraceMs },
   ).pipe(
     tap(effectLogger(log)),
-    // The one place a routed record is acknowledged: its copy (or dead letter) was delivered.
-    tap((e) => {
-      if (e.kind === 'router/retry') directory.forget(e.client, bases);
-      if ('settles' in e) for (const r of e.settles) r.ack();
-    }),
+    // The topics may have gone (deleted by a deregistration): looked up again before the retry. The runner acknowledges what the effects settle.
+    tap(byKind<RouterEffect>({ 'router/retry': (e) => directory.forget(e.client, bases) })),
   );
   return runPipeline(
     sourced(effects$, source, () => sink.close(), () => directory.close()),

@@ -1,6 +1,7 @@
 import { batchSize, neo4jWriteSeconds, recordsTotal } from '../metrics/metrics';
 import { tap } from 'rxjs';
-import { TOPOLOGY_BUILDER, topologyBuilder } from '../../pipelines/topologyBuilder/topologyBuilder';
+import { TOPOLOGY_BUILDER, topologyBuilder, TopologyBuilderEffect } from '../../pipelines/topologyBuilder/topologyBuilder';
+import { byKind } from '../../pipelines/operators/ofKind';
 import { atLeastBatch, Env, readInt } from '../config/env';
 import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
@@ -13,7 +14,7 @@ import { loadNeo4jConfig } from '../neo4j/neo4jConfig';
 import { isTransientGraphError } from '../neo4j/neo4jErrors';
 import { runPipeline, sourced } from '../runner/runPipeline';
 import { merge } from 'rxjs';
-import { UNRESOLVED_RECORDS, unresolvedRecords, WORKER_TOPICS } from '../../pipelines/tenancy/unresolvedRecords';
+import { UnresolvedEffect, UNRESOLVED_RECORDS, unresolvedRecords, WORKER_TOPICS } from '../../pipelines/tenancy/unresolvedRecords';
 import { loadTenancyOptions, loadTenancySettings } from '../tenancy/tenancyConfig';
 import { readList, readString } from '../config/env';
 import { ROUTED_TOPICS } from '../tenancy/tenantTopics';
@@ -26,6 +27,10 @@ export function loadTopologyBuilderConfig(env: Env) {
   const maxInFlight = readInt(env, 'TOPOLOGY_MAX_IN_FLIGHT', maxBatchSize * 4, { min: 1 });
   atLeastBatch('TOPOLOGY_MAX_IN_FLIGHT', maxInFlight, 'TOPOLOGY_BATCH_SIZE', maxBatchSize);
   return {
+    /** Records asked of the consumer per pull (at most the in-flight bound). */
+    sourceBatchSize: Math.min(TOPOLOGY_SOURCE_BATCH_SIZE, maxInFlight),
+    /** The unresolved-records consumer's bounds: it only dead-letters, so a fixed window suffices. */
+    unresolvedSource: { maxInFlight: 2000, batchSize: 500 },
     maxBatchSize,
     maxBatchMs: readInt(env, 'TOPOLOGY_BATCH_MS', 250, { min: 1 }),
     maxInFlight,
@@ -38,6 +43,9 @@ export function loadTopologyBuilderConfig(env: Env) {
   };
 }
 
+/** Records the topology builder's source asks for per pull. */
+export const TOPOLOGY_SOURCE_BATCH_SIZE = 1000;
+
 export async function main(): Promise<number> {
   const config = loadTopologyBuilderConfig(process.env);
   const log = componentLogger(TOPOLOGY_BUILDER);
@@ -46,7 +54,7 @@ export async function main(): Promise<number> {
   const store = await GraphStore.connect(loadNeo4jConfig(process.env), log);
   const sink = await KafkaSink.connect({ connection }, log);
   const source = new KafkaSource(
-    { connection, groupId: config.groupId, topics: [TOPICS.resources.name, TOPICS.topology.name], maxInFlight: config.maxInFlight, batchSize: Math.min(1000, config.maxInFlight) },
+    { connection, groupId: config.groupId, topics: [TOPICS.resources.name, TOPICS.topology.name], maxInFlight: config.maxInFlight, batchSize: config.sourceBatchSize },
     log,
   );
   const unchanged = recordsTotal.labels(TOPOLOGY_BUILDER, '', 'unchanged');
@@ -55,30 +63,36 @@ export async function main(): Promise<number> {
     { writeTopology: (b) => store.writeTopology$(b), send: (o) => sink.send$(o), isTransient: isTransientGraphError },
     config,
   ).pipe(
-    tap((e) => {
-      if (e.kind === 'batch-written') {
-        batchSize.labels('topology-builder', 'neo4j').observe(e.records);
-        for (const c of e.clients) neo4jWriteSeconds.labels('topology-builder').observe(c.writeMs / 1000);
-        log.info({ batchSize: e.records, evidence: e.evidence, clients: e.clients.map((c) => ({ client: c.client, upserted: c.upserted, deleted: c.deleted, writeMs: c.writeMs })) }, 'batch written');
-      } else if (e.kind === 'unchanged') {
-        unchanged.inc();
-      } else if (e.kind === 'write-retry') {
-        log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying');
-      } else {
-        recordsTotal.labels('topology-builder', '', 'dead_lettered').inc();
-        log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
-      }
-    }),
+    tap(
+      byKind<TopologyBuilderEffect>({
+        'topology/batch-written': (e) => {
+          batchSize.labels('topology-builder', 'neo4j').observe(e.records);
+          for (const c of e.clients) neo4jWriteSeconds.labels('topology-builder').observe(c.writeMs / 1000);
+          log.info({ batchSize: e.records, evidence: e.evidence, clients: e.clients.map((c) => ({ client: c.client, upserted: c.upserted, deleted: c.deleted, writeMs: c.writeMs })) }, 'batch written');
+        },
+        'topology/unchanged': () => unchanged.inc(),
+        'topology/write-retry': (e) => log.warn({ records: e.records, attempt: e.attempt, delayMs: e.delayMs, err: e.error }, 'graph write failed; retrying'),
+        'topology/dead-lettered': (e) => {
+          recordsTotal.labels('topology-builder', '', 'dead_lettered').inc();
+          log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
+        },
+      }),
+    ),
   );
   // The one component that dead-letters records naming no client (the workers count them as foreign):
   // a single shared process, off the control plane's heartbeat path, with its own consumer group.
-  const unresolvedSource = new KafkaSource({ connection, groupId: config.unresolvedGroupId, topics: config.unresolvedTopics, maxInFlight: 2000, batchSize: 500 }, log);
+  const unresolvedSource = new KafkaSource({ connection, groupId: config.unresolvedGroupId, topics: config.unresolvedTopics, ...config.unresolvedSource }, log);
   const unresolvedCount = recordsTotal.labels(UNRESOLVED_RECORDS, '', 'dead_lettered');
+  // Every effect goes on to the runner (the resolved ones settle their records); only dead letters are counted and logged.
   const unresolved$ = unresolvedRecords({ records$: unresolvedSource.records$ }, { send: (o) => sink.send$(o) }, config.tenancy).pipe(
-    tap((e) => {
-      unresolvedCount.inc();
-      log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset, role: UNRESOLVED_RECORDS }, 'record names no client; dead-lettered');
-    }),
+    tap(
+      byKind<UnresolvedEffect>({
+        'unresolved/dead-lettered': (e) => {
+          unresolvedCount.inc();
+          log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset, role: UNRESOLVED_RECORDS }, 'record names no client; dead-lettered');
+        },
+      }),
+    ),
   );
   const both = { stop: () => (source.stop(), unresolvedSource.stop()), closed: Promise.all([source.closed, unresolvedSource.closed]) };
   return runPipeline(

@@ -87,3 +87,22 @@ export function readList(env: Env, name: string, fallback: string[] = []): strin
   if (v === undefined) return fallback;
   return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
+
+/**
+ * Cross-field check: an in-flight bound that cannot hold `count` full batches at once means the
+ * batches in flight beyond the first ones never fill (each waits out its time bound).
+ */
+export function holdsBatches(variable: string, value: number, batchVariable: string, batchSize: number, countVariable: string, count: number): void {
+  if (value < batchSize * count) {
+    throw new ConfigError(
+      variable,
+      `${value} cannot hold ${countVariable} (${count}) full batches of ${batchVariable} (${batchSize}), ${batchSize * count} records`,
+      `Set ${variable} to at least ${batchVariable} × ${countVariable}, lower ${countVariable}, or unset ${variable} for the default`,
+    );
+  }
+}
+
+/** Cross-field check: two servers of one process cannot listen on the same fixed port. */
+export function distinctPorts(variable: string, port: number, otherVariable: string, otherPort: number): void {
+  if (port > 0 && port === otherPort) throw new ConfigError(variable, `is ${port}, the port of ${otherVariable} too`, `Give ${variable} and ${otherVariable} different ports (0 picks a free one)`);
+}

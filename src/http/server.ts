@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import type { Server as NodeServer } from 'node:http';
 import Fastify, { FastifyError, FastifyInstance } from 'fastify';
+import type { Service } from '../domain/service';
 import { apiRequestSeconds } from '../metrics/metrics';
 import type { Logger } from '../log/logger';
 import { ApiConfig } from './api/apiConfig';
@@ -79,23 +81,101 @@ export function buildHttpServer(config: ApiConfig, deps: HttpDeps): FastifyInsta
   return app;
 }
 
-/** Listens on CONTROL_PLANE_HOST:CONTROL_PLANE_PORT; resolves with the server and its base URL. */
-export async function startHttpServer(config: ApiConfig, deps: HttpDeps): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
+/** The control plane's HTTP server as a {@link Service}: `url` is known once started. */
+export interface HttpServer extends Service {
+  readonly app: FastifyInstance;
+  /** Base URL, http://host:port (after start). */
+  readonly url: string;
+  /** The same as shutdown (kept for callers of before the contract). */
+  close(): Promise<void>;
+}
+
+/** The control plane's HTTP server, not listening yet: `start()` listens on CONTROL_PLANE_HOST:CONTROL_PLANE_PORT. */
+export function createHttpServer(config: ApiConfig, deps: HttpDeps): HttpServer {
   const app = buildHttpServer(config, deps);
-  await app.listen({ host: config.host, port: config.port });
-  const a = app.server.address();
-  const port = typeof a === 'object' && a ? a.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
-  // The first line as before (its url is GET /clients; tests and scripts read it), then the rest.
-  deps.log.info({ url: `${url}/clients` }, 'status endpoint listening');
-  deps.log.info({ ui: `${url}/`, api: `${url}/api/v1/openapi.json`, auth: config.adminToken || config.clientTokens.size > 0 ? 'tokens' : 'loopback only' }, 'web UI and API listening');
+  let url = '';
+  let started: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+  const shutdown = () => {
+    stopped ??= started
+      ? started.then(
+          () => (endLiveStreams(app), app.close()),
+          () => undefined,
+        )
+      : Promise.resolve();
+    return stopped;
+  };
   return {
     app,
-    url,
-    close: async () => {
-      endLiveStreams(app);
-      await app.close();
+    get url() {
+      return url;
+    },
+    start: () => {
+      if (stopped) return Promise.reject(new Error('the HTTP server cannot start after shutdown'));
+      started ??= app.listen({ host: config.host, port: config.port }).then(() => {
+        const a = app.server.address();
+        const port = typeof a === 'object' && a ? a.port : config.port;
+        const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+        url = `http://${host}:${port}`;
+        // The first line as before (its url is GET /clients; tests and scripts read it), then the rest.
+        deps.log.info({ url: `${url}/clients` }, 'status endpoint listening');
+        deps.log.info({ ui: `${url}/`, api: `${url}/api/v1/openapi.json`, auth: config.adminToken || config.clientTokens.size > 0 ? 'tokens' : 'loopback only' }, 'web UI and API listening');
+      });
+      return started;
+    },
+    shutdown,
+    close: shutdown,
+  };
+}
+
+/** Listens on CONTROL_PLANE_HOST:CONTROL_PLANE_PORT; resolves with the started server and its base URL. */
+export async function startHttpServer(config: ApiConfig, deps: HttpDeps): Promise<HttpServer> {
+  const server = createHttpServer(config, deps);
+  await server.start();
+  return server;
+}
+
+/**
+ * A node HTTP server (the webhook receiver's) as a {@link Service}: `start()` listens; `shutdown()`
+ * stops accepting, closes idle connections and resolves once the requests under way are answered
+ * (safe without start). `stopped` resolves then too, so the runner can wait for it as for a source.
+ */
+export function nodeHttpService(server: NodeServer, port: number, host: string): Service & { readonly stopped: Promise<void>; readonly listening: boolean; address(): ReturnType<NodeServer['address']> } {
+  let started: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((r) => (markStopped = r));
+  return {
+    stopped,
+    get listening() {
+      return server.listening;
+    },
+    address: () => server.address(),
+    start: () => {
+      if (stopping) return Promise.reject(new Error('the HTTP server cannot start after shutdown'));
+      started ??= new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return started;
+    },
+    shutdown: () => {
+      stopping ??= (started ?? Promise.resolve())
+        .then(
+          () =>
+            server.listening
+              ? new Promise<void>((resolve) => {
+                  server.close(() => resolve());
+                  server.closeIdleConnections();
+                })
+              : undefined,
+          () => undefined,
+        )
+        .then(() => markStopped());
+      return stopping;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, Env, readInt, readOptional, readString } from '../config/env';
+import { ConfigError, distinctPorts, Env, readInt, readOptional, readString } from '../config/env';
+import { loadMetricsConfig, MetricsServerConfig } from '../metrics/metricsServer';
 import { validateClientId } from '../domain/clientId';
 
 /**
@@ -59,4 +60,17 @@ export function loadWebhookConfig(env: Env): WebhookConfig {
     maxBodyBytes: readInt(env, 'WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, { min: 256 }),
     tokens,
   };
+}
+
+/** The webhook receiver process: its server and the runner's /metrics and /healthz. */
+export interface WebhookReceiverConfig {
+  webhook: WebhookConfig;
+  metrics: MetricsServerConfig;
+}
+
+/** Loads the webhook receiver's settings and checks them together: WEBHOOK_PORT and METRICS_PORT differ. */
+export function loadWebhookReceiverConfig(env: Env): WebhookReceiverConfig {
+  const c = { webhook: loadWebhookConfig(env), metrics: loadMetricsConfig(env) };
+  distinctPorts('WEBHOOK_PORT', c.webhook.port, 'METRICS_PORT', c.metrics.port);
+  return c;
 }

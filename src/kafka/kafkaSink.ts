@@ -4,6 +4,8 @@ import { Logger } from '../log/logger';
 import { KafkaConnection, librdkafkaBase } from './kafkaConfig';
 import { Delivered, OutRecord } from './record';
 import { producedTotal } from '../metrics/metrics';
+import { checkAtLeast } from '../config/options';
+import type { Service } from '../domain/service';
 
 export interface KafkaSinkConfig {
   connection: KafkaConnection;
@@ -20,6 +22,15 @@ export interface KafkaSinkConfig {
   extra?: Record<string, string | number | boolean>;
 }
 
+/** A KafkaSink's options, checked before the producer is created (kafkajs-style messages). */
+export function checkKafkaSinkConfig(config: KafkaSinkConfig): void {
+  checkAtLeast('queueMaxMessages', config.queueMaxMessages, 1);
+  checkAtLeast('lingerMs', config.lingerMs, 0);
+  checkAtLeast('pollIntervalMs', config.pollIntervalMs, 1);
+  checkAtLeast('idlePollIntervalMs', config.idlePollIntervalMs, 1);
+  checkAtLeast('connection.maxMessageBytes', config.connection.maxMessageBytes, 1);
+}
+
 type Pending = { resolve: (d: Delivered) => void; reject: (e: Error) => void };
 
 const QUEUE_FULL = Kafka.CODES.ERRORS.ERR__QUEUE_FULL;
@@ -33,7 +44,7 @@ const QUEUE_FULL = Kafka.CODES.ERRORS.ERR__QUEUE_FULL;
  *   const sink = await KafkaSink.connect({ connection }, log);
  *   sink.send$({ topic: 'events.normalized', key, value }).pipe(tap(() => record.ack()))
  */
-export class KafkaSink {
+export class KafkaSink implements Service {
   private producer: Kafka.Producer;
   private closing = false;
   /** Sends waiting for room in librdkafka's queue, oldest first; bounded by the callers' own in-flight limits. */
@@ -51,6 +62,7 @@ export class KafkaSink {
     private readonly config: KafkaSinkConfig,
     private readonly log: Logger,
   ) {
+    checkKafkaSinkConfig(config);
     this.producer = new Kafka.Producer({
       ...librdkafkaBase(config.connection),
       'enable.idempotence': true, // implies acks=all and ordered, deduplicated retries
@@ -82,18 +94,41 @@ export class KafkaSink {
     this.producer.on('event.error', (err) => this.log.warn({ err: err.message, code: err.code }, 'kafka producer error'));
   }
 
-  static connect(config: KafkaSinkConfig, log: Logger): Promise<KafkaSink> {
+  /** A sink not connected yet: `start()` connects it. */
+  static create(config: KafkaSinkConfig, log: Logger): KafkaSink {
+    return new KafkaSink(config, log);
+  }
+
+  /** A connected sink (create, then start). */
+  static async connect(config: KafkaSinkConfig, log: Logger): Promise<KafkaSink> {
     const sink = new KafkaSink(config, log);
-    return new Promise((resolve, reject) => {
-      sink.producer.connect({ timeout: 30_000 }, (err) => {
+    await sink.start();
+    return sink;
+  }
+
+  private started: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
+
+  /** Connects the producer (once; a second call returns the same promise). */
+  start(): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error('a KafkaSink cannot start after shutdown; create another'));
+    this.started ??= new Promise((resolve, reject) => {
+      this.producer.connect({ timeout: 30_000 }, (err) => {
         if (err) {
-          reject(new Error(`kafka producer could not connect to ${config.connection.brokers}: ${err.message}`));
+          reject(new Error(`kafka producer could not connect to ${this.config.connection.brokers}: ${err.message}`));
           return;
         }
-        sink.setPolling(false);
-        resolve(sink);
+        this.setPolling(false);
+        resolve();
       });
     });
+    return this.started;
+  }
+
+  /** Flushes what is queued and disconnects ({@link close}); resolves at once when never started, and a second call waits for the first. */
+  shutdown(): Promise<void> {
+    this.stopped ??= this.started ? this.started.then(() => this.close(), () => this.close()) : Promise.resolve();
+    return this.stopped;
   }
 
   /**

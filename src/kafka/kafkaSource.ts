@@ -6,6 +6,8 @@ import { OffsetTracker } from './offsetTracker';
 import { KafkaRecord, SourceRecord } from './record';
 import { Gauge } from 'prom-client';
 import { consumeFailuresTotal, inFlight, recordsTotal, registry } from '../metrics/metrics';
+import { checkAtLeast, checkNonEmpty } from '../config/options';
+import type { Service } from '../domain/service';
 
 /** Configuration of one consumer. */
 export interface KafkaSourceConfig {
@@ -65,7 +67,7 @@ export interface KafkaSourceStats {
  *   const src = new KafkaSource({ connection, groupId: 'g', topics: ['t'] }, log);
  *   src.records$.pipe(mergeMap((r) => work(r).pipe(tap(() => r.ack())), 64)).subscribe();
  */
-export class KafkaSource {
+export class KafkaSource implements Service {
   /** One record per emission. */
   readonly records$: Observable<SourceRecord>;
   /** The same records, one array per pull: cheaper per record for pipelines that work in batches. Subscribe to one of the two. */
@@ -97,13 +99,10 @@ export class KafkaSource {
     private readonly log: Logger,
   ) {
     // Options are checked before anything uses them (kafkajs-style messages).
-    if (config.maxInFlight !== undefined && !(Number.isInteger(config.maxInFlight) && config.maxInFlight >= 1)) throw new Error(`maxInFlight must be at least 1, got ${config.maxInFlight}`);
-    if (config.batchSize !== undefined && !(Number.isInteger(config.batchSize) && config.batchSize >= 1)) throw new Error(`batchSize must be at least 1, got ${config.batchSize}`);
-    if (config.maxConsumeFailures !== undefined && !(config.maxConsumeFailures >= 1)) throw new Error(`maxConsumeFailures must be at least 1, got ${config.maxConsumeFailures}`);
+    checkKafkaSourceConfig(config);
     this.maxInFlight = config.maxInFlight ?? 2000;
     this.batchSize = Math.min(config.batchSize ?? 500, this.maxInFlight);
     this.resumeRoom = Math.max(1, Math.min(this.batchSize, Math.floor(this.maxInFlight / 4)));
-    if (config.topics.length === 0) throw new Error('a KafkaSource needs at least one topic');
     this.closed = new Promise((r) => (this.resolveClosed = r));
     const component = config.metrics?.component ?? config.groupId;
     const client = config.metrics?.client ?? '';
@@ -163,13 +162,27 @@ export class KafkaSource {
       const finish = () => {
         clearInterval(flushTimer);
         openSources.delete(this);
-        this.shutdown(consumer);
+        this.disconnect(consumer);
       };
       // RxJS tears a source down as soon as it completes; after a graceful stop the records
       // already handed out are still being worked on, so wait for their acks before committing.
       if (graceful && this.s.inFlight > 0) this.whenDrained(finish, config.drainTimeoutMs ?? 30_000);
       else finish();
     };
+  }
+
+  /** Intake begins when `records$` or `batches$` is subscribed (the runner's one subscription): nothing to do before. */
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * Stops intake and resolves once the consumer drained, stored its acknowledged offsets, committed
+   * and disconnected ({@link closed}); at once when it was never subscribed.
+   */
+  async shutdown(): Promise<void> {
+    this.stop();
+    if (this.consumer) await this.closed;
   }
 
   /** Stops intake: no further pull; `records$` completes after the pull under way returns. */
@@ -405,7 +418,7 @@ export class KafkaSource {
     }
   }
 
-  private shutdown(consumer: Kafka.KafkaConsumer): void {
+  private disconnect(consumer: Kafka.KafkaConsumer): void {
     this.storeOffsets();
     const done = () => {
       this.log.info({ group: this.config.groupId, stored: this.s.stored, consumed: this.s.consumed, acked: this.s.acked }, 'consumer closed');
@@ -423,6 +436,20 @@ export class KafkaSource {
     }
     consumer.disconnect(() => done());
   }
+}
+
+/** A KafkaSource's options, checked before anything uses them (kafkajs-style messages). */
+export function checkKafkaSourceConfig(config: KafkaSourceConfig): void {
+  if (!config.groupId) throw new Error(`groupId must be set, got ${JSON.stringify(config.groupId)}`);
+  checkNonEmpty('topics', config.topics);
+  checkAtLeast('maxInFlight', config.maxInFlight, 1);
+  checkAtLeast('batchSize', config.batchSize, 1);
+  checkAtLeast('maxConsumeFailures', config.maxConsumeFailures, 1);
+  checkAtLeast('commitIntervalMs', config.commitIntervalMs, 1);
+  checkAtLeast('consumeTimeoutMs', config.consumeTimeoutMs, 1);
+  checkAtLeast('idleConsumeTimeoutMs', config.idleConsumeTimeoutMs, 1);
+  checkAtLeast('prefetchKbytes', config.prefetchKbytes, 1);
+  checkAtLeast('drainTimeoutMs', config.drainTimeoutMs, 0);
 }
 
 /** Sources currently open, read by the consumer-lag gauge when Prometheus scrapes and by /healthz. */

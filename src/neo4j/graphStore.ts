@@ -15,17 +15,56 @@ import { AgentTopologyOps } from '../agent/agentTopology';
 import { AgentWriteCounts, applyAgentTopology, planAgentTopology } from '../agent/agentCypher';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
 import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
+import { checkAtLeast, checkBetween } from '../config/options';
+import type { Service } from '../domain/service';
+
+/** ALERT_LOOKBACK_SECONDS's default (the graph builder's causal search and the rca answer read the same). */
+export const DEFAULT_ALERT_LOOKBACK_SECONDS = 1800;
 
 /** The causal search's defaults, the one place they live (the graph-builder command reads CAUSAL_* over them). */
 export const CAUSAL_DEFAULTS: CausalSearchOptions = {
   windowMs: 300_000,
-  alertLookbackMs: 1_800_000,
+  alertLookbackMs: DEFAULT_ALERT_LOOKBACK_SECONDS * 1000,
   minConfidence: 0.1,
   maxCausesPerEffect: 5,
   maxCandidates: 50,
   memoryEvents: 200_000,
   topologyTtlMs: 10_000,
 };
+
+/** The causal search's options, checked before the store uses them (kafkajs-style messages). */
+export function checkCausalOptions(o: CausalSearchOptions): void {
+  checkAtLeast('windowMs', o.windowMs, 1);
+  checkAtLeast('alertLookbackMs', o.alertLookbackMs, o.windowMs);
+  checkBetween('minConfidence', o.minConfidence, 0, 1, false);
+  checkAtLeast('maxCausesPerEffect', o.maxCausesPerEffect, 1);
+  checkAtLeast('maxCandidates', o.maxCandidates, 1);
+  checkAtLeast('memoryEvents', o.memoryEvents, 0);
+  checkAtLeast('topologyTtlMs', o.topologyTtlMs, 0);
+}
+
+/**
+ * A GraphStore connected on first use, for a process that must not wait for Neo4j at start (the
+ * control plane's API): `get()` connects (waiting up to `waitMs`), a failed connection is tried
+ * again on the next `get()`; `shutdown()` closes what was connected, and is safe when nothing was.
+ */
+export function lazyGraphStore(config: Neo4jConfig, log: Logger, waitMs = 5_000): { get(): Promise<GraphStore>; shutdown(): Promise<void> } {
+  let store: Promise<GraphStore> | undefined;
+  return {
+    get: () => {
+      if (!store) {
+        store = GraphStore.connect(config, log, {}, waitMs);
+        store.catch(() => (store = undefined));
+      }
+      return store;
+    },
+    shutdown: async () => {
+      const s = store;
+      store = undefined;
+      if (s) await (await s.catch(() => undefined))?.close();
+    },
+  };
+}
 
 /** One client's events to write in one transaction. */
 export interface EventBatch {
@@ -102,7 +141,7 @@ export interface GraphCounts {
  *   await store.prepareClient('acme');
  *   store.writeEvents$({ client: 'acme', rows }).subscribe(...)
  */
-export class GraphStore {
+export class GraphStore implements Service {
   private resolvedMode: Promise<IsolationMode> | undefined;
   private readonly prepared = new Map<string, Promise<string | undefined>>();
   private readonly schemaDone = new Map<string, Promise<void>>();
@@ -116,10 +155,23 @@ export class GraphStore {
     private readonly config: Neo4jConfig,
     private readonly log: Logger,
     readonly causal: CausalSearchOptions,
+    private readonly waitMs = 60_000,
   ) {}
 
-  /** Connects and checks the server answers (retrying for up to `waitMs`). */
+  /** Connects and checks the server answers (retrying for up to `waitMs`): create, then start. */
   static async connect(config: Neo4jConfig, log: Logger, causal: Partial<CausalSearchOptions> = {}, waitMs = 60_000): Promise<GraphStore> {
+    const store = GraphStore.create(config, log, causal, waitMs);
+    await store.start();
+    return store;
+  }
+
+  /** A store whose options are checked and whose driver is created (it connects on first use): `start()` waits for the server. */
+  static create(config: Neo4jConfig, log: Logger, causal: Partial<CausalSearchOptions> = {}, waitMs = 60_000): GraphStore {
+    const search = { ...CAUSAL_DEFAULTS, ...causal };
+    checkCausalOptions(search);
+    checkAtLeast('waitMs', waitMs, 0);
+    checkAtLeast('maxConnectionPoolSize', config.maxConnectionPoolSize, 1);
+    checkAtLeast('maxTransactionRetryTimeMs', config.maxTransactionRetryTimeMs, 0);
     const driver = neo4j.driver(config.uri, config.auth ? neo4j.auth.basic(config.auth.user, config.auth.password) : undefined, {
       disableLosslessIntegers: true,
       maxTransactionRetryTime: config.maxTransactionRetryTimeMs,
@@ -127,21 +179,38 @@ export class GraphStore {
       connectionAcquisitionTimeout: 30_000,
       logging: { level: 'error', logger: (_level, message) => log.debug({ neo4j: message }, 'neo4j driver') },
     });
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      try {
-        await driver.getServerInfo();
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) {
-          await driver.close();
-          throw new Error(`Neo4j at ${config.uri} did not answer within ${waitMs} ms: ${(err as Error).message}`);
+    return new GraphStore(driver, config, log, search, waitMs);
+  }
+
+  private started: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
+
+  /** Waits until the server answers (retrying for up to the `waitMs` given at creation); on timeout the driver is closed and the promise rejects. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      const deadline = Date.now() + this.waitMs;
+      for (;;) {
+        if (this.stopped) throw new Error('GraphStore shut down while starting');
+        try {
+          await this.driver.getServerInfo();
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) {
+            await this.shutdown();
+            throw new Error(`Neo4j at ${this.config.uri} did not answer within ${this.waitMs} ms: ${(err as Error).message}`);
+          }
+          this.log.warn({ uri: this.config.uri, err: (err as Error).message }, 'waiting for Neo4j');
+          await new Promise((r) => setTimeout(r, 1000));
         }
-        log.warn({ uri: config.uri, err: (err as Error).message }, 'waiting for Neo4j');
-        await new Promise((r) => setTimeout(r, 1000));
       }
-    }
-    return new GraphStore(driver, config, log, { ...CAUSAL_DEFAULTS, ...causal });
+    })();
+    return this.started;
+  }
+
+  /** Closes the driver once (sessions end, the pool closes); safe without start, and a second call waits for the first. */
+  shutdown(): Promise<void> {
+    this.stopped ??= this.driver.close();
+    return this.stopped;
   }
 
   /** The isolation mode, resolved once: configured, or for `auto` by trying CREATE DATABASE for `client`. */
@@ -599,7 +668,7 @@ export class GraphStore {
   }
 
   async close(): Promise<void> {
-    await this.driver.close();
+    await this.shutdown();
   }
 }
 

@@ -1,5 +1,5 @@
 import { assertClientId } from '../domain/clientId';
-import { Env, readInt, readString } from '../config/env';
+import { atLeastBatch, Env, readInt, readString } from '../config/env';
 import { TenancyOptions } from '../tenancy/resolveClient';
 import { loadTenancyOptions, loadTenancySettings } from '../tenancy/tenancyConfig';
 import { workerTopics } from '../tenancy/tenantTopics';
@@ -47,7 +47,7 @@ export function loadNormalizerSettings(env: Env, role: NormalizerRole): Normaliz
   const clientId = assertClientId(env.CLIENT_ID, 'CLIENT_ID');
   const events = role === 'event-normalizer';
   const topics = workerTopics(clientId, loadTenancySettings(env).mode);
-  return {
+  return validateNormalizerSettings({
     clientId,
     inputTopic: readString(env, 'INPUT_TOPIC', events ? topics.rawEvents : topics.rawLogs),
     outputTopic: readString(env, 'OUTPUT_TOPIC', events ? topics.eventsNormalized : topics.logsNormalized),
@@ -64,5 +64,11 @@ export function loadNormalizerSettings(env: Env, role: NormalizerRole): Normaliz
     progressIntervalMs: readInt(env, 'PROGRESS_INTERVAL_SECONDS', 10, { min: 1, max: 86_400 }) * 1000,
     templateMaxClusters: readInt(env, 'TEMPLATE_MAX_CLUSTERS', 5000, { min: 10, max: 1_000_000 }),
     tenancy: loadTenancyOptions(env),
-  };
+  });
+}
+
+/** The normalizers' cross-field check: SOURCE_MAX_IN_FLIGHT holds a pull of SOURCE_BATCH_SIZE (a ConfigError naming the variable and the fix). */
+export function validateNormalizerSettings(s: NormalizerSettings): NormalizerSettings {
+  atLeastBatch('SOURCE_MAX_IN_FLIGHT', s.maxInFlight, 'SOURCE_BATCH_SIZE', s.batchSize);
+  return s;
 }

@@ -10,13 +10,14 @@ import { NormalizerRole, NormalizerSettings, loadNormalizerSettings } from '../n
 import { runPipeline, sourced } from './runPipeline';
 import type { NormalizedBatch } from '../../pipelines/operators/normalizeRecords';
 import type { Progress } from '../../pipelines/operators/reportProgress';
+import { byKind } from '../../pipelines/operators/ofKind';
 
 /** Builds one normalizer pipeline from its settings, its source batches and the sink. */
 export type BuildNormalizer = (
   settings: NormalizerSettings,
   sources: { batches$: Observable<SourceRecord[]> },
   deps: { sendBatch: (out: OutRecord[]) => Observable<Delivered[]> },
-) => Observable<NormalizedBatch | Progress>;
+) => Observable<NormalizedBatch | Progress<'normalizer'>>;
 
 /**
  * The process around a normalizer (event or log): settings from the environment, topics, the
@@ -45,13 +46,15 @@ export async function runNormalizer(role: NormalizerRole, build: BuildNormalizer
   );
   log.info({ group: s.groupId, input: s.inputTopic, output: s.outputTopic, maxValueBytes: s.maxValueBytes }, 'starting');
   const effects$ = build(s, { batches$: source.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }).pipe(
-    tap((e) => {
-      if (e.kind === 'progress') log.info({ ...e.counters, total: e.total, rate: e.ratePerSec, final: e.final }, 'progress');
-      else {
-        metrics.record(e);
-        for (const d of e.deadLettered) log.warn({ reason: d.reason, partition: d.partition, offset: d.offset }, 'dead-lettered');
-      }
-    }),
+    tap(
+      byKind<NormalizedBatch | Progress<'normalizer'>>({
+        'normalizer/progress': (e) => log.info({ ...e.counters, total: e.total, rate: e.ratePerSec, final: e.final }, 'progress'),
+        'normalizer/batch': (e) => {
+          metrics.record(e);
+          for (const d of e.deadLettered) log.warn({ reason: d.reason, partition: d.partition, offset: d.offset }, 'dead-lettered');
+        },
+      }),
+    ),
   );
   return runPipeline(
     sourced(effects$, source, () => sink.close()),

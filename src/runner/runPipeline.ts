@@ -1,4 +1,5 @@
 import { Observable, Subscription } from 'rxjs';
+import { settled } from './settle';
 import { readNumber } from '../config/env';
 import { sourceProblems } from '../kafka/kafkaSource';
 import { Logger } from '../log/logger';
@@ -6,7 +7,7 @@ import { loadMetricsConfig, startMetricsServer } from '../metrics/metricsServer'
 
 /** What the runner needs to start and stop one component. */
 export interface Runnable {
-  /** The component's effects; the runner is the one place that subscribes. */
+  /** The component's effects; the runner is the one place that subscribes, and acknowledges what they settle. */
   effects$: Observable<unknown>;
   /** Stops intake: sources stop pulling, so `effects$` completes once in-flight work drains. */
   stopIntake(): void;
@@ -52,6 +53,8 @@ export interface RunOptions {
   signals?: NodeJS.Signals[];
   /** Serve /metrics and /healthz on METRICS_PORT (default true). */
   metrics?: boolean;
+  /** What /healthz reports while running (default: the problems of the open Kafka sources). */
+  problems?: () => readonly string[];
 }
 
 /**
@@ -107,14 +110,15 @@ export function runPipeline(r: Runnable, log: Logger, opts: RunOptions = {}): Pr
     };
     for (const s of signals) process.on(s, onSignal);
     if (opts.metrics !== false) {
-      startMetricsServer(loadMetricsConfig(process.env), log, () => (finished ? ['stopping'] : sourceProblems())).then(
+      startMetricsServer(loadMetricsConfig(process.env), log, () => (finished ? ['stopping'] : (opts.problems ?? sourceProblems)())).then(
         (server) => {
           if (server) void closing.then(() => server.close());
         },
         (err: Error) => log.warn({ err: err.message }, 'metrics server not started; set METRICS_PORT to a free port, 0 for any, -1 for none'),
       );
     }
-    sub = r.effects$.subscribe({
+    // The one place records are acknowledged: each as the effect settling it passes (src/runner/settle.ts).
+    sub = r.effects$.pipe(settled()).subscribe({
       error: (err) => {
         log.error({ err: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack }, 'pipeline failed');
         void finish(1, 'pipeline error');

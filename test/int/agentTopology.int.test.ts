@@ -25,7 +25,7 @@ describe('agent topology on Neo4j', () => {
     firstValueFrom(
       topologyBuilder({ records$ }, { writeTopology: (b) => store.writeTopology$(b), send: () => of({ topic: 'dlq', partition: 0, offset: 0 }), isTransient: isTransientGraphError }, { maxBatchMs: 20 }).pipe(toArray()),
     );
-  const written = (effects: TopologyBuilderEffect[]) => effects.flatMap((e) => (e.kind === 'batch-written' ? e.clients : []));
+  const written = (effects: TopologyBuilderEffect[]) => effects.flatMap((e) => (e.kind === 'topology/batch-written' ? e.clients : []));
 
   beforeAll(async () => {
     store = await connectStore();
@@ -37,7 +37,7 @@ describe('agent topology on Neo4j', () => {
 
   it('connects the resources to their topology edges on name-based nodes', async () => {
     const effects = await run(asSource());
-    expect(effects.filter((e) => e.kind === 'dead-lettered')).toEqual([]);
+    expect(effects.filter((e) => e.kind === 'topology/dead-lettered')).toEqual([]);
     const edges = await store.read(client, {
       text: `MATCH (a:Resource {client: $client})-[x:RUNS_ON|CONTROLS|SELECTS]->(b:Resource) RETURN a.rid + ' ' + type(x) + ' ' + b.rid AS e ORDER BY e`,
       params: { client },
@@ -71,7 +71,7 @@ describe('agent topology on Neo4j', () => {
     // 7 resource rows with their stored hash, and the 7 live agent edges already in the graph (read, not merged).
     expect(written(within).reduce((s, c) => s + (c.agent?.unchangedInGraph ?? 0), 0)).toBe(14);
     expect(written(within).reduce((s, c) => s + (c.agent?.edges ?? 0), 0)).toBe(0);
-    expect(within.filter((e) => e.kind === 'unchanged').length).toBeGreaterThanOrEqual(2 * 14);
+    expect(within.filter((e) => e.kind === 'topology/unchanged').length).toBeGreaterThanOrEqual(2 * 14);
   });
 });
 
@@ -125,7 +125,7 @@ describe('agent topology completes the candidates of events written before it', 
     // Before the agent's records: the Node and the Pod are unrelated stubs, so no edge joins their events.
     expect(await causes(clients.last)).toEqual([]);
     const effects = await topology(clients.last);
-    expect(effects.filter((e) => e.kind === 'batch-written').flatMap((e) => (e.kind === 'batch-written' ? e.clients : [])).reduce((s, c) => s + (c.causalEdgesAdded ?? 0), 0)).toBeGreaterThan(0);
+    expect(effects.filter((e) => e.kind === 'topology/batch-written').flatMap((e) => (e.kind === 'topology/batch-written' ? e.clients : [])).reduce((s, c) => s + (c.causalEdgesAdded ?? 0), 0)).toBeGreaterThan(0);
     const first = await causes(clients.first);
     expect(first).toEqual([expect.stringMatching(/^NodeHasDiskPressure -> Evicted node-pressure->eviction d=1(\.0)?$/)]);
     expect(await causes(clients.last)).toEqual(first);

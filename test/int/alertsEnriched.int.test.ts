@@ -17,6 +17,7 @@ import { ALERT, EVENTS, OBJECTS } from '../fixtures/graph/incident';
 import { connection, connectStore, createTestTopics, deleteTestTopics, log, runTopologyBuilder, TestTopics, uniqueId, waitFor } from '../fixtures/graph/harness';
 import { deleteClientGraph } from '../fixtures/delivery/incidentGraph';
 import { drainTopic } from '../support/kafkaTest';
+import { settled } from '../../src/runner/settle';
 
 /**
  * alerts.enriched and notifications on the real Kafka and Neo4j: the graph builder pipeline writes
@@ -95,7 +96,9 @@ describe('alerts.enriched publisher and notifier (graph builder process)', () =>
       { records$: source.records$ },
       { writeEvents: reportingWrites((b) => store.writeEvents$(b), written), send: (o) => sink.send$({ ...o, topic: topics.dlq }), isTransient: isTransientGraphError },
       { client, topics: { events: topics.events, logs: topics.logs, alerts: topics.alerts }, maxBatchMs: 50 },
-    ).subscribe();
+    )
+      .pipe(settled())
+      .subscribe();
     const deps = { client, reader: store, record: recordInto(store, client), answer: answerFor, send: (o: Parameters<KafkaSink['send$']>[0]) => sink.send$(o), log, topics: { enriched: topics.topology, dlq: topics.dlq } };
     // The second delivery posts to a port nothing listens on: everything it publishes is dead-lettered.
     const subs: Subscription[] = [

@@ -51,8 +51,8 @@ describe('graph builder + topology builder: scripted incident', () => {
     await waitFor('all acked', async () => builders.map((b) => b.source.stats()), (s) => s.every((x) => x.acked === 10 && x.inFlight === 0));
     for (const b of builders) await b.stop();
     for (const b of builders) {
-      expect(b.effects.filter((e) => e.kind === 'foreign')).toHaveLength(5);
-      expect(b.effects.filter((e) => e.kind === 'dead-lettered')).toHaveLength(0);
+      expect(b.effects.filter((e) => e.kind === 'graph/foreign')).toHaveLength(5);
+      expect(b.effects.filter((e) => e.kind === 'graph/dead-lettered')).toHaveLength(0);
     }
 
     for (const c of clients) {
@@ -101,9 +101,9 @@ describe('graph builder + topology builder: scripted incident', () => {
     const builders = clients.map((c) => runGraphBuilder(store, sink, topics, c, `graph-builder-${c}-replay`));
     await waitFor('events replayed', async () => builders.map((b) => b.source.stats()), (s) => s.every((x) => x.acked === 10 && x.inFlight === 0));
     for (const b of builders) await b.stop();
-    const written = builders.flatMap((b) => b.effects).filter((e) => e.kind === 'batch-written');
+    const written = builders.flatMap((b) => b.effects).filter((e) => e.kind === 'graph/batch-written');
     expect(written.length).toBeGreaterThan(0);
-    for (const w of written) if (w.kind === 'batch-written') expect([w.eventsAdded, w.causalEdgesAdded]).toEqual([0, 0]);
+    for (const w of written) if (w.kind === 'graph/batch-written') expect([w.eventsAdded, w.causalEdgesAdded]).toEqual([0, 0]);
     const after = await Promise.all(clients.map((c) => store.counts(c)));
     expect(after).toEqual(before);
     expect(after[0]).toEqual(expectedCounts);

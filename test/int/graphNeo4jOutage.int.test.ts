@@ -92,12 +92,12 @@ describe('graph builder: Neo4j outage mid-stream', () => {
     expect(stalled.consumed - stalled.acked).toBeLessThanOrEqual(MAX_IN_FLIGHT);
     expect(stalled.consumed).toBeLessThan(N);
     expect(ackedDuringOutage).toBeLessThan(N);
-    expect(builder.effects.some((e) => e.kind === 'write-retry')).toBe(true);
-    expect(builder.effects.filter((e) => e.kind === 'dead-lettered')).toHaveLength(0);
+    expect(builder.effects.some((e) => e.kind === 'graph/write-retry')).toBe(true);
+    expect(builder.effects.filter((e) => e.kind === 'graph/dead-lettered')).toHaveLength(0);
 
     const counts = await store.counts(client);
     expect(counts).toEqual({ resources: N / 2, events: N, about: N, causes: N / 2, topology: 0 });
     // Some of those edges joined two batches in flight (written after the earlier one ended).
-    expect(builder.effects.reduce((n, e) => n + (e.kind === 'batch-written' ? e.deferredEdges : 0), 0)).toBeGreaterThan(0);
+    expect(builder.effects.reduce((n, e) => n + (e.kind === 'graph/batch-written' ? e.deferredEdges : 0), 0)).toBeGreaterThan(0);
   });
 });

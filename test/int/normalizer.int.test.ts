@@ -184,7 +184,7 @@ describe('event and log normalizers on real Kafka', () => {
     for (let i = 0; i < N; i++) sends.push(sink.send({ topic: input, key: `${C}::event::k${i}`, value: coreEvent(i, `k${i}`) }));
     await Promise.all(sends);
 
-    const env = { INPUT_TOPIC: input, OUTPUT_TOPIC: output, SOURCE_MAX_IN_FLIGHT: '200' };
+    const env = { INPUT_TOPIC: input, OUTPUT_TOPIC: output, SOURCE_MAX_IN_FLIGHT: '200', SOURCE_BATCH_SIZE: '200' };
     const first = startNormalizer('event-normalizer', C, env);
     // Wait until some, not all, outputs exist, then kill -9.
     const early = await collect(output, () => true, (rs) => rs.length >= 500, 60_000);

@@ -61,9 +61,9 @@ describe('poison records do not stall a component', () => {
     await waitFor('all acked', async () => builder.source.stats(), (s) => s.acked === 8 && s.inFlight === 0);
     await builder.stop();
 
-    const dead = builder.effects.filter((e) => e.kind === 'dead-lettered');
-    expect(dead).toEqual([expect.objectContaining({ kind: 'dead-lettered', reason: 'alert.labels.pod is 204800 characters (at most 1024)', topic: topics.alerts })]);
-    expect(builder.effects.filter((e) => e.kind === 'write-retry')).toEqual([]);
+    const dead = builder.effects.filter((e) => e.kind === 'graph/dead-lettered');
+    expect(dead).toEqual([expect.objectContaining({ kind: 'graph/dead-lettered', reason: 'alert.labels.pod is 204800 characters (at most 1024)', topic: topics.alerts })]);
+    expect(builder.effects.filter((e) => e.kind === 'graph/write-retry')).toEqual([]);
     const dlq = (await drainTopic(topics.dlq)).filter((r) => String(r.key).startsWith(`${client}::`));
     expect(dlq.map((r) => String(r.key))).toEqual([formatKey(client, 'alert', `fp${run}${poison}`)]);
     expect(String(dlq[0].headers[DLQ_HEADERS.error])).toBe('alert.labels.pod is 204800 characters (at most 1024)');
@@ -80,7 +80,8 @@ describe('poison records do not stall a component', () => {
     rows[5] = { ...rows[5], rid: `Pod/shop/${'x'.repeat(200 * 1024)}`, name: 'x'.repeat(200 * 1024) };
     const poisoned: Array<{ eid: string; reason: string }> = [];
     const effects = await lastValueFrom(
-      writeOrSplit<EventRow, unknown, string>({
+      writeOrSplit<EventRow, unknown, string, 'graph'>({
+        source: 'graph',
         write: (items) => store.writeEvents$({ client, rows: items }),
         written: (items) => `written ${items.length}`,
         poisoned: (row, reason) => (poisoned.push({ eid: row.eid, reason }), [`dead ${row.eid}`]) as never,

@@ -19,6 +19,7 @@ import { isTransientGraphError } from '../../neo4j/neo4jErrors';
 import { Answer, CauseLike } from './evaluate';
 import { feedRecords, FeedTopics } from './feed';
 import type { Corpus } from './generate';
+import { settled } from '../../runner/settle';
 
 /**
  * A corpus fed through the real stack, in one process, on the local Kafka and Neo4j: the event and
@@ -79,23 +80,23 @@ export class StackReplay {
         { records$: this.sources.topology.records$ },
         { writeTopology: (b) => store.writeTopology$(b), send: (o) => sink.send$(o.topic === topics.eventsNormalized ? o : { ...o, topic: topics.dlq }), isTransient: isTransientGraphError },
         topologyConfig,
-      ).subscribe({
+      ).pipe(settled()).subscribe({
         next: (e) => {
-          if (e.kind === 'batch-written') this.evidence += (e as { evidence?: number }).evidence ?? 0;
+          if (e.kind === 'topology/batch-written') this.evidence += (e as { evidence?: number }).evidence ?? 0;
         },
         error: fail('topology builder'),
       }),
-      eventNormalizer({ batches$: this.sources.events.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { clientId: client, outputTopic: topics.eventsNormalized, ...norm }).subscribe({
+      eventNormalizer({ batches$: this.sources.events.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { clientId: client, outputTopic: topics.eventsNormalized, ...norm }).pipe(settled()).subscribe({
         next: (e) => {
-          if (e.kind !== 'batch') return;
+          if (e.kind !== 'normalizer/batch') return;
           this.normalized.events += e.normalized;
           this.normalized.eventsDead += e.deadLettered.length;
         },
         error: fail('event normalizer'),
       }),
-      logNormalizer({ batches$: this.sources.logs.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { clientId: client, outputTopic: topics.logsNormalized, templateMaxClusters: 5000, ...norm }).subscribe({
+      logNormalizer({ batches$: this.sources.logs.batches$ }, { sendBatch: (o) => sink.sendBatch$(o) }, { clientId: client, outputTopic: topics.logsNormalized, templateMaxClusters: 5000, ...norm }).pipe(settled()).subscribe({
         next: (e) => {
-          if (e.kind !== 'batch') return;
+          if (e.kind !== 'normalizer/batch') return;
           this.normalized.logs += e.normalized;
           this.normalized.logsDead += e.deadLettered.length;
         },
@@ -105,9 +106,9 @@ export class StackReplay {
         { records$: this.sources.graph.records$ },
         { writeEvents: (b) => store.writeEvents$(b), send: (o) => sink.send$({ ...o, topic: topics.dlq }), isTransient: isTransientGraphError },
         { client, topics: { events: topics.eventsNormalized, logs: topics.logsNormalized, alerts: topics.alerts }, maxBatchMs: 100, maxBatchesInFlight: 2 },
-      ).subscribe({
+      ).pipe(settled()).subscribe({
         next: (e) => {
-          if (e.kind === 'dead-lettered') {
+          if (e.kind === 'graph/dead-lettered') {
             this.graphDeadLettered++;
             log.warn({ reason: e.reason }, 'graph builder dead-lettered a corpus record');
           }

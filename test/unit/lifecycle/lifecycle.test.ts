@@ -1,9 +1,14 @@
-import { map, NEVER, Observable, of } from 'rxjs';
+import { filter, map, mergeMap, NEVER, Observable, of, share } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { LifecycleConfig, lifecycle$, LifecycleEvent, lifecycleEffects$, registrationToken, WorkerRef } from '../../../pipelines/lifecycle';
+import { LifecycleConfig, lifecycle$, LifecycleEvent, lifecycleEffects$, LifecycleStep, registrationToken, WorkerRef } from '../../../pipelines/lifecycle';
+import { lifecycleSteps$ } from '../../../pipelines/lifecycle/lifecycle';
+import { settled } from '../../../src/runner/settle';
 import { config, hb, reg, record, tomb } from './lifecycleFixtures';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+/** A step that settles records, as `{input kind}:{events}:{records settled}`; steps settling nothing are left out. */
+const settling = (s$: Observable<LifecycleStep>) => s$.pipe(filter((s) => s.settles.length > 0), map((s) => `${s.input.kind}:${s.events.length}:${s.settles.length}`));
 
 /** An event as a short string, so marbles stay readable. */
 function short(e: LifecycleEvent): string {
@@ -129,13 +134,16 @@ describe('lifecycle$ + lifecycleEffects$ on virtual time', () => {
     ['a payload without client_id', record('cluster.registry', 'acme', { cluster_name: 'x' }), /client_id is missing/],
     ['a key that differs from client_id', record('cluster.registry', 'acme', { client_id: 'other' }), /differs from the payload's client_id/],
     ['a heartbeat with a key mismatch', record('cluster.heartbeat', 'acme', { client_id: 'evil' }), /differs/],
-  ])('%s → rejected with the reason, nothing spawned, record acked', (_name, rec, reason) => {
+  ])('%s → rejected with the reason, nothing spawned, record settled', (_name, rec, reason) => {
     const calls: Calls = { spawn: [], remove: [] };
     const seen: LifecycleEvent[] = [];
     scheduler().run(({ hot, cold, expectObservable }) => {
       const src$ = hot('--a', { a: rec });
       const isHb = rec.topic === 'cluster.heartbeat';
-      const events$ = lifecycle$({ registry$: isHb ? NEVER : src$, heartbeat$: isHb ? src$ : NEVER }, { replayEnd: {} }, config);
+      // Settled as the runner settles (src/runner/settle.ts): by the step that reduced it, at 2.
+      const steps$ = lifecycleSteps$({ registry$: isHb ? NEVER : src$, heartbeat$: isHb ? src$ : NEVER }, { replayEnd: {} }, config).pipe(settled(), share());
+      expectObservable(settling(steps$), '50ms !').toBe('--s', { s: 'input/invalid:1:1' });
+      const events$ = steps$.pipe(mergeMap((s) => s.events));
       const effects$ = lifecycleEffects$(events$.pipe(map((e) => (seen.push(e), e))), fakeDeps(cold, calls));
       expectObservable(effects$, '50ms !').toBe('');
     });
@@ -143,10 +151,11 @@ describe('lifecycle$ + lifecycleEffects$ on virtual time', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ kind: 'client/rejected' });
     expect((seen[0] as Extract<LifecycleEvent, { kind: 'client/rejected' }>).reason).toMatch(reason);
+    // The settled step's record is this one (settled() acknowledged it).
     expect(rec.acked).toBe(true);
   });
 
-  it('with a dead-letter writer: an invalid record goes to the DLQ with its reason and is acked only on its delivery', () => {
+  it('with a dead-letter writer: an invalid record goes to the DLQ with its reason and is settled only on its delivery', () => {
     const bad = record('cluster.heartbeat', 'acme', '{not json');
     const good = hb('acme');
     const dead: Array<{ offset: number; reason: string }> = [];
@@ -157,9 +166,12 @@ describe('lifecycle$ + lifecycleEffects$ on virtual time', () => {
         dead.push({ offset: r.offset, reason });
         return cold('----(d|)', { d: 'delivered' });
       };
-      const events$ = lifecycle$({ registry$: NEVER, heartbeat$ }, { replayEnd: {}, deadLetter }, config).pipe(map(short));
+      const steps$ = lifecycleSteps$({ registry$: NEVER, heartbeat$ }, { replayEnd: {}, deadLetter }, config).pipe(settled(), share());
+      const events$ = steps$.pipe(mergeMap((s) => s.events), map(short));
       // The step is not held back by the DLQ write: rejected at 2, the next heartbeat reduced at 4.
       expectObservable(events$, '10ms !').toBe('--r-x', { r: 'rejected:?', x: 'rejected:acme' });
+      // The good heartbeat is settled by its step at 4; the bad one by a step of its own (no events) at 6, on the DLQ delivery.
+      expectObservable(settling(steps$), '10ms !').toBe('----g-d', { g: 'heartbeat/received:1:1', d: 'input/invalid:0:1' });
       hot('-----c').subscribe(() => (ackedAt.before = bad.acked));
       flush();
       ackedAt.after = bad.acked;
@@ -169,12 +181,13 @@ describe('lifecycle$ + lifecycleEffects$ on virtual time', () => {
     expect(good.acked).toBe(true);
   });
 
-  it('a failed dead-letter write leaves the record unacked, and the stream goes on', () => {
+  it('a failed dead-letter write leaves the record unsettled, and the stream goes on', () => {
     const bad = record('cluster.heartbeat', 'acme', '{not json');
     scheduler().run(({ hot, cold, expectObservable }) => {
       const heartbeat$ = hot('--a', { a: bad });
-      const events$ = lifecycle$({ registry$: NEVER, heartbeat$ }, { replayEnd: {}, deadLetter: () => cold('-#') }, config).pipe(map(short));
-      expectObservable(events$, '10ms !').toBe('--r', { r: 'rejected:?' });
+      const steps$ = lifecycleSteps$({ registry$: NEVER, heartbeat$ }, { replayEnd: {}, deadLetter: () => cold('-#') }, config).pipe(settled(), share());
+      expectObservable(steps$.pipe(mergeMap((s) => s.events), map(short)), '10ms !').toBe('--r', { r: 'rejected:?' });
+      expectObservable(settling(steps$), '10ms !').toBe('');
     });
     expect(bad.acked).toBe(false);
   });
@@ -186,8 +199,10 @@ describe('lifecycle$ + lifecycleEffects$ on virtual time', () => {
     scheduler().run(({ hot, cold, expectObservable }) => {
       const registry$ = hot('-a-b', { a: old, b: fresh });
       const deadLetter = (r: { offset: number }) => (dead.push(r.offset), cold('(d|)', { d: 1 }));
-      const events$ = lifecycle$({ registry$, heartbeat$: NEVER }, { replayEnd: { 0: 8 }, processedBefore: { 0: 5 }, deadLetter }, config).pipe(map(short));
-      expectObservable(events$, '10ms !').toBe('-r-r', { r: 'rejected:?' });
+      const steps$ = lifecycleSteps$({ registry$, heartbeat$: NEVER }, { replayEnd: { 0: 8 }, processedBefore: { 0: 5 }, deadLetter }, config).pipe(settled(), share());
+      expectObservable(steps$.pipe(mergeMap((s) => s.events), map(short)), '10ms !').toBe('-r-r', { r: 'rejected:?' });
+      // The old one is settled by its step at once; the fresh one by its dead-letter step (delivered at once, at 3).
+      expectObservable(settling(steps$), '10ms !').toBe('-o-f', { o: 'input/invalid:1:1', f: 'input/invalid:0:1' });
     });
     expect(dead).toEqual([7]);
     expect(old.acked && fresh.acked).toBe(true);

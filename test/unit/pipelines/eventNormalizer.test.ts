@@ -17,7 +17,8 @@ const config = {
   retryBaseMs: 1,
 };
 
-function rec(offset: number, key: string | null, value: string | Buffer | null): SourceRecord & { ack: jest.Mock } {
+/** A record as the source hands it out; the pipeline never acknowledges it (the effects settle it: the batch's `settles`). */
+function rec(offset: number, key: string | null, value: string | Buffer | null): SourceRecord {
   return {
     topic: 'raw.k8s.events',
     partition: 0,
@@ -26,14 +27,16 @@ function rec(offset: number, key: string | null, value: string | Buffer | null):
     value: value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value),
     headers: {},
     timestamp: 1_718_000_000_000,
-    ack: jest.fn(),
+    ack: () => {
+      throw new Error('acknowledged by the pipeline');
+    },
   };
 }
 
 const minimal = (id: string) => JSON.stringify({ event_id: id, reason: 'Killing', message: 'Stopping container api' });
 const delivered: Delivered = { topic: 't', partition: 0, offset: 0 };
 const deliveries = (outs: OutRecord[]) => outs.map(() => delivered);
-const batch = (records: number, normalized: number, foreign: number, deadLettered: unknown[] = []) => ({ kind: 'batch', records, normalized, foreign, deadLettered });
+const batch = (settles: SourceRecord[], normalized: number, foreign: number, deadLettered: unknown[] = []) => ({ kind: 'normalizer/batch', records: settles.length, normalized, foreign, deadLettered, settles });
 
 function newScheduler(): TestScheduler {
   return new TestScheduler((a, e) => expect(a).toEqual(e));
@@ -44,12 +47,12 @@ describe('eventNormalizer (marbles, per source batch)', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const out$ = eventNormalizer({ batches$: cold<SourceRecord[]>('|') }, { sendBatch: (o) => cold('a|', { a: deliveries(o) }) }, config);
       expectObservable(out$).toBe('(p|)', {
-        p: { kind: 'progress', counters: { processed: 0, errors: 0, foreign: 0, deadLettered: 0 }, total: 0, ratePerSec: 0, intervalMs: 0, final: true },
+        p: { kind: 'normalizer/progress', counters: { processed: 0, errors: 0, foreign: 0, deadLettered: 0 }, total: 0, ratePerSec: 0, intervalMs: 0, final: true },
       });
     });
   });
 
-  it('one: sends {C}::evt-{id} with an Avro value and acks only after delivery', () => {
+  it('one: sends {C}::evt-{id} with an Avro value and settles it only after delivery', () => {
     newScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const r = rec(7, `${C}::event::u1`, minimal('e1'));
       const sent: OutRecord[][] = [];
@@ -59,8 +62,8 @@ describe('eventNormalizer (marbles, per source batch)', () => {
       };
       const out$ = eventNormalizer({ batches$: hot('-r-|', { r: [r] }) }, { sendBatch }, config);
       expectObservable(out$).toBe('----n(p|)', {
-        n: batch(1, 1, 0),
-        p: expect.objectContaining({ kind: 'progress', counters: { processed: 1, errors: 0, foreign: 0, deadLettered: 0 }, total: 1, final: true }),
+        n: batch([r], 1, 0),
+        p: expect.objectContaining({ kind: 'normalizer/progress', counters: { processed: 1, errors: 0, foreign: 0, deadLettered: 0 }, total: 1, final: true }),
       });
       flush();
       expect(sent).toHaveLength(1);
@@ -69,21 +72,19 @@ describe('eventNormalizer (marbles, per source batch)', () => {
       expect(sent[0][0].key).toBe(`${C}::evt-e1`);
       expect(decodeNormalizedEvent(sent[0][0].value!).event_id).toBe('e1');
       expect(sent[0][0].value!.toString('latin1')).not.toContain(C);
-      expect(r.ack).toHaveBeenCalledTimes(1);
     });
   });
 
-  it('ack waits for the delivery of the whole batch', () => {
+  it('nothing is settled before the delivery of the whole batch', () => {
     newScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const rs = [rec(1, `${C}::event::u1`, minimal('e1')), rec(2, `${C}::event::u2`, minimal('e2'))];
       const out$ = eventNormalizer({ batches$: hot('-r', { r: rs }) }, { sendBatch: (o) => cold('-----d|', { d: deliveries(o) }) }, config);
+      // Unsubscribed before the delivery at 6: no effect, so nothing settled.
       expectObservable(out$, '^--!').toBe('');
-      flush();
-      for (const r of rs) expect(r.ack).not.toHaveBeenCalled();
     });
   });
 
-  it('many: one send per batch; foreign keys (and keys naming no client) acked at once and counted; bad records to dlq.raw with the reason', () => {
+  it('many: one send per batch; foreign keys (and keys naming no client) counted and settled with their batch; bad records to dlq.raw with the reason', () => {
     newScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const recs = {
         a: rec(1, `${C}::event::u1`, minimal('e1')),
@@ -100,10 +101,8 @@ describe('eventNormalizer (marbles, per source batch)', () => {
       };
       const { a, b, c, d, e, f, g, h, i, j, k } = recs;
       const sent: OutRecord[][] = [];
-      const acksAtSend: number[] = [];
       const sendBatch = (o: OutRecord[]) => {
         sent.push(o);
-        acksAtSend.push(Object.values(recs).filter((r) => r.ack.mock.calls.length > 0).length);
         return cold('--d|', { d: deliveries(o) });
       };
       // Three source batches: mixed, all foreign (no send at all), one good.
@@ -113,22 +112,19 @@ describe('eventNormalizer (marbles, per source batch)', () => {
       expectObservable(out$).toBe('--(yx)z(p|)', {
         // d (null key) and i (no valid client) belong to no client: not this worker's to dead-letter
         // (the topology-builder process does it once for all workers).
-        x: batch(9, 1, 3, [
+        x: batch([a, b, c, d, e, f, g, h, i], 1, 3, [
           dl(3, 'content', expect.stringMatching(/^invalid JSON/)),
           dl(5, 'content', 'oversized value: 2000 bytes, limit 1024 (MAX_MESSAGE_BYTES)'),
           dl(6, 'content', 'invalid UTF-8'),
           dl(7, 'key', 'wrong key type "log" for raw.k8s.events, expected event'),
           dl(8, 'content', expect.stringMatching(/^unknown event shape/)),
         ]),
-        y: batch(1, 0, 1),
-        z: batch(1, 1, 0),
-        p: expect.objectContaining({ kind: 'progress', counters: { processed: 2, errors: 4, foreign: 4, deadLettered: 5 }, total: 11, final: true }),
+        y: batch([k], 0, 1),
+        z: batch([j], 1, 0),
+        p: expect.objectContaining({ kind: 'normalizer/progress', counters: { processed: 2, errors: 4, foreign: 4, deadLettered: 5 }, total: 11, final: true }),
       });
       flush();
-      for (const r of Object.values(recs)) expect(r.ack).toHaveBeenCalledTimes(1);
       expect(sent.map((s) => s.length)).toEqual([6, 1]);
-      // When the first batch was sent, only its foreign records (b, d, i) were acked.
-      expect(acksAtSend[0]).toBe(3);
       const dlq = sent[0].filter((o) => o.topic === 'dlq.raw');
       expect(dlq).toHaveLength(5);
       expect(dlq[0].headers![DLQ_HEADERS.component]).toBe(`event-normalizer-${C}`);
@@ -146,22 +142,23 @@ describe('eventNormalizer (marbles, per source batch)', () => {
         return { ok: true as const, value: { id: text, value: Buffer.from(text) } };
       };
       const sent: OutRecord[][] = [];
+      const [a, b] = [[rec(1, `${C}::event::1`, 'x1'), rec(2, `${C}::event::2`, 'boom')], [rec(3, `${C}::event::3`, 'x3')]];
       const out$ = normalizeRecords(
-        hot('ab|', { a: [rec(1, `${C}::event::1`, 'x1'), rec(2, `${C}::event::2`, 'boom')], b: [rec(3, `${C}::event::3`, 'x3')] }),
+        hot('ab|', { a, b }),
         { sendBatch: (o) => (sent.push(o), cold('d|', { d: deliveries(o) })) },
         { clientId: C, component: 'event-normalizer', keyTypes: ['event'], outputTopic: 'o', outputKind: 'evt', maxValueBytes: 100 },
         transform,
       );
       expectObservable(out$).toBe('ab|', {
-        a: batch(2, 1, 0, [{ cause: 'content', reason: 'normalizer failed: kaput', partition: 0, offset: 2 }]),
-        b: batch(1, 1, 0),
+        a: batch(a, 1, 0, [{ cause: 'content', reason: 'normalizer failed: kaput', partition: 0, offset: 2 }]),
+        b: batch(b, 1, 0),
       });
       flush();
       expect(sent.map((s) => s.map((o) => `${o.topic} ${o.key}`))).toEqual([[`o ${C}::evt-x1`, `dlq.raw ${C}::event::2`], [`o ${C}::evt-x3`]]);
     });
   });
 
-  it('a failed batch send is retried record by record with backoff on the scheduler, then acks', () => {
+  it('a failed batch send is retried record by record with backoff on the scheduler, then settles', () => {
     newScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const rs = [rec(1, `${C}::event::u1`, minimal('e1')), rec(2, `${C}::event::u2`, minimal('e2'))];
       const calls: number[] = [];
@@ -174,10 +171,9 @@ describe('eventNormalizer (marbles, per source batch)', () => {
         });
       const out$ = eventNormalizer({ batches$: hot('-r', { r: rs }) }, { sendBatch }, { ...config, retryBaseMs: 5 });
       // t1 the batch fails; t6 (after 5 ms) record 1 fails alone, record 2 goes; t11 (5 ms more) record 1 goes, completing at t12.
-      expectObservable(out$, '^-------------!').toBe('------------n', { n: batch(2, 2, 0) });
+      expectObservable(out$, '^-------------!').toBe('------------n', { n: batch(rs, 2, 0) });
       flush();
       expect(calls).toEqual([2, 1, 1, 1]);
-      for (const r of rs) expect(r.ack).toHaveBeenCalledTimes(1);
     });
   });
 
@@ -193,25 +189,24 @@ describe('eventNormalizer (marbles, per source batch)', () => {
       const out$ = eventNormalizer({ batches$: hot('r|', { r: [r] }) }, { sendBatch }, { ...config, retryBaseMs: 1, sendRetries: 1 });
       // t0 the batch fails; t1 alone fails; t2 its retry fails, then without the value at once (completing at t3).
       expectObservable(out$).toBe('---(np|)', {
-        n: batch(1, 0, 0, [{ cause: 'content', reason: expect.stringMatching(/^invalid JSON/), partition: 0, offset: 1 }]),
-        p: expect.objectContaining({ kind: 'progress', final: true }),
+        n: batch([r], 0, 0, [{ cause: 'content', reason: expect.stringMatching(/^invalid JSON/), partition: 0, offset: 1 }]),
+        p: expect.objectContaining({ kind: 'normalizer/progress', final: true }),
       });
       flush();
       const last = sent[sent.length - 1][0];
       expect(last.value).toBeNull();
       expect(last.headers![DLQ_HEADERS.error]).toMatch(/^invalid JSON.*; value dropped, DLQ write failed: too large$/);
-      expect(r.ack).toHaveBeenCalledTimes(1);
     });
   });
 
-  it('a send failing past every retry ends the pipeline with the error (a restart resumes), nothing acked', () => {
+  it('a send failing past every retry ends the pipeline with the error (a restart resumes), nothing settled', () => {
     newScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const r = rec(1, `${C}::event::u1`, minimal('e1'));
       const out$ = eventNormalizer({ batches$: hot('r', { r: [r] }) }, { sendBatch: () => cold<Delivered[]>('#', undefined, new Error('down')) }, { ...config, sendRetries: 1, retryBaseMs: 1 });
       // t0 the batch fails; t1 alone fails; t2 its one retry fails.
+      // No batch effect before the error: the record is not settled.
       expectObservable(out$).toBe('--#', undefined, new Error('down'));
-      flush();
-      expect(r.ack).not.toHaveBeenCalled();
+      void r;
     });
   });
 
@@ -225,26 +220,28 @@ describe('eventNormalizer (marbles, per source batch)', () => {
   it('progress counts records, not batches: a report once N records passed', () => {
     newScheduler().run(({ hot, cold, expectObservable }) => {
       const foreign = (o: number) => rec(o, 'other::event::x', minimal('x'));
-      const batches$ = hot('-a-b---|', { a: [foreign(1), foreign(2)], b: [foreign(3), foreign(4)] });
+      const [a, b] = [[foreign(1), foreign(2)], [foreign(3), foreign(4)]];
+      const batches$ = hot('-a-b---|', { a, b });
       const out$ = eventNormalizer({ batches$ }, { sendBatch: (o) => cold('d|', { d: deliveries(o) }) }, { ...config, progressEveryRecords: 3 });
       expectObservable(out$).toBe('-a-(bp)(q|)', {
-        a: batch(2, 0, 2),
-        b: batch(2, 0, 2),
-        p: { kind: 'progress', counters: { processed: 0, errors: 0, foreign: 4, deadLettered: 0 }, total: 4, ratePerSec: 1333, intervalMs: 3, final: false },
-        q: { kind: 'progress', counters: { processed: 0, errors: 0, foreign: 4, deadLettered: 0 }, total: 4, ratePerSec: 0, intervalMs: 4, final: true },
+        a: batch(a, 0, 2),
+        b: batch(b, 0, 2),
+        p: { kind: 'normalizer/progress', counters: { processed: 0, errors: 0, foreign: 4, deadLettered: 0 }, total: 4, ratePerSec: 1333, intervalMs: 3, final: false },
+        q: { kind: 'normalizer/progress', counters: { processed: 0, errors: 0, foreign: 4, deadLettered: 0 }, total: 4, ratePerSec: 0, intervalMs: 4, final: true },
       });
     });
   });
 
   it('never-ending: progress every T of scheduler time; unsubscribing reaches the source and the sends in flight', () => {
     newScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
-      const batches$ = hot<SourceRecord[]>('-r-s', { r: [rec(1, 'other::event::1', minimal('x'))], s: [rec(2, `${C}::event::2`, minimal('e2'))] });
+      const r = [rec(1, 'other::event::1', minimal('x'))];
+      const batches$ = hot<SourceRecord[]>('-r-s', { r, s: [rec(2, `${C}::event::2`, minimal('e2'))] });
       const reply = cold<Delivered[]>('-');
       const out$ = eventNormalizer({ batches$ }, { sendBatch: () => reply }, { ...config, progressIntervalMs: 10 });
       expectObservable(out$, '^ 25ms !').toBe('-f 8ms p 9ms q', {
-        f: batch(1, 0, 1),
-        p: { kind: 'progress', counters: { processed: 0, errors: 0, foreign: 1, deadLettered: 0 }, total: 1, ratePerSec: 100, intervalMs: 10, final: false },
-        q: { kind: 'progress', counters: { processed: 0, errors: 0, foreign: 1, deadLettered: 0 }, total: 1, ratePerSec: 0, intervalMs: 10, final: false },
+        f: batch(r, 0, 1),
+        p: { kind: 'normalizer/progress', counters: { processed: 0, errors: 0, foreign: 1, deadLettered: 0 }, total: 1, ratePerSec: 100, intervalMs: 10, final: false },
+        q: { kind: 'normalizer/progress', counters: { processed: 0, errors: 0, foreign: 1, deadLettered: 0 }, total: 1, ratePerSec: 0, intervalMs: 10, final: false },
       });
       expectSubscriptions(batches$.subscriptions).toBe('^ 25ms !');
       expectSubscriptions(reply.subscriptions).toBe('---^ 22ms !');

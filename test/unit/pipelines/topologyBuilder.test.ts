@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { batchesOfChanges, topologyBuilder, TopologyBuilderDeps } from '../../../pipelines/topologyBuilder/topologyBuilder';
+import { batchesOfChanges, topologyBuilder, TopologyBuilderDeps, TopologyBuilderEffect } from '../../../pipelines/topologyBuilder/topologyBuilder';
 import { decodeTopologyRecord } from '../../../pipelines/topologyBuilder/decodeTopologyRecord';
 import { SourceRecord } from '../../../src/kafka/record';
 import type { TopologyBatch, TopologyWriteResult } from '../../../src/neo4j/graphStore';
@@ -9,10 +9,16 @@ import { OutRecord } from '../../../src/kafka/record';
 import { OBJECTS } from '../../fixtures/graph/incident';
 
 const T = { resources: 'state.k8s.resource', topology: 'state.k8s.topology' };
-function record(offset: number, key: string, value: unknown, topic = T.resources): SourceRecord & { acked: number } {
-  const r = { topic, partition: 0, offset, key: Buffer.from(key), value: value === null ? null : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)), headers: {}, timestamp: 0, acked: 0, ack: () => r.acked++ };
-  return r;
+/** A record as the source hands it out. The pipeline never acknowledges it: the effects settle it (`settles`). */
+function record(offset: number, key: string, value: unknown, topic = T.resources): SourceRecord {
+  const ack = () => {
+    throw new Error('acknowledged by the pipeline');
+  };
+  return { topic, partition: 0, offset, key: Buffer.from(key), value: value === null ? null : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)), headers: {}, timestamp: 0, ack };
 }
+const acme = { client: 'acme', upserted: 1, deleted: 0, writeMs: 1 };
+/** The effect of a committed batch: it settles exactly these records. */
+const written = (clients: TopologyWriteResult[], evidence: number, ...settles: SourceRecord[]): TopologyBuilderEffect => ({ kind: 'topology/batch-written', records: settles.length, clients, evidence, settles });
 const pod = OBJECTS.find((o) => o.kind === 'Pod')!;
 const svc = OBJECTS.find((o) => o.kind === 'Service')!;
 
@@ -67,42 +73,45 @@ describe('topologyBuilder pipeline', () => {
     });
   });
 
-  it('writes one transaction per client of a batch, in order, and acks after all committed', () => {
+  it('writes one transaction per client of a batch, in order, and settles after all committed', () => {
     const a = record(0, 'acme::Pod::shop/web-7d9-abc', pod.object);
     const b = record(1, 'beta::Service::shop/web', svc.object);
-    ts.run(({ hot, cold, expectObservable, flush }) => {
-      const d = deps((x) => cold('--r|', { r: res(x) }));
-      expectObservable(topologyBuilder({ records$: hot('(ab)---|', { a, b }) }, d, { maxBatchMs: 2 }, ts)).toBe('--------(w|)', {
-        w: { kind: 'batch-written', records: 2, clients: [{ client: 'acme', upserted: 1, deleted: 0, writeMs: 1 }, { client: 'beta', upserted: 1, deleted: 0, writeMs: 1 }], evidence: 0 },
+    let clients: string[] = [];
+    ts.run(({ hot, cold, expectObservable }) => {
+      const d = deps((x) => (clients.push(x.client), cold('--r|', { r: res(x) })));
+      const src = hot('       (ab)---|', { a, b });
+      // Cut at 2; acme commits at 5, then beta at 8: one effect, settling both, at 8.
+      const expected = '      --------(w|)';
+      expectObservable(topologyBuilder({ records$: src }, d, { maxBatchMs: 2 }, ts)).toBe(expected, {
+        w: written([acme, { ...acme, client: 'beta' }], 0, a, b),
       });
-      ts.schedule(() => expect(a.acked + b.acked).toBe(0), 6);
-      flush();
-      expect(d.batches.map((x) => x.client)).toEqual(['acme', 'beta']);
     });
-    expect([a.acked, b.acked]).toEqual([1, 1]);
+    expect(clients).toEqual(['acme', 'beta']);
   });
 
   it('dead-letters a bad record to dlq.raw and goes on', () => {
     const bad = record(3, 'acme::Pod::shop/x', '{nope');
     ts.run(({ hot, cold, expectObservable }) => {
-      expectObservable(topologyBuilder({ records$: hot('a|', { a: bad }) }, deps((b) => cold('r|', { r: res(b) })), {}, ts)).toBe('-d|', {
-        d: { kind: 'dead-lettered', reason: expect.stringMatching(/invalid JSON/), topic: T.resources, partition: 0, offset: 3 },
+      const src = hot('       a|', { a: bad });
+      const expected = '      -d|';
+      expectObservable(topologyBuilder({ records$: src }, deps((b) => cold('r|', { r: res(b) })), {}, ts)).toBe(expected, {
+        d: { kind: 'topology/dead-lettered', reason: expect.stringMatching(/invalid JSON/), topic: T.resources, partition: 0, offset: 3, settles: [bad] },
       });
     });
-    expect(bad.acked).toBe(1);
   });
 
-  it('retries a transient failure', () => {
+  it('retries a transient failure; only the write that committed settles', () => {
     const a = record(0, 'acme::Pod::shop/web-7d9-abc', pod.object);
     ts.run(({ hot, cold, expectObservable }) => {
       let n = 0;
       const d = deps((b) => (n++ === 0 ? cold('#', undefined, new Error('down')) : cold('r|', { r: res(b) })));
-      expectObservable(topologyBuilder({ records$: hot('a|', { a }) }, d, { maxBatchMs: 1, retryInitialMs: 3 }, ts)).toBe('-x---(w|)', {
-        x: { kind: 'write-retry', records: 1, attempt: 1, delayMs: 3, error: 'down' },
-        w: { kind: 'batch-written', records: 1, clients: [{ client: 'acme', upserted: 1, deleted: 0, writeMs: 1 }], evidence: 0 },
+      const src = hot('       a|', { a });
+      const expected = '      -x---(w|)';
+      expectObservable(topologyBuilder({ records$: src }, d, { maxBatchMs: 1, retryInitialMs: 3 }, ts)).toBe(expected, {
+        x: { kind: 'topology/write-retry', records: 1, attempt: 1, delayMs: 3, error: 'down' },
+        w: written([acme], 0, a),
       });
     });
-    expect(a.acked).toBe(1);
   });
 
   it('never completes on a never-ending source; unsubscribe reaches the source', () => {
@@ -113,7 +122,7 @@ describe('topologyBuilder pipeline', () => {
     });
   });
 
-  it('produces the evidence of an object snapshot to the events topic once, and acks after it was delivered', () => {
+  it('produces the evidence of an object snapshot to the events topic once, and settles after it was delivered', () => {
     const crashing = {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -126,19 +135,19 @@ describe('topologyBuilder pipeline', () => {
     const b = record(1, 'acme::Pod::shop/api-1', crashing);
     const c = record(2, 'acme::Pod::shop/api-1', crashing);
     const sent: OutRecord[] = [];
-    ts.run(({ hot, cold, expectObservable, flush }) => {
+    ts.run(({ hot, cold, expectObservable }) => {
       const d = deps((x) => cold('r|', { r: res(x) }));
       d.send = (o) => {
         sent.push(o);
         return cold('--d|', { d: { topic: o.topic, partition: 0, offset: 0 } });
       };
-      expectObservable(topologyBuilder({ records$: hot('(ab)----c|', { a, b, c }) }, d, { maxBatchMs: 1, eventsTopic: 'events.test' }, ts)).toBe('-----w----(v|)', {
-        w: { kind: 'batch-written', records: 2, clients: [{ client: 'acme', upserted: 1, deleted: 0, writeMs: 1 }], evidence: 2 },
-        v: { kind: 'batch-written', records: 1, clients: [{ client: 'acme', upserted: 1, deleted: 0, writeMs: 1 }], evidence: 0 },
+      const src = hot('       (ab)----c|', { a, b, c });
+      // The batch (a, b) is written first, then its evidence is delivered: the effect settling a and b comes after both, at 5.
+      const expected = '      -----w----(v|)';
+      expectObservable(topologyBuilder({ records$: src }, d, { maxBatchMs: 1, eventsTopic: 'events.test' }, ts)).toBe(expected, {
+        w: written([acme], 2, a, b),
+        v: written([acme], 0, c),
       });
-      // Written at 1, its evidence delivered at 4: not acked before.
-      ts.schedule(() => expect(a.acked).toBe(0), 4);
-      flush();
     });
     expect(sent.map((o) => [o.topic, String(o.key).replace(/state:[0-9a-f]{32}/, 'state:ID')])).toEqual([
       ['events.test', 'acme::evt-state:ID'],
@@ -146,6 +155,5 @@ describe('topologyBuilder pipeline', () => {
     ]);
     expect(sent.map((o) => decodeNormalizedEvent(o.value as Buffer).reason)).toEqual(['OOMKilled', 'Restarted']);
     expect(decodeNormalizedEvent(sent[0].value as Buffer)).toMatchObject({ object_kind: 'Pod', object_name: 'api-1', timestamp: Date.parse('2026-12-01T09:00:04Z'), source_format: 'state' });
-    expect([a.acked, b.acked, c.acked]).toEqual([1, 1, 1]);
   });
 });

@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { PartlyWritten, writeOrSplit, WriteOrSplitSpec } from '../../../pipelines/operators/writeOrSplit';
 import { backoffMs } from '../../../src/domain/backoff';
 
-type Effect = { kind: 'written'; items: string } | { kind: 'dead'; item: string; reason: string } | { kind: 'write-retry'; records: number; attempt: number; delayMs: number; error: string };
+type Effect = { kind: 'written'; items: string } | { kind: 'dead'; item: string; reason: string } | { kind: 'test/write-retry'; records: number; attempt: number; delayMs: number; error: string };
 
 const transient = Object.assign(new Error('Could not perform discovery'), { code: 'ServiceUnavailable' });
 const tooLarge = Object.assign(new Error('Property value is too large to index'), { code: 'Neo.DatabaseError.Statement.ExecutionFailed' });
@@ -24,7 +24,8 @@ describe('writeOrSplit', () => {
   /** The spec with a write that answers by `answer(items)` (a cold marble); every write's items are recorded. */
   function spec(answer: (items: readonly string[]) => Observable<number>) {
     const writes: string[] = [];
-    const s: WriteOrSplitSpec<string, number, Effect> = {
+    const s: WriteOrSplitSpec<string, number, Effect, 'test'> = {
+      source: 'test',
       write: (items) => {
         writes.push(items.join(''));
         return answer(items);
@@ -69,8 +70,8 @@ describe('writeOrSplit', () => {
       // fails at 1, waits 10; fails at 12, waits 20; written at 33.
       const expected = '-a 10ms b 20ms c|';
       expectObservable(writeOrSplit(s, ts)(['x', 'y'])).toBe(expected, {
-        a: { kind: 'write-retry', records: 2, attempt: 1, delayMs: 10, error: transient.message },
-        b: { kind: 'write-retry', records: 2, attempt: 2, delayMs: 20, error: transient.message },
+        a: { kind: 'test/write-retry', records: 2, attempt: 1, delayMs: 10, error: transient.message },
+        b: { kind: 'test/write-retry', records: 2, attempt: 2, delayMs: 20, error: transient.message },
         c: { kind: 'written', items: 'xy' },
       });
       ts.flush();
@@ -106,7 +107,11 @@ describe('writeOrSplit', () => {
   it('unsubscribing during the backoff cancels the retry', () => {
     ts.run(({ cold, expectObservable }) => {
       const { s, writes } = spec(() => cold('-#', undefined, transient));
-      expectObservable(writeOrSplit(s, ts)(['a']), '^ 5ms !').toBe('-a', { a: { kind: 'write-retry', records: 1, attempt: 1, delayMs: 10, error: transient.message } });
+      const sub = '     ^ 5ms !';
+      const expected = '-a';
+      expectObservable(writeOrSplit(s, ts)(['a']), sub).toBe(expected, {
+        a: { kind: 'test/write-retry', records: 1, attempt: 1, delayMs: 10, error: transient.message },
+      });
       ts.flush();
       expect(writes).toEqual(['a']);
     });
@@ -118,7 +123,7 @@ describe('writeOrSplit', () => {
       const partly = (cause: unknown, then: Observable<number>): PartlyWritten<number> => ({ cause, partial: 7, remainder$: from([0]).pipe(mergeMap(() => (remainders++, then))) });
       const { s, writes } = spec(() => throwError(() => partly(transient, cold('-r|', { r: 9 }))));
       expectObservable(writeOrSplit(s, ts)(['a', 'b'])).toBe('a 9ms -b|', {
-        a: { kind: 'write-retry', records: 2, attempt: 1, delayMs: 10, error: transient.message },
+        a: { kind: 'test/write-retry', records: 2, attempt: 1, delayMs: 10, error: transient.message },
         b: { kind: 'written', items: 'ab' },
       });
       ts.flush();
