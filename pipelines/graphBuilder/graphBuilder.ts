@@ -1,5 +1,6 @@
 import { asyncScheduler, connect, defer, filter, map, merge, mergeMap, Observable, SchedulerLike } from 'rxjs';
 import { clientPrefix } from '../../src/domain/keys';
+import { inferredCallRows } from '../../src/graph/callInference';
 import { aggregateErrorLogs, EventRow, eventRowOfAlert, eventRowOfNormalized, mergeEventRows } from '../../src/graph/eventRows';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
@@ -125,7 +126,8 @@ export function graphBuilder(
   const write$ = writeOrSplit(
     {
       source: 'graph',
-      write: (items) => deps.writeEvents({ client, rows: rowsOfInputs(items.map((i) => i.input), logWindowMs) }),
+      write: (items) =>
+        deps.writeEvents({ client, rows: rowsOfInputs(items.map((i) => i.input), logWindowMs), calls: inferredCallRows(items.flatMap((i) => (i.input.kind === 'log' ? [i.input.value] : [])), logWindowMs) }),
       written: (items: readonly Item[], result: EventWriteResult): GraphBuilderEffect => ({ kind: 'graph/batch-written', records: items.length, ...result, settles: items.map((i) => i.rec) }),
       poisoned: (item, error) => deadLetter$(item.rec, `graph write failed: ${error}`),
       isTransient: deps.isTransient,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { reachOf } from './causalRules';
 import { CausalEdgeRow } from './causality';
 import { EventRow } from './eventRows';
+import { InferredCallRow, servicePeerKeys } from './callInference';
 import { PublishedEdge, ResourceRow } from './k8sObject';
 import { ResourceRef } from './resourceId';
 
@@ -31,6 +32,8 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE INDEX kg_topology_clock IF NOT EXISTS FOR (c:TopologyClock) ON (c.client)',
   // When a client's FEKG last learned a pattern: stored answers older than that are stale (src/delivery/storedAnswer.ts).
   'CREATE INDEX kg_pattern_learned IF NOT EXISTS FOR (p:FaultPattern) ON (p.client, p.confirmedAt)',
+  // The names and addresses logs call peers by, and the Services known under them (src/graph/callInference.ts).
+  'CREATE CONSTRAINT kg_peer_key IF NOT EXISTS FOR (p:Peer) REQUIRE (p.client, p.key) IS UNIQUE',
 ];
 
 const EVENT_WRITE = `
@@ -347,7 +350,8 @@ function parseRef(rid: string): ResourceRef {
  * Upserts resources and replaces the edges their spec implies: first every row (dropping its old
  * object-derived edges), then RUNS_ON, CONTROLS, SELECTS, MOUNTS, USES_CONFIG, BOUND_TO and
  * ROUTES_TO (targets not seen yet become stubs), then which ReplicaSets are their Deployment's
- * current revision, so the order within a batch does not matter.
+ * current revision, then the names a Service is known under and the CALLS edges logs that named
+ * it before it arrived complete ({@link servicePeerWrites}), so the order within a batch does not matter.
  */
 export function resourceUpserts(client: string, rows: readonly ResourceRow[], now: number): Statement[] {
   const params = rows.map((r) => ({
@@ -375,6 +379,7 @@ export function resourceUpserts(client: string, rows: readonly ResourceRow[], no
   ];
   const revisioned = rows.filter((r) => r.kind === 'Deployment' || r.kind === 'ReplicaSet').map((r) => ({ rid: r.rid }));
   if (revisioned.length > 0) out.push({ text: REVISIONS, params: { client, rows: revisioned } });
+  out.push(...servicePeerWrites(client, rows));
   return out;
 }
 
@@ -425,7 +430,7 @@ CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'MOUNTS' MERGE (a)-[x:MOUNTS]
 CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'USES_CONFIG' MERGE (a)-[x:USES_CONFIG]->(b) SET x.client = $client, x.origin = 'published' }
 CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'BOUND_TO' MERGE (a)-[x:BOUND_TO]->(b) SET x.client = $client, x.origin = 'published' }
 CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'ROUTES_TO' MERGE (a)-[x:ROUTES_TO]->(b) SET x.client = $client, x.origin = 'published' }
-CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'CALLS' MERGE (a)-[x:CALLS]->(b) SET x.client = $client, x.origin = 'published' }
+CALL { WITH a, b, ed WITH a, b, ed WHERE ed.type = 'CALLS' MERGE (a)-[x:CALLS {origin: 'published'}]->(b) SET x.client = $client }
 RETURN count(*) AS merged`;
 
 /** The client's published edge set replaces the previous one (null = tombstone: none). */
@@ -435,6 +440,86 @@ export function publishedTopology(client: string, edges: readonly PublishedEdge[
     out.push({ text: PUBLISHED_SET, params: { client, edges: edges.map((e) => ({ type: e.type, from: refParam(e.from), to: refParam(e.to) })) } });
   }
   return out;
+}
+
+// ---- CALLS inferred from logs (src/graph/callInference.ts) ----
+
+const NAMES_PEER = `
+UNWIND $calls AS c
+MATCH (a:Resource {client: $client, rid: c.rid})
+MERGE (k:Peer {client: $client, key: c.key})
+MERGE (a)-[n:NAMES_PEER]->(k)
+ON CREATE SET n.client = $client, n.first_seen = c.first, n.last_seen = c.last, n.count = 0, n.evidence = c.eid,
+              n.template = c.template, n.peer = c.peer, n.error_class = c.error_class
+SET n.confidence = c.confidence, n.form = c.form, n.count = n.count + c.count,
+    n.last_seen = CASE WHEN c.last > n.last_seen THEN c.last ELSE n.last_seen END,
+    n.evidence = CASE WHEN c.first < n.first_seen THEN c.eid ELSE n.evidence END,
+    n.template = CASE WHEN c.first < n.first_seen THEN c.template ELSE n.template END,
+    n.peer = CASE WHEN c.first < n.first_seen THEN c.peer ELSE n.peer END,
+    n.first_seen = CASE WHEN c.first < n.first_seen THEN c.first ELSE n.first_seen END
+RETURN count(n) AS named`;
+
+const SERVICE_PEERS = `
+UNWIND $services AS sv
+MATCH (s:Resource {client: $client, rid: sv.rid})
+CALL { WITH s, sv MATCH (s)<-[old:RESOLVES_TO]-(k:Peer) WHERE NOT k.key IN sv.keys DELETE old }
+CALL {
+  WITH s, sv
+  UNWIND sv.keys AS key
+  MERGE (k:Peer {client: $client, key: key})
+  MERGE (k)-[r:RESOLVES_TO]->(s)
+  ON CREATE SET r.client = $client
+  // A cluster IP names one Service at a time: one deleted and re-created elsewhere no longer has it.
+  WITH k, s, key WHERE key STARTS WITH 'ip:'
+  MATCH (k)-[o:RESOLVES_TO]->(t:Resource) WHERE t <> s
+  DELETE o
+}
+RETURN count(s) AS known`;
+
+const CALLS_MATERIALISE = `
+UNWIND $keys AS key
+MATCH (k:Peer {client: $client, key: key})-[:RESOLVES_TO]->(s:Resource)
+MATCH (a:Resource)-[:NAMES_PEER]->(k)
+WHERE a.client = $client AND s.client = $client AND a <> s
+WITH DISTINCT a, s
+MATCH (a)-[n:NAMES_PEER]->(:Peer)-[:RESOLVES_TO]->(s)
+WITH a, s, n ORDER BY n.confidence DESC, n.first_seen ASC, n.evidence ASC
+WITH a, s, collect(n) AS ns
+WITH a, s, ns[0] AS best,
+     reduce(m = ns[0].first_seen, x IN ns | CASE WHEN x.first_seen < m THEN x.first_seen ELSE m END) AS first,
+     reduce(m = ns[0].last_seen, x IN ns | CASE WHEN x.last_seen > m THEN x.last_seen ELSE m END) AS last,
+     reduce(c = 0, x IN ns | c + x.count) AS lines
+MERGE (a)-[x:CALLS {origin: 'inferred'}]->(s)
+ON CREATE SET x.client = $client, x.inferred = true
+SET x.confidence = best.confidence, x.rule = 'log-peer:' + best.form, x.evidence = best.evidence, x.template = best.template,
+    x.peer = best.peer, x.error_class = best.error_class, x.firstSeen = first, x.lastSeen = last, x.lines = lines
+RETURN count(x) AS calls`;
+
+/**
+ * The peers a batch's error logs name (pod -[:NAMES_PEER {evidence, first/last seen, count}]->
+ * Peer {key}), then the CALLS edges they complete: a pod that named a key some Service is known
+ * under CALLS that Service (`origin: 'inferred'`, with the evidence of the strongest naming).
+ */
+export function inferredCallWrites(client: string, calls: readonly InferredCallRow[]): Statement[] {
+  if (calls.length === 0) return [];
+  return [
+    { text: NAMES_PEER, params: { client, calls } },
+    { text: CALLS_MATERIALISE, params: { client, keys: [...new Set(calls.map((c) => c.key))].sort() } },
+  ];
+}
+
+/**
+ * The keys the batch's Services are known under (Peer -[:RESOLVES_TO]-> Service: DNS name, cluster
+ * IPs; keys a Service no longer has are dropped), then the CALLS edges from pods whose logs named
+ * them before the Service arrived. Nothing for a batch without Services.
+ */
+export function servicePeerWrites(client: string, rows: readonly ResourceRow[]): Statement[] {
+  const services = rows.filter((r) => r.kind === 'Service').map((r) => ({ rid: r.rid, keys: servicePeerKeys(r) }));
+  if (services.length === 0) return [];
+  return [
+    { text: SERVICE_PEERS, params: { client, services } },
+    { text: CALLS_MATERIALISE, params: { client, keys: [...new Set(services.flatMap((s) => s.keys))].sort() } },
+  ];
 }
 
 // ---- completion: candidates a topology change completes (src/graph/topologyCompletion.ts) ----

@@ -69,6 +69,13 @@ export function isClassifiedErrorLog(l: NormalizedLog): boolean {
   return l.error_class !== null && l.error_class !== '';
 }
 
+/** The resource a log line is about (its pod, else its node) and the id of the aggregated Event it counts in. */
+export function errorLogEvent(l: NormalizedLog, windowMs: number): { ref: ResourceRef | null; eid: string } {
+  const ref = (l.pod ? resourceRef('Pod', l.namespace, l.pod) : null) ?? (l.node ? resourceRef('Node', '', l.node) : null);
+  const window = Math.floor(l.timestamp / windowMs) * windowMs;
+  return { ref, eid: `log:${l.template_id}:${ref?.rid ?? '-'}:${window}` };
+}
+
 /**
  * Classified error logs, aggregated: one Event per (template, resource, window) with the count of
  * lines, rather than one node per line. Windows are aligned to multiples of `windowMs`.
@@ -77,9 +84,7 @@ export function aggregateErrorLogs(logs: readonly NormalizedLog[], windowMs: num
   const rows = new Map<string, EventRow>();
   for (const l of logs) {
     if (!isClassifiedErrorLog(l)) continue;
-    const ref = (l.pod ? resourceRef('Pod', l.namespace, l.pod) : null) ?? (l.node ? resourceRef('Node', '', l.node) : null);
-    const window = Math.floor(l.timestamp / windowMs) * windowMs;
-    const eid = `log:${l.template_id}:${ref?.rid ?? '-'}:${window}`;
+    const { ref, eid } = errorLogEvent(l, windowMs);
     const seen = rows.get(eid);
     if (seen) {
       seen.count++;

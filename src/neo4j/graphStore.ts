@@ -4,9 +4,10 @@ import { defer, lastValueFrom, Observable } from 'rxjs';
 import { CausalMemory } from '../graph/causalMemory';
 import { batchCandidatePairs, CausalEdgeOptions, CausalEdgeRow, causalEdges, StoredCandidates } from '../graph/causality';
 import { capCauses, StoredCause } from '../graph/causeCap';
-import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, completionCandidates, dropCauses, incomingCauses, pruneCauses, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, linkSignature, linkSignatures, publishedTopology, relatedOf, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement, topologyArea, topologyClockBump, topologyClockHold, TOPOLOGY_CLOCK_READ } from '../graph/cypher';
+import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, completionCandidates, dropCauses, incomingCauses, inferredCallWrites, pruneCauses, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, linkSignature, linkSignatures, publishedTopology, relatedOf, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement, topologyArea, topologyClockBump, topologyClockHold, TOPOLOGY_CLOCK_READ } from '../graph/cypher';
 import { completionPairs, relatedDelta, RelatedSets, relatedSetsOf } from '../graph/topologyCompletion';
 import { EventRow } from '../graph/eventRows';
+import { InferredCallRow } from '../graph/callInference';
 import { alertNode, causeFeedback, eventSubgraph, hasGraph, incidentsOf, recordAnswer, resourcesAround } from '../graph/readCypher';
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
@@ -69,6 +70,8 @@ export function lazyGraphStore(config: Neo4jConfig, log: Logger, waitMs = 5_000)
 export interface EventBatch {
   client: string;
   rows: readonly EventRow[];
+  /** The peers the batch's error logs name (src/graph/callInference.ts): CALLS edges inferred in the same transaction. */
+  calls?: readonly InferredCallRow[];
 }
 
 /** How causal candidates are found: `maxCandidates` per event; with `memoryEvents` > 0, in a per-client {@link CausalMemory}. */
@@ -91,6 +94,8 @@ export interface EventWriteResult {
   search: 'memory' | 'neo4j';
   /** Of `causalEdges`, those to events of an earlier batch still in flight, written after it ended. */
   deferredEdges: number;
+  /** CALLS edges the batch's logs completed (a pod naming a Service already known), inferred. */
+  callsInferred?: number;
   writeMs: number;
 }
 
@@ -359,6 +364,10 @@ export class GraphStore implements Service {
           const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates, flight.later(), flight.earlierEids(), this.causal.alertLookbackMs);
           const stored = fromMemory ?? (cand ? ((await run(tx, cand)) as unknown as Array<StoredCandidates & { cands: Array<{ b: string; bref: string }> }>) : []);
           const [w] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
+          let callsInferred = 0;
+          for (const st of inferredCallWrites(batch.client, batch.calls ?? [])) callsInferred += await created(tx, st);
+          // New relations: the candidate memories read the related sets again.
+          if (callsInferred > 0) await run(tx, topologyClockBump(batch.client));
           const refs = new Map<string, { ref: string; fresh: boolean }>();
           for (const s of stored) for (const c of s.cands) refs.set(c.b, { ref: c.bref, fresh: false });
           const written = (w?.refs ?? []) as WrittenRef[];
@@ -385,7 +394,7 @@ export class GraphStore implements Service {
           const [held] = await run(tx, topologyClockHold(batch.client));
           if (!lastTry && Number(held?.version ?? -1) !== Number(clock?.version ?? -1)) throw TOPOLOGY_MOVED;
           const search: EventWriteResult['search'] = fromMemory ? 'memory' : 'neo4j';
-          return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: now.length + later.length, search, later, written, old };
+          return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: now.length + later.length, search, later, written, old, ...(callsInferred > 0 ? { callsInferred } : {}) };
         });
       const attempt = async (searchInNeo4j: boolean) => {
         for (let i = 1; ; i++) {

@@ -8,8 +8,8 @@
  * | oom                 | OutOfMemoryError, out of memory, OOMKilled, cannot allocate memory   |
  * | disk_full           | no space left on device, disk full, ENOSPC                           |
  * | permission_denied   | permission denied, EACCES, forbidden, unauthorized, access denied    |
- * | dns_failure         | no such host, NXDOMAIN, getaddrinfo ENOTFOUND, name resolution       |
- * | connection_refused  | connection refused, ECONNREFUSED, Envoy upstream connect error       |
+ * | dns_failure         | no such host, NXDOMAIN, getaddrinfo ENOTFOUND, name resolution, java.net.UnknownHostException |
+ * | connection_refused  | connection refused, ECONNREFUSED, Envoy upstream connect error, PgJDBC "Connection to h:p refused", OkHttp "Failed to connect to h:p" |
  * | connection_reset    | connection reset, ECONNRESET, broken pipe, EPIPE                     |
  * | timeout             | timeout, timed out, deadline exceeded, ETIMEDOUT                     |
  * | tls_error           | x509:, certificate has expired / signed by unknown / is not valid, tls handshake, SSL routines, unable to verify the first certificate |
@@ -32,8 +32,8 @@ export const ERROR_RULES: readonly ErrorRule[] = [
   { errorClass: 'oom', pattern: /OutOfMemoryError|out of memory|OOMKilled|cannot allocate memory|memory limit exceeded/i },
   { errorClass: 'disk_full', pattern: /no space left on device|disk (?:is )?full|ENOSPC/i },
   { errorClass: 'permission_denied', pattern: /permission denied|EACCES|\bforbidden\b|\bunauthorized\b|access denied/i },
-  { errorClass: 'dns_failure', pattern: /no such host|NXDOMAIN|ENOTFOUND|name resolution|could not resolve host|server misbehaving/i },
-  { errorClass: 'connection_refused', pattern: /connection refused|ECONNREFUSED|upstream connect error|delayed connect error: 111/i },
+  { errorClass: 'dns_failure', pattern: /no such host|NXDOMAIN|ENOTFOUND|name resolution|could not resolve host|server misbehaving|UnknownHostException/i },
+  { errorClass: 'connection_refused', pattern: /connection refused|ECONNREFUSED|upstream connect error|delayed connect error: 111|Connection to \S+ refused|Failed to connect to \S+:\d+/i },
   { errorClass: 'connection_reset', pattern: /connection reset|ECONNRESET|broken pipe|EPIPE/i },
   { errorClass: 'timeout', pattern: /timed? ?out|deadline exceeded|ETIMEDOUT/i },
   { errorClass: 'tls_error', pattern: /x509:|certificate (?:has expired|signed by unknown|verify failed|is not valid|is valid for)|tls handshake|SSL routines|unable to verify the first certificate|CERT_HAS_EXPIRED|SELF_SIGNED_CERT/i },

@@ -4,7 +4,8 @@ import { isObject } from './fields';
  * The level of a log line, normalized to trace|debug|info|warn|error|fatal, or `unknown`.
  * Looked for, in order: a JSON line's level field (level, severity, lvl, log.level, levelname),
  * logfmt `level=...`, klog's `E0610 12:00:00` prefix, and common prefixes (`ERROR`, `[warn]`,
- * `WARNING:`, `panic:`, `Traceback`). A JSON line also yields its message (msg/message).
+ * `WARNING:`, `panic:`, `Traceback`). A JSON line also yields its message (msg/message/log), followed by
+ * its error when it has one (zap `error`, pino `err.message`, `exception`): `msg: error`.
  *
  * @example detectLevel('level=error msg="db down"') // { level: 'error' }
  */
@@ -45,6 +46,11 @@ const LOGFMT_LEVEL = /(?:^|\s)(?:level|lvl|severity)=("?)([A-Za-z]+)\1(?=\s|$)/;
 const KLOG = /^([IWEF])\d{4} \d{2}:\d{2}:\d{2}/;
 const PREFIX = /^\s*(?:\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?\s+)?[[(<]?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|PANIC)[\])>:]?(?=[\s:\]|-]|$)/i;
 
+function errorText(x: unknown): string | undefined {
+  if (typeof x === 'string' && x.length > 0) return x;
+  return isObject(x) && typeof x.message === 'string' && x.message.length > 0 ? x.message : undefined;
+}
+
 export function detectLevel(line: string): DetectedLevel {
   const first = line.charCodeAt(0);
   if (first === 123 /* { */) {
@@ -53,7 +59,10 @@ export function detectLevel(line: string): DetectedLevel {
       if (isObject(j)) {
         const nested = isObject(j.log) ? j.log : null;
         const level = levelOf(j.level) ?? levelOf(j.severity) ?? levelOf(j.lvl) ?? levelOf(nested?.level) ?? levelOf(j.levelname) ?? levelOf(j['log.level']);
-        const msg = [j.msg, j.message, j.log, j.error].find((m) => typeof m === 'string') as string | undefined;
+        const text = [j.msg, j.message, j.log].find((m) => typeof m === 'string') as string | undefined;
+        // zap's `error`, pino's serialized `err` ({type, message, stack}): what failed, and the peer it names.
+        const err = errorText(j.error) ?? errorText(j.err) ?? errorText(j.exception);
+        const msg = text !== undefined && err !== undefined && text !== err ? `${text}: ${err}` : (text ?? err);
         return { level: level ?? 'unknown', ...(msg !== undefined ? { message: msg } : {}) };
       }
     } catch {

@@ -4,6 +4,7 @@ import { detectLevel } from './detectLevel';
 import { isObject, Json, obj, str, timestampMs } from './fields';
 import { NormalizeResult, rejected } from './result';
 import { stableId } from './stableId';
+import { formatPeer, PEER_ERROR_CLASSES, peersOf } from './peers';
 import { TemplateMiner } from './templateMiner';
 import { TraceJoiner } from './traceJoiner';
 import { futureProblem } from '../domain/time';
@@ -78,6 +79,8 @@ export function normalizeLog(text: string, opts: NormalizeLogOptions): Normalize
     template_id: templateId,
     template,
     error_class: errorClass,
+    // The peer a connection / DNS error names (the line that opened a trace only): the graph builder infers CALLS from it.
+    peers: !trace && errorClass !== null && PEER_ERROR_CLASSES.has(errorClass) ? peersOf(body).map(formatPeer) : [],
   };
   return { ok: true, value };
 }

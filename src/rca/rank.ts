@@ -97,6 +97,13 @@ export interface GraphEdge extends SliceEdge {
 /** Dependency edges travel caller → Service → pod: two hops. */
 const DEPENDENCY_HOPS = 2;
 
+/**
+ * What a callee's failure explains on its caller: failed calls (refused, reset, timed out, 5xx, a
+ * name that does not resolve, a TLS failure, other error logs) and an alert on it — not the
+ * caller's own terminations, probe failures or back-offs, whose causes are its own (H-calls).
+ */
+const CALL_SYMPTOMS: ReadonlySet<string> = new Set(['log-conn', 'log-dns', 'log-tls', 'error-log', 'alert']);
+
 /** The causal graph of a slice: stored edges, read-time lookback edges to the alert, dependency edges. */
 export function causalGraph(slice: RcaSlice, o: Pick<RankOptions, 'windowMs' | 'alertLookbackMs'>): { events: Map<string, SliceEvent>; edges: GraphEdge[] } {
   const events = new Map(slice.events.map((e) => [e.eid, e]));
@@ -120,6 +127,7 @@ export function causalGraph(slice: RcaSlice, o: Pick<RankOptions, 'windowMs' | '
     for (const u of byRid.get(call.target) ?? []) {
       if (u.category === 'alert' || u.category === 'normal') continue;
       for (const v of byRid.get(call.caller) ?? []) {
+        if (!CALL_SYMPTOMS.has(v.category)) continue;
         const lag = v.ts - u.ts;
         if (lag < 0 || lag > reachOf(v.category, o) || edges.has(key(u.eid, v.eid))) continue;
         const weight = ruleFor(u.category, v.category)?.weight ?? ruleFor(u.category, 'log-conn')?.weight ?? 0.4;

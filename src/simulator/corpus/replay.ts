@@ -206,7 +206,7 @@ export class StackReplay {
   async cleanup(): Promise<void> {
     const session = this.store.driver.session();
     try {
-      for (const label of ['Event', 'Resource']) await session.run(`MATCH (n:${label} {client: $c}) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS`, { c: this.client });
+      for (const label of ['Event', 'Resource', 'Peer']) await session.run(`MATCH (n:${label} {client: $c}) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS`, { c: this.client });
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'replay cleanup failed');
     } finally {

@@ -29,6 +29,33 @@ describe('detectLevel', () => {
   });
 });
 
+describe('the error of a structured line, and the peer it names', () => {
+  const miner = new TemplateMiner();
+  const vector = (message: string) => JSON.stringify({ message, timestamp: '2026-11-20T10:00:00Z', stream: 'stderr', kubernetes: { pod_name: 'web-1', pod_namespace: 'web', container_name: 'web' } });
+  const norm = (line: string) => {
+    const r = normalizeLog(vector(line), { fallbackTimestamp: Date.parse('2026-11-20T11:00:00Z'), miner });
+    if (!r.ok) throw new Error(r.reason);
+    return r.value;
+  };
+
+  it('zap: msg and its error field', () => {
+    const v = norm(JSON.stringify({ level: 'error', ts: 1795168800, caller: 'client/http.go:57', msg: 'upstream request failed', error: 'Post "http://payments.payments.svc.cluster.local:8080/v1/charges": dial tcp 10.104.3.9:8080: connect: connection refused' }));
+    expect(v.message).toBe('upstream request failed: Post "http://payments.payments.svc.cluster.local:8080/v1/charges": dial tcp 10.104.3.9:8080: connect: connection refused');
+    expect([v.level, v.error_class, v.peers]).toEqual(['error', 'connection_refused', ['10.104.3.9:8080', 'payments.payments.svc.cluster.local:8080']]);
+  });
+
+  it("pino: msg and the serialized err's message", () => {
+    const v = norm(JSON.stringify({ level: 50, time: 1795168800000, pid: 1, hostname: 'web-1', msg: 'upstream request failed', err: { type: 'Error', message: 'getaddrinfo ENOTFOUND redis-master', code: 'ENOTFOUND', hostname: 'redis-master' } }));
+    expect([v.message, v.error_class, v.peers]).toEqual(['upstream request failed: getaddrinfo ENOTFOUND redis-master', 'dns_failure', ['redis-master']]);
+  });
+
+  it('a line without an error keeps its message; a line that is only an error is the error', () => {
+    expect(norm(JSON.stringify({ level: 'info', msg: 'request completed', status: 200 })).message).toBe('request completed');
+    expect(norm(JSON.stringify({ level: 'error', error: 'dial tcp 10.0.0.9:6379: i/o timeout' })).peers).toEqual(['10.0.0.9:6379']);
+    expect(norm(JSON.stringify({ level: 'error', msg: 'boom', error: 'boom' })).message).toBe('boom');
+  });
+});
+
 describe('classifyError', () => {
   it.each([
     ['java.lang.OutOfMemoryError: Java heap space', 'oom'],

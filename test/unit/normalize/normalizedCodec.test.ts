@@ -44,6 +44,7 @@ const log: NormalizedLog = {
   template_id: 'deadbeef',
   template: 'dial tcp <*>: connect: connection refused',
   error_class: 'connection_refused',
+  peers: ['10.0.0.5:5432'],
 };
 
 describe('normalizedCodec', () => {
@@ -76,9 +77,17 @@ describe('normalizedCodec', () => {
 
     const lreg = loadRegistry().subjects['logs.normalized-value'];
     const l1 = lreg.find((v) => v.version === 1)!;
-    const { stream: _st, error_class: _e, ...l1Value } = log;
+    const { stream: _st, error_class: _e, peers: _p, ...l1Value } = log;
     const lw = withWireHeader(l1.id, avro.Type.forSchema(readSchema(l1.file)).toBuffer(l1Value));
-    expect({ ...decodeNormalizedLog(lw) }).toEqual({ ...l1Value, stream: null, error_class: null });
+    expect({ ...decodeNormalizedLog(lw) }).toEqual({ ...l1Value, stream: null, error_class: null, peers: [] });
+  });
+
+  it('decodes a v2 log (no peers) with peers [], and encodes a log written without peers as []', () => {
+    const l2 = loadRegistry().subjects['logs.normalized-value'].find((v) => v.version === 2)!;
+    const { peers: _p, ...l2Value } = log;
+    const written = withWireHeader(l2.id, avro.Type.forSchema(readSchema(l2.file)).toBuffer(l2Value));
+    expect({ ...decodeNormalizedLog(written) }).toEqual({ ...l2Value, peers: [] });
+    expect(decodeNormalizedLog(encodeNormalizedLog(l2Value)).peers).toEqual([]);
   });
 
   it('after a v2 change (a new field with a default), a v1 record written before still decodes', () => {
