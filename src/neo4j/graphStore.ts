@@ -12,6 +12,7 @@ import { alertNode, causeFeedback, eventSubgraph, hasGraph, incidentsOf, recordA
 import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
 import { AgentTopologyOps } from '../agent/agentTopology';
+import { socketsNoDelay } from './socketNoDelay';
 import { AgentWriteCounts, applyAgentTopology, planAgentTopology } from '../agent/agentCypher';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
 import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
@@ -172,6 +173,7 @@ export class GraphStore implements Service {
     checkAtLeast('waitMs', waitMs, 0);
     checkAtLeast('maxConnectionPoolSize', config.maxConnectionPoolSize, 1);
     checkAtLeast('maxTransactionRetryTimeMs', config.maxTransactionRetryTimeMs, 0);
+    socketsNoDelay();
     const driver = neo4j.driver(config.uri, config.auth ? neo4j.auth.basic(config.auth.user, config.auth.password) : undefined, {
       disableLosslessIntegers: true,
       maxTransactionRetryTime: config.maxTransactionRetryTimeMs,
