@@ -16,7 +16,7 @@ import { Logger, rootLogger } from '../../src/log/logger';
 import { app, coreEvent, K8sObject, uid, vectorLog } from '../../src/simulator/k8sShapes';
 import { stackDown, stackUp } from '../../src/stack/localStack';
 import { boltUriOf, loadStackConfig, StackConfig } from '../../src/stack/stackConfig';
-import { ControlPlaneProcess, HeartbeatingClients, until } from './controlPlaneProcess';
+import { CLI, ControlPlaneProcess, HeartbeatingClients, until } from './controlPlaneProcess';
 import { freePort } from './kubeApiServer';
 
 /**
@@ -28,7 +28,6 @@ import { freePort } from './kubeApiServer';
  * (Event by eid, Pod resource), a normalized record (logs) or a dlq.raw record — nothing lost,
  * nothing dead-lettered that was valid, duplicates counted and absorbed.
  */
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
 const ROLES = ['event-normalizer', 'log-normalizer', 'graph-builder'] as const;
 type Role = (typeof ROLES)[number];
 
