@@ -39,10 +39,22 @@ export async function rewindForReplay(connection: KafkaConnection, groupId: stri
       if (w.highOffset > w.lowOffset) end[p] = w.highOffset;
       rewind.push({ topic, partition: p, offset: w.lowOffset });
     }
-    try {
-      if (rewind.length > 0) consumer.commitSync(rewind);
-    } catch (err) {
-      log.warn({ group: groupId, err: (err as Error).message }, 'could not rewind the registry group; the replay starts at its committed offsets');
+    // A control plane killed with -9 is still a member of the group until its session times out:
+    // the broker refuses a commit from outside the group ("Unknown member") meanwhile. Without the
+    // rewind the replay would start past every registration, and no live client would get its
+    // workers back; so retry until the dead member is gone (the session timeout is 10 s).
+    for (let attempt = 1; rewind.length > 0; attempt++) {
+      try {
+        consumer.commitSync(rewind);
+        break;
+      } catch (err) {
+        if (attempt >= 45) {
+          log.warn({ group: groupId, err: (err as Error).message, attempts: attempt }, 'could not rewind the registry group; the replay starts at its committed offsets');
+          break;
+        }
+        if (attempt === 1) log.info({ group: groupId, err: (err as Error).message }, 'registry group still held by a previous member; retrying the rewind');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     }
     log.info({ group: groupId, replayEnd: end, processedBefore }, 'registry rewound for the start-up replay');
     return { replayEnd: end, processedBefore };

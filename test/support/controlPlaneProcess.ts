@@ -10,7 +10,7 @@ function repoRoot(): string {
   while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
   return d;
 }
-const CLI = join(repoRoot(), 'dist', 'src', 'cli.js');
+export const CLI = join(repoRoot(), 'dist', 'src', 'cli.js');
 
 export interface ClientsViewWorker {
   name: string;
