@@ -558,7 +558,8 @@ export function relatedOf(client: string, rids: readonly string[]): Statement {
 const COMPLETION_CANDIDATES = `
 UNWIND $pairs AS p
 MATCH (a:Event {client: $client, rid: p.a})
-WHERE a.category <> 'normal'
+USING INDEX a:Event(client, rid, ts)
+WHERE a.ts IS NOT NULL AND a.category <> 'normal'
 MATCH (b:Event {client: $client, rid: p.b})
 WHERE b.ts >= a.ts - $lookback AND b.ts <= a.ts + $lookback AND b.category <> 'normal'
   AND (abs(b.ts - a.ts) <= $window OR (a.category = 'alert' AND b.ts <= a.ts) OR (b.category = 'alert' AND b.ts >= a.ts))
