@@ -1,5 +1,5 @@
 import { asyncScheduler, catchError, concatMap, connect, defer, endWith, EMPTY, ignoreElements, interval, map, merge, mergeMap, Observable, of, SchedulerLike, takeUntil } from 'rxjs';
-import type { RcaAnswer } from '../../src/delivery/answer';
+import type { RcaAnswer } from '../../src/domain/answer';
 
 export const ALERT_ENRICHER = 'alert-enricher';
 

@@ -1,37 +1,13 @@
-import { decodeNormalizedEvent, decodeNormalizedLog, NormalizedEvent, NormalizedLog } from '../../src/avro/normalizedCodec';
+import { decodeNormalizedEvent, decodeNormalizedLog } from '../../src/avro/normalizedCodec';
 import { hasPrefix, parseKey, parseNormalizedKey } from '../../src/domain/keys';
 import { utf8OrNull } from '../../src/domain/text';
-import { AlertmanagerAlert, parseAlert } from '../../src/graph/alert';
+import { parseAlert } from '../../src/graph/alert';
 import { isClassifiedErrorLog } from '../../src/graph/eventRows';
 import { KafkaRecord } from '../../src/kafka/record';
 import { decodeAgentGraphRecord, AgentGraphContext, isAgentGraphRecord } from '../../src/agent/decodeAgentGraphRecord';
-import { EventRow } from '../../src/graph/eventRows';
 
-/** What one graph-builder record is, before batching. */
-export type GraphInput =
-  | { kind: 'event'; value: NormalizedEvent }
-  | { kind: 'log'; value: NormalizedLog }
-  | { kind: 'alert'; value: AlertmanagerAlert }
-  /** The kg-rca-agent's alert payloads (several alerts in one record) and target-down rows (src/agent). */
-  | { kind: 'alerts'; value: AlertmanagerAlert[] }
-  | { kind: 'row'; value: EventRow };
-
-export type DecodedRecord =
-  | { kind: 'foreign' }
-  /** `via: 'normalizer'`: JSON (the agent's default routes) normalized in-process instead of Avro. */
-  | { kind: 'input'; input: GraphInput; via?: 'normalizer' }
-  /** Understood and deliberately not written (e.g. a log line that is not a classified error). */
-  | { kind: 'skip'; reason: string }
-  | { kind: 'reject'; reason: string };
-
-export interface GraphTopics {
-  events: string;
-  logs: string;
-  alerts: string;
-  /** The agent's Vector Alertmanager payloads and Prometheus targets (read only when set). */
-  rawPromAlerts?: string;
-  promTargets?: string;
-}
+export type { DecodedRecord, GraphInput, GraphTopics } from '../../src/graph/graphInput';
+import type { DecodedRecord, GraphInput, GraphTopics } from '../../src/graph/graphInput';
 
 export { hasPrefix };
 

@@ -1,4 +1,4 @@
-import type { DecodedRecord, GraphTopics } from '../../pipelines/graphBuilder/decodeGraphRecord';
+import type { DecodedRecord, GraphTopics } from '../graph/graphInput';
 import { isClassifiedErrorLog } from '../graph/eventRows';
 import { KafkaRecord } from '../kafka/record';
 import { TemplateMiner } from '../normalize/templateMiner';

@@ -1,4 +1,4 @@
-import { PathStep, RankedCause, RcaAnswer } from '../delivery/answer';
+import { PathStep, RankedCause, RcaAnswer } from '../domain/answer';
 import { subjectCodec, SubjectCodec } from './schemaRegistry';
 
 /**

@@ -46,7 +46,7 @@ export interface NormalizedLog {
   template: string;
   error_class: string | null;
   /**
-   * v3: the peers (`host:port` or `host`, src/normalize/peers.ts) a connection or DNS error names;
+   * v3: the peers (`host:port` or `host`, src/domain/peers.ts) a connection or DNS error names;
    * [] for other lines and for records of v1/v2 (the default). Optional here so a writer may omit it.
    */
   peers?: string[];

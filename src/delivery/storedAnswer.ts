@@ -1,5 +1,6 @@
 import type { Statement } from '../graph/cypher';
-import { alertOfProperties, EVIDENCE_WINDOW_MS, SERVER_NOW, storeAnswer, storedAnswer, storedIncident } from '../graph/readCypher';
+import { alertOfProperties, SERVER_NOW, storeAnswer, storedAnswer, storedIncident } from '../graph/readCypher';
+import { EVIDENCE_WINDOW_MS } from '../rca/answer';
 import { AnswerFunction, GraphReader, RcaAnswer } from './answer';
 
 /**

@@ -1,11 +1,11 @@
 import type { NormalizedLog } from '../avro/normalizedCodec';
-import { parsePeer } from '../normalize/peers';
+import { parsePeer } from '../domain/peers';
 import { errorLogEvent, isClassifiedErrorLog } from './eventRows';
 import { ResourceRow } from './k8sObject';
 
 /**
  * CALLS edges inferred from logs (issue 14 item 2): a pod whose error line names a peer
- * (src/normalize/peers.ts) calls the Service that peer resolves to. Resolution goes through
+ * (src/domain/peers.ts) calls the Service that peer resolves to. Resolution goes through
  * `Peer` keys, so it does not matter whether the log or the Service arrived first:
  * - a log names keys: `svc:{namespace}/{name}` for a Service DNS name, `ip:{address}` for an IP;
  * - a Service is known under keys: `svc:{namespace}/{name}` and `ip:{clusterIP}` per cluster IP;

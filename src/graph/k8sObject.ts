@@ -1,4 +1,4 @@
-import type { NormalizeResult as ParseResult } from '../normalize/result';
+import type { NormalizeResult as ParseResult } from '../domain/result';
 import { canonicalKind, checkResourceRef, labelProblem, parseResourceId, resourceRef, ResourceRef } from './resourceId';
 
 /**

@@ -1,17 +1,9 @@
-import { DEFAULT_RANK } from '../rca/rank';
-import { DEFAULT_SLICE } from '../rca/slice';
 import { Statement } from './cypher';
 
 /**
  * The reads (and the one feedback write) of the HTTP API, every value a parameter and every
  * pattern scoped by `$client`, like src/graph/cypher.ts.
  */
-
-/**
- * The events a stored answer can depend on: the slice's lookback before the alert plus one rule
- * window per hop of its upstream closure (src/rca/slice.ts, rank.ts defaults), ms.
- */
-export const EVIDENCE_WINDOW_MS = DEFAULT_SLICE.lookbackMs + DEFAULT_SLICE.hops * DEFAULT_RANK.windowMs;
 
 /**
  * Whether the answer stored on alert node `a` (src/delivery/storedAnswer.ts) is still the answer:
@@ -52,7 +44,7 @@ ORDER BY startsAt DESC, fingerprint ASC`);
  * the alert and whether that answer is fresh (`answerFresh`; `window`: the evidence window, ms),
  * and the revision and state alerts.enriched last published (`enrichedRevision`, `enrichedStatus`).
  */
-export function incidentsOf(client: string, limit: number, status: string | null, window = EVIDENCE_WINDOW_MS): Statement {
+export function incidentsOf(client: string, limit: number, status: string | null, window: number): Statement {
   return { text: INCIDENTS, params: { client, limit, status, window } };
 }
 
@@ -189,7 +181,7 @@ RETURN a.eid AS eid, a.answer_json AS answer, a.answer_limit AS answerLimit, ${f
  * The answer stored on the latest alert of fingerprint `fingerprint` (the one the ranking answers,
  * src/rca alertLookup) and whether it is fresh (`window`: the evidence window, ms). No row: no such alert.
  */
-export function storedAnswer(client: string, fingerprint: string, window = EVIDENCE_WINDOW_MS): Statement {
+export function storedAnswer(client: string, fingerprint: string, window: number): Statement {
   return { text: STORED_ANSWER, params: { client, prefix: `alert:${fingerprint}:`, window } };
 }
 
@@ -207,7 +199,7 @@ RETURN a {.*} AS alert, fresh, sub`);
  * `alert`, {@link alertOfProperties}; the stored answer in `answer_json`), whether that answer is
  * fresh, and (when fresh) the subgraph of the answer's events as {@link eventSubgraph}'s rows in `sub`.
  */
-export function storedIncident(client: string, fingerprint: string, window = EVIDENCE_WINDOW_MS): Statement {
+export function storedIncident(client: string, fingerprint: string, window: number): Statement {
   return { text: STORED_INCIDENT, params: { client, prefix: `alert:${fingerprint}:`, window } };
 }
 

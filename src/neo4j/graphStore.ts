@@ -13,6 +13,7 @@ import { PublishedEdge, ResourceRow } from '../graph/k8sObject';
 import { Logger } from '../log/logger';
 import { AgentTopologyOps } from '../agent/agentTopology';
 import { socketsNoDelay } from './socketNoDelay';
+import { EVIDENCE_WINDOW_MS } from '../rca/answer';
 import { AgentWriteCounts, applyAgentTopology, planAgentTopology } from '../agent/agentCypher';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
 import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
@@ -639,7 +640,7 @@ export class GraphStore implements Service {
 
   /** The client's incidents (one row per alert fingerprint, newest first). */
   incidents(client: string, limit: number, status: string | null): Promise<Record<string, unknown>[]> {
-    return this.read(client, incidentsOf(client, limit, status));
+    return this.read(client, incidentsOf(client, limit, status, EVIDENCE_WINDOW_MS));
   }
 
   /** One alert Event node with its feedback, or undefined. */

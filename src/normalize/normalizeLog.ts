@@ -4,7 +4,7 @@ import { detectLevel } from './detectLevel';
 import { isObject, Json, obj, str, timestampMs } from './fields';
 import { NormalizeResult, rejected } from './result';
 import { stableId } from './stableId';
-import { formatPeer, PEER_ERROR_CLASSES, peersOf } from './peers';
+import { formatPeer, PEER_ERROR_CLASSES, peersOf } from '../domain/peers';
 import { TemplateMiner } from './templateMiner';
 import { TraceJoiner } from './traceJoiner';
 import { futureProblem } from '../domain/time';

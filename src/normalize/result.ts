@@ -1,8 +1,2 @@
-/** What a pure normalizer returns: the value, or the reason it cannot be normalized (for the DLQ). */
-export type Normalized<T> = { ok: true; value: T };
-export type Rejected = { ok: false; reason: string };
-export type NormalizeResult<T> = Normalized<T> | Rejected;
-
-export function rejected(reason: string): Rejected {
-  return { ok: false, reason };
-}
+/** The normalizers' result type lives in src/domain (src/graph parses objects with it too). */
+export * from '../domain/result';

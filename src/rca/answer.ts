@@ -4,6 +4,13 @@ import { patternsOfRows, patternsRead, patternUpsert } from './patternStore';
 import { bestPaths, causalGraph, DEFAULT_RANK, evidenceGraph, RankOptions, rankCauses, RcaAnswer } from './rank';
 import { alertList, alertLookup, AlertInfo, assembleSlice, clientExists, DEFAULT_SLICE, dependencyRead, RcaSlice, SliceOptions, sliceRead } from './slice';
 
+
+/**
+ * The events a stored answer can depend on: the slice's lookback before the alert plus one rule
+ * window per hop of its upstream closure (the slice and rank defaults), ms.
+ */
+export const EVIDENCE_WINDOW_MS = DEFAULT_SLICE.lookbackMs + DEFAULT_SLICE.hops * DEFAULT_RANK.windowMs;
+
 /**
  * The rca answers as plain async functions over a reader (the GraphStore, or anything that runs a
  * read statement in a client's graph): the CLI, the HTTP API and the corpus evaluator call these.

@@ -3,6 +3,7 @@ import { answerFor, rankedAnswer } from '../../src/delivery/answerSource';
 import { incidentReads, IN_FLIGHT_MARGIN_MS } from '../../src/delivery/storedAnswer';
 import { eventRowOfAlert, eventRowOfNormalized } from '../../src/graph/eventRows';
 import { storedAnswer } from '../../src/graph/readCypher';
+import { EVIDENCE_WINDOW_MS } from '../../src/rca/answer';
 import { startHttpServer } from '../../src/http/server';
 import { GraphStore } from '../../src/neo4j/graphStore';
 import { ALERT, ALERT_FINGERPRINT, EVENTS, T0 } from '../fixtures/graph/incident';
@@ -21,7 +22,7 @@ describe('stored answers (src/delivery/storedAnswer.ts) on the real graph', () =
   let store: GraphStore;
   let cleanup: () => Promise<void>;
   const settle = () => new Promise((r) => setTimeout(r, IN_FLIGHT_MARGIN_MS + 500));
-  const stored = async (client: string) => (await store.readRca(client, storedAnswer(client, ALERT_FINGERPRINT)))[0];
+  const stored = async (client: string) => (await store.readRca(client, storedAnswer(client, ALERT_FINGERPRINT, EVIDENCE_WINDOW_MS)))[0];
 
   beforeAll(async () => {
     store = await connectStore();

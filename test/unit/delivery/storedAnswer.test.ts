@@ -1,4 +1,5 @@
 import type { RcaAnswer } from '../../../src/delivery/answer';
+import { EVIDENCE_WINDOW_MS } from '../../../src/rca/answer';
 import { answerEventIds, limited, storeStatement } from '../../../src/delivery/storedAnswer';
 import { incidentsOf, storedAnswer, storedIncident } from '../../../src/graph/readCypher';
 
@@ -28,7 +29,7 @@ describe('stored answers', () => {
   });
 
   it('keeps the hot reads under the size the neo4j driver sends in one write (1400 bytes with parameters)', () => {
-    for (const s of [storedIncident('acme', 'f00dfeed00000001'), storedAnswer('acme', 'f00dfeed00000001'), incidentsOf('acme', 50, null)]) {
+    for (const s of [storedIncident('acme', 'f00dfeed00000001', EVIDENCE_WINDOW_MS), storedAnswer('acme', 'f00dfeed00000001', EVIDENCE_WINDOW_MS), incidentsOf('acme', 50, null, EVIDENCE_WINDOW_MS)]) {
       expect(Buffer.byteLength(s.text)).toBeLessThan(1250);
       expect(s.params.client).toBe('acme');
     }

@@ -1,5 +1,5 @@
 import { classifyError } from '../../../src/normalize/classifyError';
-import { formatPeer, parsePeer, PEER_ERROR_CLASSES, peersOf } from '../../../src/normalize/peers';
+import { formatPeer, parsePeer, PEER_ERROR_CLASSES, peersOf } from '../../../src/domain/peers';
 
 /** Error lines as the runtimes and clients print them, and the peers they name. */
 const CASES: Array<[string, string, string[]]> = [
