@@ -7,3 +7,6 @@ export { topologyBuilder } from './topologyBuilder/topologyBuilder';
 export { lifecycle$, lifecycleEffects$, reduceLifecycle, initialLifecycleState } from './lifecycle';
 export { mergeMapWide } from './operators/mergeMapWide';
 export { reportProgress } from './operators/reportProgress';
+export { settlesRecords } from './operators/settlement';
+export type { Settleable, Settles } from './operators/settlement';
+export { ofKind, byKind } from './operators/ofKind';

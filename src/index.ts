@@ -12,6 +12,7 @@ export * from './kafka/offsetTracker';
 export * from './config/env';
 export * from './log/logger';
 export * from './runner/runPipeline';
+export { settle, settled } from './runner/settle';
 export * from './avro/normalizedCodec';
 export { normalizeEvent } from './normalize/normalizeEvent';
 export { normalizeLog } from './normalize/normalizeLog';

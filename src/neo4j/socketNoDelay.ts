@@ -1,7 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 
-let installed = false;
+/** Marks the installed wrappers on the (process-wide) net and tls modules, so a second copy of this module does not wrap again. */
+const INSTALLED = Symbol.for('kgroot.socketsNoDelay');
 
 /**
  * Turns Nagle's algorithm off on the sockets this process opens (TCP_NODELAY), which the neo4j
@@ -12,14 +13,14 @@ let installed = false;
  * sockets and HTTP clients set it themselves, so only the driver's connections change.
  */
 export function socketsNoDelay(): void {
-  if (installed) return;
-  installed = true;
+  if ((net.connect as unknown as Record<symbol, boolean>)[INSTALLED]) return;
   const connect = net.connect;
   (net as { connect: typeof net.connect }).connect = function (this: unknown, ...args: unknown[]) {
     const socket = (connect as (...a: unknown[]) => net.Socket).apply(this, args);
     socket.setNoDelay(true);
     return socket;
   } as typeof net.connect;
+  (net.connect as unknown as Record<symbol, boolean>)[INSTALLED] = true;
   const secure = tls.connect;
   (tls as { connect: typeof tls.connect }).connect = function (this: unknown, ...args: unknown[]) {
     const socket = (secure as (...a: unknown[]) => tls.TLSSocket).apply(this, args);

@@ -32,7 +32,7 @@ describe('npm package', () => {
       join(app, 'consumer.js'),
       `
 const { normalizeEvents } = require('kgroot/pipelines');
-const { decodeNormalizedEvent, parseNormalizedKey } = require('kgroot');
+const { decodeNormalizedEvent, parseNormalizedKey, settled } = require('kgroot');
 const { of, lastValueFrom, toArray } = require('rxjs');
 let acked = 0;
 const rec = (key, value) => ({ topic: 'raw.k8s.events', partition: 0, offset: 0, key: Buffer.from(key), value: Buffer.from(value), headers: {}, timestamp: 0, ack: () => acked++ });
@@ -44,7 +44,8 @@ const batch = [
 ];
 const out$ = normalizeEvents({ batches$: of(batch) }, { sendBatch: (o) => { sent.push(...o); return of(o.map((_, i) => ({ topic: o[i].topic, partition: 0, offset: i }))); } },
   { clientId: 'acme', outputTopic: 'events.normalized', maxValueBytes: 1048576, maxMessageChars: 4096, progressEveryRecords: 1000, progressIntervalMs: 60000 });
-lastValueFrom(out$.pipe(toArray())).then(() => {
+// The pipeline's effects carry the records they settle; the subscriber acknowledges them.
+lastValueFrom(out$.pipe(settled(), toArray())).then(() => {
   const normalized = sent.filter((o) => o.topic === 'events.normalized');
   console.log(JSON.stringify({
     acked,
