@@ -14,17 +14,19 @@ const INSTALLED = Symbol.for('kgroot.socketsNoDelay');
  */
 export function socketsNoDelay(): void {
   if ((net.connect as unknown as Record<symbol, boolean>)[INSTALLED]) return;
-  const connect = net.connect;
-  (net as { connect: typeof net.connect }).connect = function (this: unknown, ...args: unknown[]) {
-    const socket = (connect as (...a: unknown[]) => net.Socket).apply(this, args);
-    socket.setNoDelay(true);
-    return socket;
-  } as typeof net.connect;
+  noDelayOn(net as unknown as Connector);
+  noDelayOn(tls as unknown as Connector);
   (net.connect as unknown as Record<symbol, boolean>)[INSTALLED] = true;
-  const secure = tls.connect;
-  (tls as { connect: typeof tls.connect }).connect = function (this: unknown, ...args: unknown[]) {
-    const socket = (secure as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
+}
+
+type Connector = { connect: (...args: unknown[]) => net.Socket };
+
+/** Replaces `mod.connect` by one that turns Nagle off on the socket it returns. */
+function noDelayOn(mod: Connector): void {
+  const connect = mod.connect;
+  mod.connect = function (this: unknown, ...args: unknown[]) {
+    const socket = connect.apply(this, args);
     socket.setNoDelay(true);
     return socket;
-  } as typeof tls.connect;
+  };
 }
