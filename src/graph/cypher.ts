@@ -29,6 +29,8 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE CONSTRAINT kg_pattern_key IF NOT EXISTS FOR (p:FaultPattern) REQUIRE (p.client, p.pid) IS UNIQUE',
   // The kg-rca-agent tombstones resources by uid.
   'CREATE INDEX kg_resource_uid IF NOT EXISTS FOR (r:Resource) ON (r.client, r.uid)',
+  // Tombstones past their grace period, swept by resourceDeletes.
+  'CREATE INDEX kg_resource_tombstone IF NOT EXISTS FOR (r:Resource) ON (r.client, r.deleted_at)',
   'CREATE INDEX kg_topology_clock IF NOT EXISTS FOR (c:TopologyClock) ON (c.client)',
   // When a client's FEKG last learned a pattern: stored answers older than that are stale (src/delivery/storedAnswer.ts).
   'CREATE INDEX kg_pattern_learned IF NOT EXISTS FOR (p:FaultPattern) ON (p.client, p.confirmedAt)',
@@ -255,7 +257,7 @@ const RESOURCE_UPSERT = `
 UNWIND $rows AS row
 MERGE (r:Resource {client: $client, rid: row.rid})
 SET r:$(row.kind), r.kind = row.kind, r.namespace = row.namespace, r.name = row.name, r.uid = row.uid,
-    r.labels = row.labels, r.selector = row.selector, r.phase = row.phase, r.stub = false, r.deleted = false,
+    r.labels = row.labels, r.selector = row.selector, r.phase = row.phase, r.stub = false, r.deleted = false, r.deleted_at = null,
     r.revision = row.revision, r.cluster_ips = row.clusterIPs, r.ports = row.ports, r.links_sig = row.sig,
     r.updated_at = $now
 WITH r
@@ -383,29 +385,44 @@ export function resourceUpserts(client: string, rows: readonly ResourceRow[], no
   return out;
 }
 
+/**
+ * How long a tombstone nothing is about keeps its object-derived edges, ms of wall time. Events and
+ * objects reach the graph through different topics and components: a pod's events may be written after
+ * its deletion was (a lagging consumer, a replay, the event watch behind the object watch), and they
+ * must still find the topology they happened in (the claim it mounted, the ReplicaSet that owned it).
+ */
+export const TOMBSTONE_GRACE_MS = 30 * 60_000;
+
 const RESOURCE_DELETE = `
 UNWIND $rids AS rid
 MATCH (r:Resource {client: $client, rid: rid})
+SET r.deleted_at = CASE WHEN r.deleted = true AND r.deleted_at IS NOT NULL THEN r.deleted_at ELSE $now END,
+    r.deleted = true, r.links_sig = null, r.updated_at = $now
+WITH count(r) AS marked
 CALL {
-  WITH r
-  WITH r WHERE NOT EXISTS { (r)<-[:ABOUT]-() }
-  OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO]-() WHERE x.origin = 'object'
-  DELETE x
+  MATCH (r:Resource {client: $client}) WHERE r.deleted_at <= $cutoff AND NOT EXISTS { (r)<-[:ABOUT]-() }
+  WITH r LIMIT 1000
+  CALL {
+    WITH r
+    OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO]-() WHERE x.origin = 'object'
+    DELETE x
+  }
+  WITH r WHERE NOT (r)--()
+  DELETE r
+  RETURN count(*) AS removed
 }
-SET r.deleted = true, r.links_sig = null, r.updated_at = $now
-WITH r WHERE NOT (r)--()
-DELETE r
-RETURN count(*) AS removed`;
+RETURN marked, removed`;
 
 /**
- * A tombstone: the resource is marked deleted. One that events are ABOUT keeps its object-derived
- * edges — the topology its events happened in (the ReplicaSet that owned the pod, the node it ran on),
- * so an alert answered after the pod was evicted or replaced still reaches them; the
- * Service's next upsert drops its selection of it. One nothing is about loses them, and is
- * removed when nothing else refers to it (no published edges).
+ * A tombstone: the resource is marked deleted (since `now`) and keeps its object-derived edges — the
+ * topology its events happened in (the ReplicaSet that owned the pod, the node it ran on, its claim),
+ * so an alert answered after the pod was evicted or replaced still reaches them, and events about it
+ * written after the deletion are linked as if they had come first; the Service's next upsert drops
+ * its selection of it. Tombstones deleted more than {@link TOMBSTONE_GRACE_MS} before `now` that no
+ * event is about lose those edges and are removed when nothing else refers to them (no published edges).
  */
-export function resourceDeletes(client: string, rids: readonly string[], now: number): Statement {
-  return { text: RESOURCE_DELETE, params: { client, rids, now } };
+export function resourceDeletes(client: string, rids: readonly string[], now: number, graceMs = TOMBSTONE_GRACE_MS): Statement {
+  return { text: RESOURCE_DELETE, params: { client, rids, now, cutoff: now - graceMs } };
 }
 
 const PUBLISHED_CLEAR = `
