@@ -17,8 +17,8 @@ import { smallCorpus } from '../fixtures/corpus/small';
  * misses: the OOM kill behind the node's OOMKilling, the pending claim behind its pod's Unschedulable,
  * the dependency behind a Service; branch s17-rca, with tombstones keeping their topology, a pod created and
  * deleted in one topology batch written, and no edge between two reports of one OOM kill: A@1 9/9, A@3 9/9 in
- * two runs, where s17-rca's base missed the pending claim in 1 of 5 runs and ranked the OOM kill 4th behind its
- * node's OOMKilling); raise them as the evidence and ranking work lands, never lower them.
+ * two runs; before, this test ranked the OOM kill 4th behind its node's OOMKilling and, in some runs, missed
+ * the pending claim); raise them as the evidence and ranking work lands, never lower them.
  */
 const FLOOR = { at1: 8, at3: 8 };
 
