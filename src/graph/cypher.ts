@@ -60,6 +60,33 @@ CALL {
 RETURN count(CASE WHEN e.created_by_batch = $batch THEN 1 END) AS added,
        collect(CASE WHEN row.rid IS NOT NULL AND row.category <> 'normal' THEN [e.eid, elementId(e), e.created_by_batch = $batch, e.ts, e.category, e.rid, e.created_by_batch] END) AS refs`;
 
+const STORED_TIMES = `
+UNWIND $eids AS eid
+MATCH (e:Event {client: $client, eid: eid})
+RETURN e.eid AS eid, e.ts AS ts`;
+
+/**
+ * The stored first time of the batch's events that may exist already with an earlier one: error-log
+ * events (one per template, resource and window: a later line of the window arrives in a later
+ * batch) and Kubernetes events seen more than once. Null when the batch has none.
+ */
+export function storedTimes(client: string, rows: readonly EventRow[]): Statement | null {
+  const eids = rows.filter((r) => r.source === 'log' || (r.source === 'k8s' && r.count > 1)).map((r) => r.eid);
+  return eids.length === 0 ? null : { text: STORED_TIMES, params: { client, eids } };
+}
+
+/**
+ * The rows dated from their event's first time: a row's `ts` is the earlier of its own and the one
+ * stored (`stored`, by eid), so its causal pairs are those of the stored event whichever copy
+ * arrives when. Rows not stored, or stored later, are returned as they are.
+ */
+export function datedAsStored(rows: readonly EventRow[], stored: ReadonlyMap<string, number>): EventRow[] {
+  return rows.map((r) => {
+    const ts = stored.get(r.eid);
+    return ts !== undefined && ts < r.ts ? { ...r, ts } : r;
+  });
+}
+
 /**
  * The batch's events (merged on `(client, eid)`) and their ABOUT edges, creating stub resources as
  * needed, returning `added` (events new in this batch) and `refs`: `[eid, elementId, new, ts,

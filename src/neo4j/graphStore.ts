@@ -4,7 +4,7 @@ import { defer, lastValueFrom, Observable } from 'rxjs';
 import { CausalMemory } from '../graph/causalMemory';
 import { batchCandidatePairs, CausalEdgeOptions, CausalEdgeRow, causalEdges, StoredCandidates } from '../graph/causality';
 import { capCauses, StoredCause } from '../graph/causeCap';
-import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, completionCandidates, dropCauses, incomingCauses, inferredCallWrites, pruneCauses, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, linkSignature, linkSignatures, publishedTopology, relatedOf, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement, topologyArea, topologyClockBump, topologyClockHold, TOPOLOGY_CLOCK_READ } from '../graph/cypher';
+import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, completionCandidates, datedAsStored, storedTimes, dropCauses, incomingCauses, inferredCallWrites, pruneCauses, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, linkSignature, linkSignatures, publishedTopology, relatedOf, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement, topologyArea, topologyClockBump, topologyClockHold, TOPOLOGY_CLOCK_READ } from '../graph/cypher';
 import { completionPairs, relatedDelta, RelatedSets, relatedSetsOf } from '../graph/topologyCompletion';
 import { EventRow } from '../graph/eventRows';
 import { InferredCallRow } from '../graph/callInference';
@@ -354,13 +354,17 @@ export class GraphStore implements Service {
     return defer(async () => {
       const started = performance.now();
       const batchId = randomUUID();
-      const rows = inLockOrder(batch.rows);
+      const batchRows = inLockOrder(batch.rows);
       const memory = this.memoryOf(batch.client);
       const flight = this.beginFlight(batch.client, batchId);
-      memory?.hold(flight.seq, rows);
+      memory?.hold(flight.seq, batchRows);
       const once = (searchInNeo4j: boolean, lastTry: boolean) =>
         this.write(batch.client, async (tx) => {
           const [clock] = await run(tx, { text: TOPOLOGY_CLOCK_READ, params: { client: batch.client } });
+          // A later copy of a stored event (a log window's next line, an Event seen again) pairs from the stored first time.
+          const times = storedTimes(batch.client, batchRows);
+          const rows = times ? datedAsStored(batchRows, new Map((await run(tx, times)).map((r) => [String(r.eid), Number(r.ts)]))) : batchRows;
+          if (rows !== batchRows) memory?.hold(flight.seq, rows);
           const fromMemory = searchInNeo4j || !memory ? null : await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.seqOf);
           // Too much to hold: leave (nothing written yet) and search in Neo4j once the earlier batches ended.
           if (!fromMemory && !searchInNeo4j) throw NEEDS_SEARCH;

@@ -1,5 +1,5 @@
 import neo4j, { Driver } from 'neo4j-driver';
-import { causalEdgesById, completionCandidates, dropCauses, eventBatchWrite, incomingCauses, linkSignatures, pruneCauses, relatedOf, Statement, storedCandidates, topologyArea } from '../../src/graph/cypher';
+import { causalEdgesById, completionCandidates, dropCauses, eventBatchWrite, incomingCauses, linkSignatures, pruneCauses, relatedOf, Statement, storedCandidates, storedTimes, topologyArea } from '../../src/graph/cypher';
 import { EventRow } from '../../src/graph/eventRows';
 
 /**
@@ -21,6 +21,7 @@ describe('statement plans', () => {
   const statements: Array<[string, Statement | null]> = [
     ['eventBatchWrite', eventBatchWrite('plans', 'b1', [row])],
     ['storedCandidates', storedCandidates('plans', [row], 300_000, 50)],
+    ['storedTimes', storedTimes('plans', [{ ...row, count: 3 }])],
     ['causalEdgesById', causalEdgesById('plans', [edge])],
     ['incomingCauses', incomingCauses('plans', ['evt:1'])],
     ['dropCauses', dropCauses('plans', [edge])],
