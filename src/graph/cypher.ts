@@ -582,6 +582,17 @@ export function relatedOf(client: string, rids: readonly string[]): Statement {
   return { text: RELATED_OF, params: { client, rids } };
 }
 
+const EVENTS_IN_RANGE = `
+MATCH (e:Event {client: $client})
+WHERE e.ts >= $from AND e.ts <= $to AND e.rid IS NOT NULL AND e.category <> 'normal'
+RETURN e.eid AS eid, e.ts AS ts, e.category AS category, e.rid AS rid, elementId(e) AS ref, e.created_by_batch AS by
+LIMIT toInteger($limit)`;
+
+/** The stored events that can take part in a causal edge with a time in [from, to], at most `limit` (the candidate memory's covered range). */
+export function eventsInRange(client: string, from: number, to: number, limit: number): Statement {
+  return { text: EVENTS_IN_RANGE, params: { client, from, to, limit } };
+}
+
 const COMPLETION_CANDIDATES = `
 UNWIND $pairs AS p
 MATCH (a:Event {client: $client, rid: p.a})
