@@ -17,7 +17,7 @@ import { socketsNoDelay } from './socketNoDelay';
 import { EVIDENCE_WINDOW_MS } from '../rca/answer';
 import { AgentWriteCounts, applyAgentTopology, planAgentTopology } from '../agent/agentCypher';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
-import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
+import { ensureSchemaRule, UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
 import { checkAtLeast, checkBetween } from '../config/options';
 import type { Service } from '../domain/service';
 
@@ -293,12 +293,7 @@ export class GraphStore implements Service {
         const session = this.driver.session({ database });
         try {
           for (const s of SCHEMA_STATEMENTS) {
-            try {
-              await session.run(s);
-            } catch (err) {
-              // Another process creating the same rule at the same moment; IF NOT EXISTS does not cover the race.
-              if (!/EquivalentSchemaRuleAlreadyExists|ConstraintAlreadyExists|IndexAlreadyExists/.test(String((err as { code?: string }).code))) throw err;
-            }
+            await ensureSchemaRule(() => session.run(s).then(() => undefined), (attempt, err) => this.log.warn({ database: database ?? '(default)', attempt, code: (err as { code?: string }).code }, 'schema statement retried'));
           }
           await session.run('CALL db.awaitIndexes(300)');
         } finally {
