@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     if (mode !== 'statement') {
       const without = scoreAnswers(held.truth, await answerAll(ask, held.truth, { fekg: false }), LIMIT);
       rows.splice(1, 0, { what: 'held-out half without the FEKG (built-in patterns only, nothing learned: rca --no-fekg)', note: accuracy(without.overall) });
+      if (without.misses.length > 0) notes.push(`Without the FEKG, not at rank 1: ${without.misses.map((m) => `${m.id} (rank ${m.rank ?? '-'}; top ${m.top})`).join('; ')}.`);
     }
     const byReason = new Map<string, string[]>();
     for (const m of scored.misses) {
