@@ -39,11 +39,17 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
 const EVENT_WRITE = `
 UNWIND $rows AS row
 MERGE (e:Event {client: $client, eid: row.eid})
-ON CREATE SET e.created_by_batch = $batch, e.written_at = timestamp(), e.ts = row.ts, e.last_ts = row.last_ts, e.count = row.count
+ON CREATE SET e.created_by_batch = $batch, e.written_at = timestamp(), e.ts = row.ts, e.last_ts = row.last_ts, e.count = row.count, e.line_ids = row.lids
 ON MATCH SET
   e.ts = CASE WHEN row.ts < e.ts THEN row.ts ELSE e.ts END,
   e.last_ts = CASE WHEN row.last_ts > e.last_ts THEN row.last_ts ELSE e.last_ts END,
-  e.count = CASE WHEN row.source = 'log' THEN e.count + row.count WHEN row.count > e.count THEN row.count ELSE e.count END
+  // A log Event counts each line once: only the ids it has not counted yet add (a replay adds 0).
+  // SET runs in order: the count reads line_ids before they are extended.
+  e.count = CASE
+    WHEN row.source = 'log' AND row.lids IS NOT NULL THEN e.count + size([x IN row.lids WHERE NOT x IN coalesce(e.line_ids, [])])
+    WHEN row.source = 'log' THEN e.count + row.count
+    WHEN row.count > e.count THEN row.count ELSE e.count END,
+  e.line_ids = CASE WHEN row.lids IS NULL THEN e.line_ids ELSE coalesce(e.line_ids, []) + [x IN row.lids WHERE NOT x IN coalesce(e.line_ids, [])] END
 SET e.source = row.source, e.reason = row.reason, e.category = row.category, e.severity = row.severity,
     e.message = row.message, e.detail = row.detail, e.rid = row.rid
 WITH e, row
