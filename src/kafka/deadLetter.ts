@@ -88,7 +88,12 @@ export class DeadLetterLedger {
   /** Whether `record` is a dead letter already in the DLQ. */
   written(record: OutRecord): boolean {
     const id = isDlqTopic(record.topic) ? deadLetterIdentity(record.topic, record.headers) : undefined;
-    return id !== undefined && this.ids.has(id);
+    return id !== undefined && this.has(id);
+  }
+
+  /** Held as is, or as written before dead letters carried kg.source.timestamp (its identity ends in `|`). */
+  private has(id: string): boolean {
+    return this.ids.has(id) || this.ids.has(id.slice(0, id.lastIndexOf('|') + 1));
   }
 
   /**
@@ -100,7 +105,7 @@ export class DeadLetterLedger {
     const id = isDlqTopic(record.topic) ? deadLetterIdentity(record.topic, record.headers) : undefined;
     if (id === undefined) return send();
     const skipped: Delivered = { topic: record.topic, partition: -1, offset: -1 };
-    if (this.ids.has(id)) {
+    if (this.has(id)) {
       this.skipped++;
       return Promise.resolve(skipped);
     }

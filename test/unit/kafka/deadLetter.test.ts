@@ -58,6 +58,12 @@ describe('DeadLetterLedger', () => {
     expect(ledger.written(resource(10))).toBe(true);
   });
 
+  it('knows a dead letter written before the timestamp header existed (same component and source offset)', async () => {
+    const ledger = new DeadLetterLedger(['dlq.raw|topology-builder|state.k8s.resource|1|9|']);
+    const p = producer();
+    expect((await ledger.write(resource(9), p.send(resource(9)))).offset).toBe(-1);
+    expect((await ledger.write(resource(10), p.send(resource(10)))).offset).toBe(100);
+  });
   it('a copy sent while the first is under way waits for it and is not sent; a failed send is forgotten, so its retry is written', async () => {
     const ledger = new DeadLetterLedger();
     const p = producer();
