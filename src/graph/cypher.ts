@@ -43,15 +43,18 @@ ON CREATE SET e.created_by_batch = $batch, e.written_at = timestamp(), e.ts = ro
 ON MATCH SET
   e.ts = CASE WHEN row.ts < e.ts THEN row.ts ELSE e.ts END,
   e.last_ts = CASE WHEN row.last_ts > e.last_ts THEN row.last_ts ELSE e.last_ts END,
-  // A log Event counts each line once: only the ids it has not counted yet add (a replay adds 0).
-  // SET runs in order: the count reads line_ids before they are extended.
+  // A log row with line ids is counted below; one without (older writers) adds its lines.
   e.count = CASE
-    WHEN row.source = 'log' AND row.lids IS NOT NULL THEN e.count + size([x IN row.lids WHERE NOT x IN coalesce(e.line_ids, [])])
+    WHEN row.source = 'log' AND row.lids IS NOT NULL THEN e.count
     WHEN row.source = 'log' THEN e.count + row.count
-    WHEN row.count > e.count THEN row.count ELSE e.count END,
-  e.line_ids = CASE WHEN row.lids IS NULL THEN e.line_ids ELSE coalesce(e.line_ids, []) + [x IN row.lids WHERE NOT x IN coalesce(e.line_ids, [])] END
+    WHEN row.count > e.count THEN row.count ELSE e.count END
 SET e.source = row.source, e.reason = row.reason, e.category = row.category, e.severity = row.severity,
     e.message = row.message, e.detail = row.detail, e.rid = row.rid
+// A log Event counts each line once: only the ids it has not counted yet add (a replay adds 0).
+// The stored ids are read once per row (not once per compared id), and written only when some are new.
+WITH e, row, CASE WHEN row.source = 'log' AND row.lids IS NOT NULL AND coalesce(e.created_by_batch, "") <> $batch THEN coalesce(e.line_ids, []) END AS have
+WITH e, row, have, CASE WHEN have IS NULL THEN [] ELSE [x IN row.lids WHERE NOT x IN have] END AS fresh
+FOREACH (_ IN CASE WHEN size(fresh) > 0 THEN [1] ELSE [] END | SET e.line_ids = have + fresh, e.count = e.count + size(fresh))
 WITH e, row
 CALL {
   WITH e, row
