@@ -69,6 +69,33 @@ CALL {
 RETURN count(CASE WHEN e.created_by_batch = $batch THEN 1 END) AS added,
        collect(CASE WHEN row.rid IS NOT NULL AND row.category <> 'normal' THEN [e.eid, elementId(e), e.created_by_batch = $batch, e.ts, e.category, e.rid, e.created_by_batch] END) AS refs`;
 
+const STORED_TIMES = `
+UNWIND $eids AS eid
+MATCH (e:Event {client: $client, eid: eid})
+RETURN e.eid AS eid, e.ts AS ts`;
+
+/**
+ * The stored first time of the batch's events that may exist already with an earlier one: error-log
+ * events (one per template, resource and window: a later line of the window arrives in a later
+ * batch) and Kubernetes events seen more than once. Null when the batch has none.
+ */
+export function storedTimes(client: string, rows: readonly EventRow[]): Statement | null {
+  const eids = rows.filter((r) => r.source === 'log' || (r.source === 'k8s' && r.count > 1)).map((r) => r.eid);
+  return eids.length === 0 ? null : { text: STORED_TIMES, params: { client, eids } };
+}
+
+/**
+ * The rows dated from their event's first time: a row's `ts` is the earlier of its own and the one
+ * stored (`stored`, by eid), so its causal pairs are those of the stored event whichever copy
+ * arrives when. Rows not stored, or stored later, are returned as they are.
+ */
+export function datedAsStored(rows: readonly EventRow[], stored: ReadonlyMap<string, number>): EventRow[] {
+  return rows.map((r) => {
+    const ts = stored.get(r.eid);
+    return ts !== undefined && ts < r.ts ? { ...r, ts } : r;
+  });
+}
+
 /**
  * The batch's events (merged on `(client, eid)`) and their ABOUT edges, creating stub resources as
  * needed, returning `added` (events new in this batch) and `refs`: `[eid, elementId, new, ts,
@@ -562,6 +589,17 @@ RETURN rid, ${relatedResources((d) => `{rid: n.rid, d: ${d}}`)} AS related`;
 /** Each resource's related set ({@link relatedResources}) as `{rid, related: [{rid, d}]}` rows. */
 export function relatedOf(client: string, rids: readonly string[]): Statement {
   return { text: RELATED_OF, params: { client, rids } };
+}
+
+const EVENTS_IN_RANGE = `
+MATCH (e:Event {client: $client})
+WHERE e.ts >= $from AND e.ts <= $to AND e.rid IS NOT NULL AND e.category <> 'normal'
+RETURN e.eid AS eid, e.ts AS ts, e.category AS category, e.rid AS rid, elementId(e) AS ref, e.created_by_batch AS by
+LIMIT toInteger($limit)`;
+
+/** The stored events that can take part in a causal edge with a time in [from, to], at most `limit` (the candidate memory's covered range). */
+export function eventsInRange(client: string, from: number, to: number, limit: number): Statement {
+  return { text: EVENTS_IN_RANGE, params: { client, from, to, limit } };
 }
 
 const COMPLETION_CANDIDATES = `

@@ -61,7 +61,9 @@ export function eventRowOfNormalized(e: NormalizedEvent): EventRow {
     category: categorizeK8sEvent(e.reason, e.type, e.event_type_abstract, e.message, ref?.kind),
     severity: e.severity,
     message: clipMessage(e.message),
-    ts: e.timestamp,
+    // A repeated Event is one graph event from its first occurrence: every copy gives the same time,
+    // so its causal pairs do not depend on which copy a batch holds (the stored ts is their minimum).
+    ts: Math.min(e.first_timestamp ?? e.timestamp, e.timestamp),
     last_ts: e.timestamp,
     count: Math.max(1, e.count),
     detail: e.event_type_abstract || null,

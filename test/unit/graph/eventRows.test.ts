@@ -25,6 +25,11 @@ describe('event rows', () => {
   it('maps a normalized event to an Event row about its object', () => {
     expect(eventRowOfNormalized(EVENTS[0])).toMatchObject({ eid: 'evt:oom-1', category: 'oom', rid: 'Pod/shop/web-7d9-abc', kind: 'Pod', ts: T0, count: 1 });
   });
+  it('dates every copy of a repeated Event from its first occurrence, the latest in last_ts', () => {
+    const repeat = { ...EVENTS[0], timestamp: T0 + 310_000, first_timestamp: T0, count: 6 };
+    expect(eventRowOfNormalized(repeat)).toMatchObject({ eid: 'evt:oom-1', ts: T0, last_ts: T0 + 310_000, count: 6 });
+    expect(eventRowOfNormalized({ ...EVENTS[0], first_timestamp: null })).toMatchObject({ ts: T0, last_ts: T0 });
+  });
   it('keeps the id of evidence from object state, with source state and a category that takes part in causal edges', () => {
     const pod = { kind: 'Pod', metadata: { name: 'api-1', namespace: 'shop', uid: 'u1' }, spec: { nodeName: 'n1' }, status: { containerStatuses: [{ name: 'api', restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=api pod=api-1_shop(u1)' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: '2026-12-01T09:00:04Z' } } }] } };
     const rows = evidenceOfObject(pod, 0).map(eventRowOfNormalized);
