@@ -41,13 +41,22 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
 const EVENT_WRITE = `
 UNWIND $rows AS row
 MERGE (e:Event {client: $client, eid: row.eid})
-ON CREATE SET e.created_by_batch = $batch, e.written_at = timestamp(), e.ts = row.ts, e.last_ts = row.last_ts, e.count = row.count
+ON CREATE SET e.created_by_batch = $batch, e.written_at = timestamp(), e.ts = row.ts, e.last_ts = row.last_ts, e.count = row.count, e.line_ids = row.lids
 ON MATCH SET
   e.ts = CASE WHEN row.ts < e.ts THEN row.ts ELSE e.ts END,
   e.last_ts = CASE WHEN row.last_ts > e.last_ts THEN row.last_ts ELSE e.last_ts END,
-  e.count = CASE WHEN row.source = 'log' THEN e.count + row.count WHEN row.count > e.count THEN row.count ELSE e.count END
+  // A log row with line ids is counted below; one without (older writers) adds its lines.
+  e.count = CASE
+    WHEN row.source = 'log' AND row.lids IS NOT NULL THEN e.count
+    WHEN row.source = 'log' THEN e.count + row.count
+    WHEN row.count > e.count THEN row.count ELSE e.count END
 SET e.source = row.source, e.reason = row.reason, e.category = row.category, e.severity = row.severity,
     e.message = row.message, e.detail = row.detail, e.rid = row.rid
+// A log Event counts each line once: only the ids it has not counted yet add (a replay adds 0).
+// The stored ids are read once per row (not once per compared id), and written only when some are new.
+WITH e, row, CASE WHEN row.source = 'log' AND row.lids IS NOT NULL AND coalesce(e.created_by_batch, "") <> $batch THEN coalesce(e.line_ids, []) END AS have
+WITH e, row, have, CASE WHEN have IS NULL THEN [] ELSE [x IN row.lids WHERE NOT x IN have] END AS fresh
+FOREACH (_ IN CASE WHEN size(fresh) > 0 THEN [1] ELSE [] END | SET e.line_ids = have + fresh, e.count = e.count + size(fresh))
 WITH e, row
 CALL {
   WITH e, row

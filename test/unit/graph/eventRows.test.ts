@@ -84,6 +84,15 @@ describe('event rows', () => {
     expect(podIsScrapeTarget({ pod: 'kube-state-metrics-5d8-x', job: 'kube-state-metrics', deployment: 'web' })).toBe(true);
     expect(podIsScrapeTarget({ pod: 'web-5d8-x', job: 'kube-state-metrics', deployment: 'web' })).toBe(false);
   });
+  it('counts each log line once: a replayed copy (same log_id) in the batch adds nothing', () => {
+    const rows = aggregateErrorLogs([log(1), log(2), log(1), log(3), log(2)], 60_000);
+    expect(rows.map((r) => [r.count, r.lids])).toEqual([[3, ['l1', 'l2', 'l3']]]);
+  });
+  it('merges the lines of two log rows of one Event by id, each counted once', () => {
+    const [a] = aggregateErrorLogs([log(1), log(2)], 60_000);
+    const [b] = aggregateErrorLogs([log(2), log(3), log(4)], 60_000);
+    expect(mergeEventRows([a, b]).map((r) => [r.count, r.lids])).toEqual([[4, ['l1', 'l2', 'l3', 'l4']]]);
+  });
   it('merges duplicate ids within a batch', () => {
     const a = eventRowOfNormalized({ ...EVENTS[2], count: 3, timestamp: T0 + 50_000 });
     const b = eventRowOfNormalized({ ...EVENTS[2], count: 5 });
