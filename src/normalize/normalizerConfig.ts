@@ -90,6 +90,13 @@ export interface PooledNormalizerSettings extends NormalizerTuning {
    * topic.metadata.refresh.interval.ms), so a client registered meanwhile is read (default 5000).
    */
   topicRefreshMs: number;
+  /**
+   * POOL_FETCH_WAIT_MS: how long the broker holds an empty fetch (librdkafka fetch.max.wait.ms; default
+   * 500). A per-client worker waits 2000 to wake less while idle; a pool pays that wake-up once for
+   * every client, and a newly assigned partition (a new client) is first fetched after up to two such
+   * waits: with 2000 the first record of a new client took ~5 s after its assignment, with 500 ~1 s.
+   */
+  fetchWaitMs: number;
 }
 
 export function loadPooledNormalizerSettings(env: Env, role: NormalizerRole): PooledNormalizerSettings {
@@ -107,6 +114,7 @@ export function loadPooledNormalizerSettings(env: Env, role: NormalizerRole): Po
     outputBase: readString(env, 'POOL_OUTPUT_BASE', events ? TOPICS.eventsNormalized.name : TOPICS.logsNormalized.name),
     groupId: readString(env, 'CONSUMER_GROUP', `${role}-pool`),
     topicRefreshMs: readInt(env, 'POOL_TOPIC_REFRESH_MS', 5000, { min: 100, max: 3_600_000 }),
+    fetchWaitMs: readInt(env, 'POOL_FETCH_WAIT_MS', 500, { min: 10, max: 300_000 }),
   };
 }
 

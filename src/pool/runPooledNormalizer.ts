@@ -67,12 +67,12 @@ export async function runPooledNormalizer(role: NormalizerRole, build: BuildPool
       maxInFlight: s.maxInFlight,
       batchSize: s.batchSize,
       prefetchKbytes: s.prefetchKbytes,
-      extra: { 'fetch.max.bytes': s.fetchMaxKbytes * 1024, 'fetch.queue.backoff.ms': s.fetchQueueBackoffMs, 'topic.metadata.refresh.interval.ms': s.topicRefreshMs },
+      extra: { 'fetch.max.bytes': s.fetchMaxKbytes * 1024, 'fetch.queue.backoff.ms': s.fetchQueueBackoffMs, 'topic.metadata.refresh.interval.ms': s.topicRefreshMs, 'fetch.wait.max.ms': s.fetchWaitMs },
       metrics: { component },
     },
     log,
   );
-  log.info({ group: s.groupId, subscription, output: `${s.outputBase}.{client}`, topicRefreshMs: s.topicRefreshMs }, 'starting');
+  log.info({ group: s.groupId, subscription, output: `${s.outputBase}.{client}`, topicRefreshMs: s.topicRefreshMs, fetchWaitMs: s.fetchWaitMs }, 'starting');
   // Per client, bound once: its metrics and its logger (the first batch of a client is logged).
   const perClient = new Map<string, { metrics: ReturnType<typeof normalizerMetrics>; log: Logger }>();
   const of$ = (client: string | null) => {

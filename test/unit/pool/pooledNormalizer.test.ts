@@ -84,7 +84,7 @@ describe('pool topics (literals)', () => {
     expect(perClientRoles('pooled', WORKER_ROLES, POOLED_ROLES)).toEqual(['graph-builder']);
     expect(perClientRoles('per-client', WORKER_ROLES, POOLED_ROLES)).toEqual(['event-normalizer', 'log-normalizer', 'graph-builder']);
     expect(() => loadPooledNormalizerSettings({}, 'event-normalizer')).toThrow(/^TENANCY: a pooled normalizer reads per-client topics/);
-    expect(loadPooledNormalizerSettings({ TENANCY: 'routed' }, 'log-normalizer')).toMatchObject({ inputBase: 'raw.k8s.logs', outputBase: 'logs.normalized', groupId: 'log-normalizer-pool', topicRefreshMs: 5000 });
+    expect(loadPooledNormalizerSettings({ TENANCY: 'routed' }, 'log-normalizer')).toMatchObject({ inputBase: 'raw.k8s.logs', outputBase: 'logs.normalized', groupId: 'log-normalizer-pool', topicRefreshMs: 5000, fetchWaitMs: 500 });
   });
 
   it('served clients: a negative answer is kept 5 s, then the broker is asked again', () => {
