@@ -49,20 +49,37 @@ interface Proc {
   ready: Promise<void>;
 }
 
-/** Starts `kgroot <role>`; ready once it logged that its partitions are assigned. */
+/** Starts `kgroot <role>`; ready once it logged that its partitions are assigned (an exit at any time is logged with its last lines). */
 function start(role: string, env: Record<string, string>): Proc {
   const child = spawn(process.execPath, [CLI, role], { env: { ...process.env, LOG_LEVEL: 'info', METRICS_PORT: '-1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const tail: string[] = [];
+  let isReady = false;
   const ready = new Promise<void>((resolve, reject) => {
-    let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      if (buf.includes('partitions assigned')) resolve();
-      if (buf.length > 100_000) buf = buf.slice(-1000);
+      const text = d.toString();
+      if (!isReady && text.includes('partitions assigned')) {
+        isReady = true;
+        resolve();
+      }
+      tail.push(...text.split('\n').filter((l) => l.length > 0).map((l) => l.slice(0, 300)));
+      if (tail.length > 20) tail.splice(0, tail.length - 20);
     });
-    child.once('exit', (code) => reject(new Error(`${role} exited with ${code} before it was ready`)));
+    const timer = setTimeout(() => reject(new Error(`${role} not ready after ${READY_TIMEOUT_MS} ms; last lines: ${tail.slice(-3).join(' | ')}`)), READY_TIMEOUT_MS);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!stopping.has(child)) log.warn({ role, code, signal, ready: isReady, last: tail.slice(-5) }, 'component exited');
+      reject(new Error(`${role} exited with ${code ?? signal} before it was ready`));
+    });
+    void ready.then(() => clearTimeout(timer), () => undefined);
   });
+  ready.catch(() => undefined);
   return { child, ready };
 }
+
+/** Children this benchmark is stopping (their exit is expected). */
+const stopping = new WeakSet<ChildProcess>();
+/** PERF_READY_TIMEOUT_SECONDS (180): a component not assigned by then fails its configuration instead of hanging the run. */
+const READY_TIMEOUT_MS = Number(process.env.PERF_READY_TIMEOUT_SECONDS ?? 180) * 1000;
 
 async function stopAll(procs: Proc[]): Promise<void> {
   await Promise.all(
@@ -71,6 +88,7 @@ async function stopAll(procs: Proc[]): Promise<void> {
         new Promise<void>((resolve) => {
           if (p.child.exitCode !== null) return resolve();
           p.child.once('exit', () => resolve());
+          stopping.add(p.child);
           p.child.kill('SIGTERM');
         }),
     ),
