@@ -59,6 +59,7 @@ function start(role: string, env: Record<string, string>): Proc {
       const text = d.toString();
       if (!isReady && text.includes('partitions assigned')) {
         isReady = true;
+        clearTimeout(timer);
         resolve();
       }
       tail.push(...text.split('\n').filter((l) => l.length > 0).map((l) => l.slice(0, 300)));
@@ -70,7 +71,6 @@ function start(role: string, env: Record<string, string>): Proc {
       if (!stopping.has(child)) log.warn({ role, code, signal, ready: isReady, last: tail.slice(-5) }, 'component exited');
       reject(new Error(`${role} exited with ${code ?? signal} before it was ready`));
     });
-    void ready.then(() => clearTimeout(timer), () => undefined);
   });
   ready.catch(() => undefined);
   return { child, ready };
