@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import Kafka from 'node-rdkafka';
-import { decodeNormalizedEvent } from '../../src/avro/normalizedCodec';
+import { decodeNormalizedEvent, decodeNormalizedLog } from '../../src/avro/normalizedCodec';
+import { app, vectorLog } from '../../src/simulator/k8sShapes';
 import { DLQ_HEADERS } from '../../src/kafka/deadLetter';
 import { deleteTopic } from '../../src/kafka/admin';
 import { librdkafkaBase } from '../../src/kafka/kafkaConfig';
@@ -30,9 +31,9 @@ const PARTITIONS = 3;
 const group = `event-normalizer-pool-${u}`;
 const created: string[] = [];
 
-function startPool(): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [CLI, 'event-normalizer-pool'], {
-    env: { ...process.env, TENANCY: 'routed', WORKER_MODE: 'pooled', POOL_INPUT_BASE: inBase, POOL_OUTPUT_BASE: outBase, CONSUMER_GROUP: group, POOL_TOPIC_REFRESH_MS: '1000', METRICS_PORT: '-1', LOG_LEVEL: 'info' },
+function startPool(role = 'event-normalizer-pool', bases = { inBase, outBase, group }): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, role], {
+    env: { ...process.env, TENANCY: 'routed', WORKER_MODE: 'pooled', POOL_INPUT_BASE: bases.inBase, POOL_OUTPUT_BASE: bases.outBase, CONSUMER_GROUP: bases.group, POOL_TOPIC_REFRESH_MS: '1000', METRICS_PORT: '-1', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -49,13 +50,13 @@ function startPool(): { child: ChildProcess; ready: Promise<void>; exited: Promi
   return { child, ready, exited };
 }
 
-async function highWatermarks(topics: string[]): Promise<number> {
+async function highWatermarks(topics: string[], partitions = PARTITIONS): Promise<number> {
   const consumer = new Kafka.KafkaConsumer({ ...librdkafkaBase(testConnection), 'group.id': uniqueName('wm') } as never, {});
   await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
   try {
     let sum = 0;
     for (const t of topics) {
-      for (let p = 0; p < PARTITIONS; p++) {
+      for (let p = 0; p < partitions; p++) {
         sum += await new Promise<number>((resolve, reject) => consumer.queryWatermarkOffsets(t, p, 10_000, (err, o) => (err ? reject(err) : resolve(o.highOffset))));
       }
     }
@@ -148,4 +149,42 @@ describe('pooled event normalizer (one process, three clients, real Kafka)', () 
       [`${clients[1]}::event::ev-foreign`, `foreign key: names client "${clients[1]}" on ${inBase}.${clients[0]}, a topic of client "${clients[0]}"`],
     ]);
   }, 300_000);
+
+  it('the pooled log normalizer: Vector kubernetes_logs lines of two clients, each to its own logs.normalized topic', async () => {
+    const logIn = `poollogs-${u}`;
+    const logOut = `poollognorm-${u}`;
+    const two = clients.slice(0, 2);
+    for (const c of two) {
+      for (const t of [`${logIn}.${c}`, `${logOut}.${c}`]) {
+        await createTestTopic(t, 1);
+        created.push(t);
+      }
+    }
+    const { pods } = app({ namespace: 'shop', app: 'api', replicas: 2, nodes: ['node-1'], image: 'shop/api:1.4.2' });
+    const at = new Date('2026-12-01T09:00:00Z');
+    const lines = (c: number) =>
+      Array.from({ length: 50 }, (_, i) => ({
+        topic: `${logIn}.${two[c]}`,
+        // Keyed {client}::log::{pod uid}, as the router passes on records whose key names their client.
+        key: `${two[c]}::log::${pods[c].metadata.uid}`,
+        value: Buffer.from(JSON.stringify(vectorLog(pods[c], `level=error msg="upstream timeout" upstream=payments-${i} after=${100 + i}ms`, new Date(at.getTime() + i * 1000), 'stderr'))),
+      }));
+    const pool = startPool('log-normalizer-pool', { inBase: logIn, outBase: logOut, group: `log-normalizer-pool-${u}` });
+    try {
+      await pool.ready;
+      await produce([...lines(0), ...lines(1)]);
+      await until('every line normalized', async () => ((await highWatermarks(two.map((c) => `${logOut}.${c}`), 1)) >= 100 ? true : undefined), 60_000, 250);
+    } finally {
+      pool.child.kill('SIGTERM');
+      await pool.exited;
+    }
+    for (const [c, client] of two.entries()) {
+      const recs = await drainTopic(`${logOut}.${client}`, 2000);
+      expect(recs).toHaveLength(50);
+      expect(recs.every((r) => r.key!.toString().startsWith(`${client}::log-`))).toBe(true);
+      const logs = recs.map((r) => decodeNormalizedLog(r.value!));
+      expect(new Set(logs.map((l) => l.pod))).toEqual(new Set([pods[c].metadata.name]));
+      expect(logs.every((l) => l.level === 'error')).toBe(true);
+    }
+  }, 180_000);
 });
