@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     if (mode !== 'statement') {
       const without = scoreAnswers(held.truth, await answerAll(ask, held.truth, { fekg: false }), LIMIT);
       rows.splice(1, 0, { what: 'held-out half without the FEKG (built-in patterns only, nothing learned: rca --no-fekg)', note: accuracy(without.overall) });
+      if (without.misses.length > 0) notes.push(`Without the FEKG, not at rank 1: ${without.misses.map((m) => `${m.id} (rank ${m.rank ?? '-'}; top ${m.top})`).join('; ')}.`);
     }
     const byReason = new Map<string, string[]>();
     for (const m of scored.misses) {
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
         ? 'Answers: `kgroot rca --client C --alert FP --json` per alert (a process each: the latency includes its start).'
         : 'Answers: the baseline adapter (today\'s rca command does not take --alert): the alert\'s event by fingerprint, then the `rootCauses` statement, in this process; latency = both reads. No FEKG and no `rca confirm` exist yet, so there are no figures without/with the FEKG or after confirming the training half.',
       `A@K: the right cause (resource = truth root, reason one of its reasons) ranked K or better among the first ${LIMIT}; MAR: its mean rank, an incident without it counted at ${LIMIT + 1}.`,
-      `Misses (not at rank 1), by what was ranked first: ${[...byReason.entries()].map(([k, v]) => `${k}: ${v.length} (${[...new Set(v)].map((x) => `${x} ×${v.filter((y) => y === x).length}`).join(', ')})`).join('; ')}.`,
+      `Misses (not at rank 1), by what was ranked first: ${byReason.size === 0 ? 'none' : [...byReason.entries()].map(([k, v]) => `${k}: ${v.length} (${[...new Set(v)].map((x) => `${x} ×${v.filter((y) => y === x).length}`).join(', ')})`).join('; ')}.`,
       `Load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
     );
     writeResult({ name: 'rca', title: 'RCA accuracy on the labelled corpus (issue 14): A@K, MAR and answer latency on the held-out half', command: `npm run perf -- rca${TRAIN ? ' (PERF_RCA_TRAIN=1)' : ''}`, rows, notes });

@@ -46,17 +46,24 @@ export type TopologyBuilderEffect =
 
 /**
  * Per-client batches of a list of changes, in arrival order: the last change of a resource wins
- * (the topics are compacted state), and so does the last published edge set of a client.
+ * (the topics are compacted state), and so does the last published edge set of a client. A resource
+ * created and deleted within one batch is written and then deleted (it is in both lists; the store
+ * applies upserts first): its tombstone keeps the topology its events happened in, as it would had
+ * the two changes fallen into different batches (a pod that failed and was replaced within 250 ms).
  */
 export function batchesOfChanges(changes: readonly TopologyChange[]): TopologyBatch[] {
-  const byClient = new Map<string, { ops: Map<string, TopologyChange>; agent: AgentTopologyChange[]; published?: TopologyChange & { kind: 'published' } }>();
+  type Entry = { ops: Map<string, TopologyChange>; deletedAfter: Map<string, TopologyChange & { kind: 'upsert' }>; agent: AgentTopologyChange[]; published?: TopologyChange & { kind: 'published' } };
+  const byClient = new Map<string, Entry>();
   for (const c of changes) {
     let entry = byClient.get(c.client);
-    if (!entry) byClient.set(c.client, (entry = { ops: new Map(), agent: [] }));
+    if (!entry) byClient.set(c.client, (entry = { ops: new Map(), deletedAfter: new Map(), agent: [] }));
     if (c.kind === 'published') entry.published = c;
     else if (c.kind.startsWith('agent-')) entry.agent.push(c as AgentTopologyChange);
     else {
       const rid = c.kind === 'upsert' ? c.row.rid : (c as TopologyChange & { kind: 'delete' }).rid;
+      const before = entry.ops.get(rid);
+      if (c.kind === 'upsert') entry.deletedAfter.delete(rid);
+      else if (before?.kind === 'upsert') entry.deletedAfter.set(rid, before);
       entry.ops.delete(rid);
       entry.ops.set(rid, c);
     }
@@ -65,7 +72,7 @@ export function batchesOfChanges(changes: readonly TopologyChange[]): TopologyBa
     const ops = [...e.ops.values()];
     return {
       client,
-      upserts: ops.flatMap((o) => (o.kind === 'upsert' ? [o.row] : [])),
+      upserts: ops.flatMap((o) => (o.kind === 'upsert' ? [o.row] : o.kind === 'delete' && e.deletedAfter.has(o.rid) ? [e.deletedAfter.get(o.rid)!.row] : [])),
       deletes: ops.flatMap((o) => (o.kind === 'delete' ? [o.rid] : [])),
       ...(e.published ? { published: e.published.edges } : {}),
       ...(e.agent.length > 0 ? { agent: agentOpsOf(e.agent) } : {}),

@@ -30,6 +30,12 @@ export interface NormalizedEvent {
   count: number;
   reporting_component: string | null;
   source_format: string;
+  /**
+   * v3: when the Event was first seen (ms), if before `timestamp` (its latest occurrence): a repeated
+   * Event keeps its uid, so every occurrence names the same graph event and its first time. Null for
+   * records of v1/v2 (the default) and for events seen once. Optional here so a writer may omit it.
+   */
+  first_timestamp?: number | null;
 }
 
 export interface NormalizedLog {

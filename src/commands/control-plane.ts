@@ -59,7 +59,7 @@ export async function main(): Promise<number> {
   );
   await ensureTopics(connection, log, [TOPICS.registry, TOPICS.heartbeat, TOPICS.dlqRaw]);
   const spawner = await createSpawner(config.spawner, log);
-  const dlq = await KafkaSink.connect({ connection, component: COMPONENT }, log);
+  const dlq = await KafkaSink.connect({ connection, component: COMPONENT, dedupeDeadLetters: true }, log);
   const deadLetter$ = (record: KafkaRecord, reason: string): Observable<unknown> =>
     dlq.send$(deadLetter(record, COMPONENT, reason, TOPICS.dlqRaw.name)).pipe(
       tap({

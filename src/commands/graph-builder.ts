@@ -140,7 +140,7 @@ export async function main(): Promise<number> {
   await ensureTopics(connection, log);
   const store = await GraphStore.connect(loadNeo4jConfig(process.env), log, config.causal);
   await store.prepareClient(config.client);
-  const sink = await KafkaSink.connect({ connection }, log);
+  const sink = await KafkaSink.connect({ connection, dedupeDeadLetters: true }, log);
   const source = new KafkaSource(
     {
       connection,

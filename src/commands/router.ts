@@ -83,7 +83,7 @@ export async function main(): Promise<number> {
   await ensureTopics(connection, log, [...ROUTED_TOPICS, TOPICS.dlqRaw]);
   const bases = config.topics;
   const directory = await TopicDirectory.connect(connection, log);
-  const sink = await KafkaSink.connect({ connection, component: ROUTER }, log);
+  const sink = await KafkaSink.connect({ connection, component: ROUTER, dedupeDeadLetters: true }, log);
   const source = new KafkaSource(
     {
       connection,

@@ -52,7 +52,7 @@ export async function main(): Promise<number> {
   const connection = loadKafkaConnection(process.env, 'kg-topology-builder');
   await ensureTopics(connection, log);
   const store = await GraphStore.connect(loadNeo4jConfig(process.env), log);
-  const sink = await KafkaSink.connect({ connection }, log);
+  const sink = await KafkaSink.connect({ connection, dedupeDeadLetters: true }, log);
   const source = new KafkaSource(
     { connection, groupId: config.groupId, topics: [TOPICS.resources.name, TOPICS.topology.name], maxInFlight: config.maxInFlight, batchSize: config.sourceBatchSize },
     log,

@@ -84,3 +84,37 @@ export function parsePeer(s: string): Peer | null {
   const m = /^(\[[0-9a-f:]+\]|[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?)(?::(\d{1,5}))?$/.exec(s);
   return m ? { host: m[1], port: m[2] !== undefined ? Number(m[2]) : null } : null;
 }
+
+/**
+ * An IPv6 address (bare or in brackets, as `dial tcp [fd00::1]:80` prints it) in its RFC 5952 text
+ * form — lower case, no leading zeros, the longest run of two or more zero groups as `::` — so the
+ * address a log prints and a Service's clusterIP compare equal; null when it is not an IPv6
+ * address (an embedded IPv4 tail, a zone or a scope is not a cluster address: null too).
+ *
+ * @example ipv6Canonical('[FD00:0:0:0:0:0:0:A]') // 'fd00::a'
+ */
+export function ipv6Canonical(s: string): string | null {
+  const a = (s.startsWith('[') && s.endsWith(']') ? s.slice(1, -1) : s).toLowerCase();
+  if (!/^[0-9a-f:]+$/.test(a) || !a.includes(':')) return null;
+  const halves = a.split('::');
+  if (halves.length > 2) return null;
+  const part = (x: string) => (x === '' ? [] : x.split(':'));
+  const head = part(halves[0]);
+  const tail = halves.length === 2 ? part(halves[1]) : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return null;
+  const words = groups.map((g) => parseInt(g, 16).toString(16));
+  // The longest run of zero groups (the first of equal ones), if at least two long.
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && words[j] === '0') j++;
+    if (j - i > bestLen) (best = i), (bestLen = j - i);
+    i = j === i ? i + 1 : j;
+  }
+  if (best < 0) return words.join(':');
+  return `${words.slice(0, best).join(':')}::${words.slice(best + bestLen).join(':')}`;
+}

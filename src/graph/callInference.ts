@@ -1,5 +1,5 @@
 import type { NormalizedLog } from '../avro/normalizedCodec';
-import { parsePeer } from '../domain/peers';
+import { ipv6Canonical, parsePeer } from '../domain/peers';
 import { errorLogEvent, isClassifiedErrorLog } from './eventRows';
 import { ResourceRow } from './k8sObject';
 
@@ -44,7 +44,11 @@ export function peerKey(peer: string, callerNamespace: string | null): PeerKey |
   if (!p) return null;
   const ip = IPV4.exec(p.host);
   if (ip) return ip.slice(1).every((o) => Number(o) <= 255) && ip[1] !== '127' && p.host !== '0.0.0.0' ? { key: `ip:${p.host}`, confidence: 0.9, form: 'cluster-ip' } : null;
-  if (p.host.startsWith('[')) return null;
+  if (p.host.startsWith('[')) {
+    // IPv6 (a dual-stack or IPv6 cluster's Service address); loopback and unspecified name nothing.
+    const v6 = ipv6Canonical(p.host);
+    return v6 && v6 !== '::1' && v6 !== '::' ? { key: `ip:${v6}`, confidence: 0.9, form: 'cluster-ip' } : null;
+  }
   const labels = p.host.split('.');
   if (!labels.every((l) => LABEL.test(l))) return null;
   const svc = labels.indexOf('svc');
@@ -114,5 +118,6 @@ export function inferredCallRows(logs: readonly NormalizedLog[], windowMs: numbe
  */
 export function servicePeerKeys(r: Pick<ResourceRow, 'kind' | 'namespace' | 'name' | 'clusterIPs'>): string[] {
   if (r.kind !== 'Service') return [];
-  return [`svc:${r.namespace}/${r.name}`, ...(r.clusterIPs ?? []).filter((ip) => IPV4.test(ip)).map((ip) => `ip:${ip}`)];
+  const ips = (r.clusterIPs ?? []).map((ip) => (IPV4.test(ip) ? ip : ipv6Canonical(ip))).filter((ip): ip is string => ip !== null);
+  return [`svc:${r.namespace}/${r.name}`, ...ips.map((ip) => `ip:${ip}`)];
 }

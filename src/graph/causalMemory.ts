@@ -1,6 +1,6 @@
 import { inCausalReach, reachOf } from './causalRules';
 import { StoredCandidates } from './causality';
-import { candidateGroups, relatedResources, Statement, TOPOLOGY_CLOCK_READ } from './cypher';
+import { candidateGroups, eventsInRange, relatedOf, Statement, TOPOLOGY_CLOCK_READ } from './cypher';
 import { EventRow } from './eventRows';
 
 /** A stored event that can take part in a causal edge (it has a resource and is not normal). */
@@ -33,17 +33,6 @@ export interface StoredCandidatesWithRefs extends StoredCandidates {
 }
 
 type Related = ReadonlyArray<{ rid: string; d: number }>;
-
-const RELATED = `
-UNWIND $rids AS rid
-MATCH (r:Resource {client: $client, rid: rid})
-RETURN rid, ${relatedResources((d) => `{rid: n.rid, d: ${d}}`)} AS related`;
-
-const EVENTS_IN_RANGE = `
-MATCH (e:Event {client: $client})
-WHERE e.ts >= $from AND e.ts <= $to AND e.rid IS NOT NULL AND e.category <> 'normal'
-RETURN e.eid AS eid, e.ts AS ts, e.category AS category, e.rid AS rid, elementId(e) AS ref, e.created_by_batch AS by
-LIMIT toInteger($limit)`;
 
 /** The start number of a batch in flight (or ended after the oldest one in flight began) by its id; undefined for any other. */
 export type SeqOf = (batchId: string | null | undefined) => number | undefined;
@@ -158,7 +147,7 @@ export class CausalMemory {
     for (const [a, b] of missing) {
       const room = this.opts.maxEvents - this.size;
       if (room <= 0) return false;
-      const rows = await read({ text: EVENTS_IN_RANGE, params: { client: this.client, from: a, to: b, limit: room + 1 } });
+      const rows = await read(eventsInRange(this.client, a, b, room + 1));
       // An eviction meanwhile (another batch in flight) moved the range this read was to extend.
       if (rows.length > room || generation !== this.generation) return false;
       // An event created by a batch in flight (or just ended) keeps that batch's number: a batch begun before it does not see it.
@@ -177,7 +166,7 @@ export class CausalMemory {
     });
     if (stale.length === 0) return;
     const found = new Map<string, Related>();
-    for (const row of await read({ text: RELATED, params: { client: this.client, rids: stale } })) {
+    for (const row of await read(relatedOf(this.client, stale))) {
       const best = new Map<string, number>([[row.rid as string, 0]]);
       for (const n of row.related as Array<{ rid: string; d: number }>) best.set(n.rid, Math.min(best.get(n.rid) ?? Infinity, Number(n.d)));
       found.set(row.rid as string, [...best].map(([rid, d]) => ({ rid, d })));

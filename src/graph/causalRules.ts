@@ -7,8 +7,11 @@
  *     and timeFactor = 1 up to L/2, then falls to 0.5 at L: an alert fires after its rule's `for:` (15 min
  *     in kubernetes-mixin), so a 15-minute lag is the normal case, not a weak one;
  *   - distanceFactor = 1 / (1 + 0.5 · hops) over RUNS_ON / CONTROLS / SELECTS (same resource = 1).
- * Pairs of non-normal events without a rule get the co-occurrence prior (0.3). Edges below
- * `minConfidence` are not written. Normal events (Scheduled, Pulled, Started, ...) take no part.
+ * Pairs of non-normal events without a rule get the co-occurrence prior (0.3), except two OOM kills: the
+ * container's OOMKilled (its state) and node-problem-detector's OOMKilling on its node (the kernel line
+ * `Killed process N (...)`) are one kill reported twice, not a cause and its effect (a co-occurrence edge from the
+ * node's report to the pod's made the node look like the cause). Edges below `minConfidence` are not written.
+ * Normal events (Scheduled, Pulled, Started, ...) take no part.
  *
  * Categories (what puts an event in one: {@link categorizeK8sEvent}, {@link categorizeLogClass}); the prior
  * is how root-cause-like the category is ({@link CATEGORY_PRIOR}, used by the ranking in src/rca):
@@ -420,6 +423,7 @@ export function scorePair(
   s: CausalScoring,
 ): ScoredPair | undefined {
   if (cause.category === 'normal' || effect.category === 'normal') return undefined;
+  if (cause.category === 'oom' && effect.category === 'oom') return undefined;
   const lag = effect.ts - cause.ts;
   if (lag < 0 || lag > reachOf(effect.category, s)) return undefined;
   const rule = ruleFor(cause.category, effect.category);

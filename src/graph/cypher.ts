@@ -29,6 +29,8 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE CONSTRAINT kg_pattern_key IF NOT EXISTS FOR (p:FaultPattern) REQUIRE (p.client, p.pid) IS UNIQUE',
   // The kg-rca-agent tombstones resources by uid.
   'CREATE INDEX kg_resource_uid IF NOT EXISTS FOR (r:Resource) ON (r.client, r.uid)',
+  // Tombstones past their grace period, swept by resourceDeletes.
+  'CREATE INDEX kg_resource_tombstone IF NOT EXISTS FOR (r:Resource) ON (r.client, r.deleted_at)',
   'CREATE INDEX kg_topology_clock IF NOT EXISTS FOR (c:TopologyClock) ON (c.client)',
   // When a client's FEKG last learned a pattern: stored answers older than that are stale (src/delivery/storedAnswer.ts).
   'CREATE INDEX kg_pattern_learned IF NOT EXISTS FOR (p:FaultPattern) ON (p.client, p.confirmedAt)',
@@ -39,13 +41,22 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
 const EVENT_WRITE = `
 UNWIND $rows AS row
 MERGE (e:Event {client: $client, eid: row.eid})
-ON CREATE SET e.created_by_batch = $batch, e.written_at = timestamp(), e.ts = row.ts, e.last_ts = row.last_ts, e.count = row.count
+ON CREATE SET e.created_by_batch = $batch, e.written_at = timestamp(), e.ts = row.ts, e.last_ts = row.last_ts, e.count = row.count, e.line_ids = row.lids
 ON MATCH SET
   e.ts = CASE WHEN row.ts < e.ts THEN row.ts ELSE e.ts END,
   e.last_ts = CASE WHEN row.last_ts > e.last_ts THEN row.last_ts ELSE e.last_ts END,
-  e.count = CASE WHEN row.source = 'log' THEN e.count + row.count WHEN row.count > e.count THEN row.count ELSE e.count END
+  // A log row with line ids is counted below; one without (older writers) adds its lines.
+  e.count = CASE
+    WHEN row.source = 'log' AND row.lids IS NOT NULL THEN e.count
+    WHEN row.source = 'log' THEN e.count + row.count
+    WHEN row.count > e.count THEN row.count ELSE e.count END
 SET e.source = row.source, e.reason = row.reason, e.category = row.category, e.severity = row.severity,
     e.message = row.message, e.detail = row.detail, e.rid = row.rid
+// A log Event counts each line once: only the ids it has not counted yet add (a replay adds 0).
+// The stored ids are read once per row (not once per compared id), and written only when some are new.
+WITH e, row, CASE WHEN row.source = 'log' AND row.lids IS NOT NULL AND coalesce(e.created_by_batch, "") <> $batch THEN coalesce(e.line_ids, []) END AS have
+WITH e, row, have, CASE WHEN have IS NULL THEN [] ELSE [x IN row.lids WHERE NOT x IN have] END AS fresh
+FOREACH (_ IN CASE WHEN size(fresh) > 0 THEN [1] ELSE [] END | SET e.line_ids = have + fresh, e.count = e.count + size(fresh))
 WITH e, row
 CALL {
   WITH e, row
@@ -59,6 +70,33 @@ CALL {
 }
 RETURN count(CASE WHEN e.created_by_batch = $batch THEN 1 END) AS added,
        collect(CASE WHEN row.rid IS NOT NULL AND row.category <> 'normal' THEN [e.eid, elementId(e), e.created_by_batch = $batch, e.ts, e.category, e.rid, e.created_by_batch] END) AS refs`;
+
+const STORED_TIMES = `
+UNWIND $eids AS eid
+MATCH (e:Event {client: $client, eid: eid})
+RETURN e.eid AS eid, e.ts AS ts`;
+
+/**
+ * The stored first time of the batch's events that may exist already with an earlier one: error-log
+ * events (one per template, resource and window: a later line of the window arrives in a later
+ * batch) and Kubernetes events seen more than once. Null when the batch has none.
+ */
+export function storedTimes(client: string, rows: readonly EventRow[]): Statement | null {
+  const eids = rows.filter((r) => r.source === 'log' || (r.source === 'k8s' && r.count > 1)).map((r) => r.eid);
+  return eids.length === 0 ? null : { text: STORED_TIMES, params: { client, eids } };
+}
+
+/**
+ * The rows dated from their event's first time: a row's `ts` is the earlier of its own and the one
+ * stored (`stored`, by eid), so its causal pairs are those of the stored event whichever copy
+ * arrives when. Rows not stored, or stored later, are returned as they are.
+ */
+export function datedAsStored(rows: readonly EventRow[], stored: ReadonlyMap<string, number>): EventRow[] {
+  return rows.map((r) => {
+    const ts = stored.get(r.eid);
+    return ts !== undefined && ts < r.ts ? { ...r, ts } : r;
+  });
+}
 
 /**
  * The batch's events (merged on `(client, eid)`) and their ABOUT edges, creating stub resources as
@@ -255,7 +293,7 @@ const RESOURCE_UPSERT = `
 UNWIND $rows AS row
 MERGE (r:Resource {client: $client, rid: row.rid})
 SET r:$(row.kind), r.kind = row.kind, r.namespace = row.namespace, r.name = row.name, r.uid = row.uid,
-    r.labels = row.labels, r.selector = row.selector, r.phase = row.phase, r.stub = false, r.deleted = false,
+    r.labels = row.labels, r.selector = row.selector, r.phase = row.phase, r.stub = false, r.deleted = false, r.deleted_at = null,
     r.revision = row.revision, r.cluster_ips = row.clusterIPs, r.ports = row.ports, r.links_sig = row.sig,
     r.updated_at = $now
 WITH r
@@ -383,29 +421,44 @@ export function resourceUpserts(client: string, rows: readonly ResourceRow[], no
   return out;
 }
 
+/**
+ * How long a tombstone nothing is about keeps its object-derived edges, ms of wall time. Events and
+ * objects reach the graph through different topics and components: a pod's events may be written after
+ * its deletion was (a lagging consumer, a replay, the event watch behind the object watch), and they
+ * must still find the topology they happened in (the claim it mounted, the ReplicaSet that owned it).
+ */
+export const TOMBSTONE_GRACE_MS = 30 * 60_000;
+
 const RESOURCE_DELETE = `
 UNWIND $rids AS rid
 MATCH (r:Resource {client: $client, rid: rid})
+SET r.deleted_at = CASE WHEN r.deleted = true AND r.deleted_at IS NOT NULL THEN r.deleted_at ELSE $now END,
+    r.deleted = true, r.links_sig = null, r.updated_at = $now
+WITH count(r) AS marked
 CALL {
-  WITH r
-  WITH r WHERE NOT EXISTS { (r)<-[:ABOUT]-() }
-  OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO]-() WHERE x.origin = 'object'
-  DELETE x
+  MATCH (r:Resource {client: $client}) WHERE r.deleted_at <= $cutoff AND NOT EXISTS { (r)<-[:ABOUT]-() }
+  WITH r LIMIT 1000
+  CALL {
+    WITH r
+    OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS|MOUNTS|USES_CONFIG|BOUND_TO|ROUTES_TO]-() WHERE x.origin = 'object'
+    DELETE x
+  }
+  WITH r WHERE NOT (r)--()
+  DELETE r
+  RETURN count(*) AS removed
 }
-SET r.deleted = true, r.links_sig = null, r.updated_at = $now
-WITH r WHERE NOT (r)--()
-DELETE r
-RETURN count(*) AS removed`;
+RETURN marked, removed`;
 
 /**
- * A tombstone: the resource is marked deleted. One that events are ABOUT keeps its object-derived
- * edges — the topology its events happened in (the ReplicaSet that owned the pod, the node it ran on),
- * so an alert answered after the pod was evicted or replaced still reaches them; the
- * Service's next upsert drops its selection of it. One nothing is about loses them, and is
- * removed when nothing else refers to it (no published edges).
+ * A tombstone: the resource is marked deleted (since `now`) and keeps its object-derived edges — the
+ * topology its events happened in (the ReplicaSet that owned the pod, the node it ran on, its claim),
+ * so an alert answered after the pod was evicted or replaced still reaches them, and events about it
+ * written after the deletion are linked as if they had come first; the Service's next upsert drops
+ * its selection of it. Tombstones deleted more than {@link TOMBSTONE_GRACE_MS} before `now` that no
+ * event is about lose those edges and are removed when nothing else refers to them (no published edges).
  */
-export function resourceDeletes(client: string, rids: readonly string[], now: number): Statement {
-  return { text: RESOURCE_DELETE, params: { client, rids, now } };
+export function resourceDeletes(client: string, rids: readonly string[], now: number, graceMs = TOMBSTONE_GRACE_MS): Statement {
+  return { text: RESOURCE_DELETE, params: { client, rids, now, cutoff: now - graceMs } };
 }
 
 const PUBLISHED_CLEAR = `
@@ -553,6 +606,17 @@ RETURN rid, ${relatedResources((d) => `{rid: n.rid, d: ${d}}`)} AS related`;
 /** Each resource's related set ({@link relatedResources}) as `{rid, related: [{rid, d}]}` rows. */
 export function relatedOf(client: string, rids: readonly string[]): Statement {
   return { text: RELATED_OF, params: { client, rids } };
+}
+
+const EVENTS_IN_RANGE = `
+MATCH (e:Event {client: $client})
+WHERE e.ts >= $from AND e.ts <= $to AND e.rid IS NOT NULL AND e.category <> 'normal'
+RETURN e.eid AS eid, e.ts AS ts, e.category AS category, e.rid AS rid, elementId(e) AS ref, e.created_by_batch AS by
+LIMIT toInteger($limit)`;
+
+/** The stored events that can take part in a causal edge with a time in [from, to], at most `limit` (the candidate memory's covered range). */
+export function eventsInRange(client: string, from: number, to: number, limit: number): Statement {
+  return { text: EVENTS_IN_RANGE, params: { client, from, to, limit } };
 }
 
 const COMPLETION_CANDIDATES = `

@@ -23,6 +23,11 @@ export interface EventRow {
   last_ts: number;
   /** Occurrences: the Kubernetes event's count, log lines in the window, 1 for an alert. */
   count: number;
+  /**
+   * Log rows: the distinct ids (`log_id`) of the lines counted, so the stored count adds only lines
+   * it has not counted before (a replayed line adds nothing); `count` is their number.
+   */
+  lids?: string[];
   /** Extra classification: event_type_abstract, the log's error class, the alert status. */
   detail: string | null;
   rid: string | null;
@@ -56,7 +61,9 @@ export function eventRowOfNormalized(e: NormalizedEvent): EventRow {
     category: categorizeK8sEvent(e.reason, e.type, e.event_type_abstract, e.message, ref?.kind),
     severity: e.severity,
     message: clipMessage(e.message),
-    ts: e.timestamp,
+    // A repeated Event is one graph event from its first occurrence: every copy gives the same time,
+    // so its causal pairs do not depend on which copy a batch holds (the stored ts is their minimum).
+    ts: Math.min(e.first_timestamp ?? e.timestamp, e.timestamp),
     last_ts: e.timestamp,
     count: Math.max(1, e.count),
     detail: e.event_type_abstract || null,
@@ -82,16 +89,23 @@ export function errorLogEvent(l: NormalizedLog, windowMs: number): { ref: Resour
  */
 export function aggregateErrorLogs(logs: readonly NormalizedLog[], windowMs: number): EventRow[] {
   const rows = new Map<string, EventRow>();
+  const lineIds = new Map<string, Set<string>>();
   for (const l of logs) {
     if (!isClassifiedErrorLog(l)) continue;
     const { ref, eid } = errorLogEvent(l, windowMs);
     const seen = rows.get(eid);
     if (seen) {
+      // The same line twice in one batch (a replayed copy) counts once.
+      const ids = lineIds.get(eid)!;
+      if (ids.has(l.log_id)) continue;
+      ids.add(l.log_id);
+      seen.lids!.push(l.log_id);
       seen.count++;
       seen.ts = Math.min(seen.ts, l.timestamp);
       seen.last_ts = Math.max(seen.last_ts, l.timestamp);
       continue;
     }
+    lineIds.set(eid, new Set([l.log_id]));
     rows.set(eid, {
       eid,
       source: 'log',
@@ -102,6 +116,7 @@ export function aggregateErrorLogs(logs: readonly NormalizedLog[], windowMs: num
       ts: l.timestamp,
       last_ts: l.timestamp,
       count: 1,
+      lids: [l.log_id],
       detail: l.template_id,
       ...withResource(ref),
     });
@@ -173,7 +188,13 @@ export function eventRowOfAlert(a: AlertmanagerAlert): EventRow {
   };
 }
 
-/** Rows with the same id within one batch, merged (first/last seen, highest or summed count). */
+/** The distinct line ids of two log rows, `a`'s first. */
+function unionIds(a: readonly string[], b: readonly string[]): string[] {
+  const seen = new Set(a);
+  return [...a, ...b.filter((x) => !seen.has(x) && (seen.add(x), true))];
+}
+
+/** Rows with the same id within one batch, merged (first/last seen, highest count, or for logs the lines of both counted once). */
 export function mergeEventRows(rows: readonly EventRow[]): EventRow[] {
   const byId = new Map<string, EventRow>();
   for (const r of rows) {
@@ -183,11 +204,13 @@ export function mergeEventRows(rows: readonly EventRow[]): EventRow[] {
       continue;
     }
     const later = r.last_ts >= seen.last_ts ? r : seen;
+    const lids = r.source === 'log' && seen.lids && r.lids ? unionIds(seen.lids, r.lids) : undefined;
     byId.set(r.eid, {
       ...later,
       ts: Math.min(seen.ts, r.ts),
       last_ts: Math.max(seen.last_ts, r.last_ts),
-      count: r.source === 'log' ? seen.count + r.count : Math.max(seen.count, r.count),
+      count: lids ? lids.length : r.source === 'log' ? seen.count + r.count : Math.max(seen.count, r.count),
+      ...(lids ? { lids } : {}),
     });
   }
   return [...byId.values()];

@@ -15,6 +15,12 @@ export interface KafkaConnection {
    * exits 1 and is restarted with backoff) instead of retrying for ever. KAFKA_CONSUME_MAX_FAILURES.
    */
   consumeMaxFailures?: number;
+  /**
+   * How far back a sink that writes dead letters reads the DLQ topics at start, so the dead letters
+   * of a replay (offsets processed but not committed before a crash) are not written twice, ms;
+   * 0 = no check. DLQ_REPLAY_LOOKBACK_SECONDS, default 3600.
+   */
+  dlqReplayLookbackMs?: number;
 }
 
 export type SaslMechanism = 'SCRAM-SHA-512' | 'SCRAM-SHA-256';
@@ -51,8 +57,12 @@ export function loadKafkaConnection(env: Env, clientId: string): KafkaConnection
     maxMessageBytes: readInt(env, 'KAFKA_MAX_MESSAGE_BYTES', 8 * 1024 * 1024, { min: 1024 }),
     sasl: loadSasl(env),
     consumeMaxFailures: readInt(env, 'KAFKA_CONSUME_MAX_FAILURES', DEFAULT_CONSUME_MAX_FAILURES, { min: 1 }),
+    dlqReplayLookbackMs: readInt(env, 'DLQ_REPLAY_LOOKBACK_SECONDS', DEFAULT_DLQ_REPLAY_LOOKBACK_SECONDS, { min: 0, max: 14 * 86_400 }) * 1000,
   };
 }
+
+/** An hour: a replay re-sends what was done after the last commit, normally seconds before. */
+export const DEFAULT_DLQ_REPLAY_LOOKBACK_SECONDS = 3600;
 
 /** About a minute of retrying (a failed pull waits 0.5 s). */
 export const DEFAULT_CONSUME_MAX_FAILURES = 120;

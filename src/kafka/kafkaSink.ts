@@ -6,6 +6,7 @@ import { Delivered, OutRecord } from './record';
 import { producedTotal } from '../metrics/metrics';
 import { checkAtLeast } from '../config/options';
 import type { Service } from '../domain/service';
+import { DeadLetterLedger, loadDeadLetterLedger } from './deadLetter';
 
 export interface KafkaSinkConfig {
   connection: KafkaConnection;
@@ -20,6 +21,13 @@ export interface KafkaSinkConfig {
   /** Component named in kgroot_produced_total. */
   component?: string;
   extra?: Record<string, string | number | boolean>;
+  /**
+   * A sink that writes dead letters: at start it reads the DLQ topics of the last
+   * connection.dlqReplayLookbackMs ({@link loadDeadLetterLedger}) and then never writes a dead letter
+   * whose source record (component, topic, partition, offset, timestamp) is already there, so a
+   * replay after a crash writes each dead letter once. Records of other topics are not checked.
+   */
+  dedupeDeadLetters?: boolean;
 }
 
 /** A KafkaSink's options, checked before the producer is created (kafkajs-style messages). */
@@ -57,6 +65,7 @@ export class KafkaSink implements Service {
   private pollTimer: NodeJS.Timeout | undefined;
   private pollFast = false;
   private idlePolls = 0;
+  private ledger: DeadLetterLedger | undefined;
 
   private constructor(
     private readonly config: KafkaSinkConfig,
@@ -112,7 +121,7 @@ export class KafkaSink implements Service {
   /** Connects the producer (once; a second call returns the same promise). */
   start(): Promise<void> {
     if (this.stopped) return Promise.reject(new Error('a KafkaSink cannot start after shutdown; create another'));
-    this.started ??= new Promise((resolve, reject) => {
+    this.started ??= new Promise<void>((resolve, reject) => {
       this.producer.connect({ timeout: 30_000 }, (err) => {
         if (err) {
           reject(new Error(`kafka producer could not connect to ${this.config.connection.brokers}: ${err.message}`));
@@ -121,6 +130,9 @@ export class KafkaSink implements Service {
         this.setPolling(false);
         resolve();
       });
+    }).then(async () => {
+      const lookbackMs = this.config.connection.dlqReplayLookbackMs ?? 0;
+      if (this.config.dedupeDeadLetters && lookbackMs > 0) this.ledger = await loadDeadLetterLedger(this.config.connection, lookbackMs, this.log);
     });
     return this.started;
   }
@@ -162,6 +174,17 @@ export class KafkaSink implements Service {
   /** Produces one record; resolves with its partition and offset once the broker acknowledged it. */
   send(record: OutRecord): Promise<Delivered> {
     if (this.closing) return Promise.reject(new Error('sink is closing'));
+    const ledger = this.ledger;
+    if (!ledger) return this.produce(record);
+    const skippedBefore = ledger.skipped;
+    const p = ledger.write(record, () => this.produce(record));
+    if (ledger.skipped !== skippedBefore && (ledger.skipped === 1 || ledger.skipped % 100 === 0)) {
+      this.log.info({ topic: record.topic, skipped: ledger.skipped }, 'dead letter already written; the replay is not written again');
+    }
+    return p;
+  }
+
+  private produce(record: OutRecord): Promise<Delivered> {
     if (!this.pollFast) this.setPolling(true);
     return new Promise<Delivered>((resolve, reject) => {
       const pending: Pending = { resolve, reject };
@@ -261,8 +284,8 @@ export class KafkaSink implements Service {
     return defer(() => from(this.send(record)));
   }
 
-  stats(): { sent: number; delivered: number; failed: number; waitingForQueue: number; queueFullRetries: number } {
-    return { sent: this.sent, delivered: this.delivered, failed: this.failed, waitingForQueue: this.blocked.length, queueFullRetries: this.queueFullRetries };
+  stats(): { sent: number; delivered: number; failed: number; waitingForQueue: number; queueFullRetries: number; deadLettersSkipped: number } {
+    return { sent: this.sent, delivered: this.delivered, failed: this.failed, waitingForQueue: this.blocked.length, queueFullRetries: this.queueFullRetries, deadLettersSkipped: this.ledger?.skipped ?? 0 };
   }
 
   /** Waits until every produced record has its delivery report (or the timeout passes). */

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import neo4j, { Driver, ManagedTransaction, Session } from 'neo4j-driver';
 import { defer, lastValueFrom, Observable } from 'rxjs';
 import { CausalMemory } from '../graph/causalMemory';
-import { batchCandidatePairs, CausalEdgeOptions, CausalEdgeRow, causalEdges, StoredCandidates } from '../graph/causality';
+import { placeEdges, planCausalEdges, StoredWithRefs, WrittenRef } from '../graph/causalPlan';
+import { CausalEdgeOptions, CausalEdgeRow, causalEdges } from '../graph/causality';
 import { capCauses, StoredCause } from '../graph/causeCap';
-import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, completionCandidates, dropCauses, incomingCauses, inferredCallWrites, pruneCauses, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, linkSignature, linkSignatures, publishedTopology, relatedOf, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement, topologyArea, topologyClockBump, topologyClockHold, TOPOLOGY_CLOCK_READ } from '../graph/cypher';
+import { CausalEdgeRef, causalEdgesById, causalEdgeUpserts, completionCandidates, datedAsStored, storedTimes, dropCauses, incomingCauses, inferredCallWrites, pruneCauses, eventBatchWrite, storedCandidates, GRAPH_COUNTS, inLockOrder, linkSignature, linkSignatures, publishedTopology, relatedOf, resourceDeletes, resourceUpserts, SCHEMA_STATEMENTS, Statement, topologyArea, topologyClockBump, topologyClockHold, TOPOLOGY_CLOCK_READ } from '../graph/cypher';
 import { completionPairs, relatedDelta, RelatedSets, relatedSetsOf } from '../graph/topologyCompletion';
 import { EventRow } from '../graph/eventRows';
 import { InferredCallRow } from '../graph/callInference';
@@ -16,7 +17,7 @@ import { socketsNoDelay } from './socketNoDelay';
 import { EVIDENCE_WINDOW_MS } from '../rca/answer';
 import { AgentWriteCounts, applyAgentTopology, planAgentTopology } from '../agent/agentCypher';
 import { IsolationMode, Neo4jConfig } from './neo4jConfig';
-import { UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
+import { ensureSchemaRule, UNSUPPORTED_ADMINISTRATION } from './neo4jErrors';
 import { checkAtLeast, checkBetween } from '../config/options';
 import type { Service } from '../domain/service';
 
@@ -292,12 +293,7 @@ export class GraphStore implements Service {
         const session = this.driver.session({ database });
         try {
           for (const s of SCHEMA_STATEMENTS) {
-            try {
-              await session.run(s);
-            } catch (err) {
-              // Another process creating the same rule at the same moment; IF NOT EXISTS does not cover the race.
-              if (!/EquivalentSchemaRuleAlreadyExists|ConstraintAlreadyExists|IndexAlreadyExists/.test(String((err as { code?: string }).code))) throw err;
-            }
+            await ensureSchemaRule(() => session.run(s).then(() => undefined), (attempt, err) => this.log.warn({ database: database ?? '(default)', attempt, code: (err as { code?: string }).code }, 'schema statement retried'));
           }
           await session.run('CALL db.awaitIndexes(300)');
         } finally {
@@ -337,7 +333,7 @@ export class GraphStore implements Service {
    * Writes a batch of events in one transaction: first the causal candidates among the stored
    * events — from the client's {@link CausalMemory} (reading only what it lacks), or searched in
    * Neo4j before the writes (memory off, or a range too large to hold) — then the events and their
-   * ABOUT edges, then the pairs inside the batch and the scoring in code ({@link batchCandidatePairs},
+   * ABOUT edges, then the pairs inside the batch and the scoring in code ({@link planCausalEdges},
    * {@link causalEdges}), then the POTENTIAL_CAUSE edges, addressed by element id. Rows go in
    * resource order so concurrent batches lock shared resources in the same order. After the commit
    * the memory takes in the batch's events. Cold: runs on subscribe.
@@ -354,41 +350,34 @@ export class GraphStore implements Service {
     return defer(async () => {
       const started = performance.now();
       const batchId = randomUUID();
-      const rows = inLockOrder(batch.rows);
+      const batchRows = inLockOrder(batch.rows);
       const memory = this.memoryOf(batch.client);
       const flight = this.beginFlight(batch.client, batchId);
-      memory?.hold(flight.seq, rows);
+      memory?.hold(flight.seq, batchRows);
       const once = (searchInNeo4j: boolean, lastTry: boolean) =>
         this.write(batch.client, async (tx) => {
           const [clock] = await run(tx, { text: TOPOLOGY_CLOCK_READ, params: { client: batch.client } });
+          // A later copy of a stored event (a log window's next line, an Event seen again) pairs from the stored first time.
+          const times = storedTimes(batch.client, batchRows);
+          const rows = times ? datedAsStored(batchRows, new Map((await run(tx, times)).map((r) => [String(r.eid), Number(r.ts)]))) : batchRows;
+          if (rows !== batchRows) memory?.hold(flight.seq, rows);
           const fromMemory = searchInNeo4j || !memory ? null : await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.seqOf);
           // Too much to hold: leave (nothing written yet) and search in Neo4j once the earlier batches ended.
           if (!fromMemory && !searchInNeo4j) throw NEEDS_SEARCH;
           const cand = fromMemory ? null : storedCandidates(batch.client, rows, this.causal.windowMs, this.causal.maxCandidates, flight.later(), flight.earlierEids(), this.causal.alertLookbackMs);
-          const stored = fromMemory ?? (cand ? ((await run(tx, cand)) as unknown as Array<StoredCandidates & { cands: Array<{ b: string; bref: string }> }>) : []);
+          const stored = fromMemory ?? (cand ? ((await run(tx, cand)) as unknown as StoredWithRefs[]) : []);
           const [w] = await run(tx, eventBatchWrite(batch.client, batchId, rows));
           let callsInferred = 0;
           for (const st of inferredCallWrites(batch.client, batch.calls ?? [])) callsInferred += await created(tx, st);
           // New relations: the candidate memories read the related sets again.
           if (callsInferred > 0) await run(tx, topologyClockBump(batch.client));
-          const refs = new Map<string, { ref: string; fresh: boolean }>();
-          for (const s of stored) for (const c of s.cands) refs.set(c.b, { ref: c.bref, fresh: false });
           const written = (w?.refs ?? []) as WrittenRef[];
-          for (const [eid, ref, fresh] of written) refs.set(eid, { ref, fresh });
-          const pairs = batchCandidatePairs(rows, stored, this.causal.windowMs, this.causal.maxCandidates, this.causal.alertLookbackMs);
-          const now: CausalEdgeRef[] = [];
-          const later: CausalEdgeRow[] = [];
+          // The plan is plain code over what was read and written; this runs its statements.
+          const plan = planCausalEdges(rows, stored, written, this.causal);
+          const { proposed, old } = plan;
           // Effects stored before this batch may hold causes already: the cap counts them too.
-          const proposed = causalEdges(pairs, this.causal);
-          const old = [...new Set(proposed.filter((e) => refs.get(e.effect)?.fresh === false).map((e) => e.effect))];
           const capped = old.length === 0 ? { edges: proposed, dropped: 0 } : await this.capOverGraph(tx, batch.client, proposed, old);
-          for (const e of capped.edges) {
-            const c = refs.get(e.cause) as { ref: string; fresh: boolean };
-            const f = refs.get(e.effect) as { ref: string; fresh: boolean };
-            // An empty ref: an event of an earlier batch still in flight.
-            if (c.ref === '' || f.ref === '') later.push(e);
-            else now.push({ ...e, cause_ref: c.ref, effect_ref: f.ref, fresh: c.fresh || f.fresh });
-          }
+          const { now, later } = placeEdges(capped.edges, plan.refs);
           // Net: edges displaced by stronger causes count against those created.
           let edgesAdded = -capped.dropped;
           for (const s of causalEdgeUpserts(batch.client, now)) edgesAdded += await created(tx, s);
@@ -397,7 +386,7 @@ export class GraphStore implements Service {
           const [held] = await run(tx, topologyClockHold(batch.client));
           if (!lastTry && Number(held?.version ?? -1) !== Number(clock?.version ?? -1)) throw TOPOLOGY_MOVED;
           const search: EventWriteResult['search'] = fromMemory ? 'memory' : 'neo4j';
-          return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: pairs.length, causalEdges: now.length + later.length, search, later, written, old, ...(callsInferred > 0 ? { callsInferred } : {}) };
+          return { eventsAdded: Number(w?.added ?? 0), causalEdgesAdded: edgesAdded, candidates: plan.pairs, causalEdges: now.length + later.length, search, later, written, old, ...(callsInferred > 0 ? { callsInferred } : {}) };
         });
       const attempt = async (searchInNeo4j: boolean) => {
         for (let i = 1; ; i++) {
@@ -675,8 +664,6 @@ export class GraphStore implements Service {
   }
 }
 
-/** `[eid, elementId, new in this batch, ts, category, rid, created_by_batch]` of an event written ({@link eventBatchWrite}'s refs). */
-type WrittenRef = [string, string, boolean, number, string, string, string | null];
 
 /**
  * The batch committed, its causal edges to an earlier batch's events (or the prune of its effects'

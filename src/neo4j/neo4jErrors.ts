@@ -57,3 +57,31 @@ const CONNECTIVITY_MESSAGES = [
 ];
 
 export const UNSUPPORTED_ADMINISTRATION = 'Neo.ClientError.Statement.UnsupportedAdministrationCommand';
+
+/** Another process created the same rule at the same moment: IF NOT EXISTS does not cover the race. */
+const ALREADY_EXISTS = /EquivalentSchemaRuleAlreadyExists|ConstraintAlreadyExists|IndexAlreadyExists/;
+
+/**
+ * Runs one schema statement (CREATE CONSTRAINT / INDEX … IF NOT EXISTS) as several processes do at
+ * once on a fresh database: a rule another process just created counts as done, and a deadlock
+ * between two such creations (Neo4j takes schema locks per label: two graph builders starting
+ * together deadlocked on a fresh Neo4j) or another transient error is retried, up to `tries` times
+ * with a growing, jittered pause. Anything else is thrown.
+ */
+export async function ensureSchemaRule(
+  run: () => Promise<void>,
+  onRetry: (attempt: number, err: unknown) => void = () => undefined,
+  tries = 8,
+  pause: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (ALREADY_EXISTS.test(String((err as { code?: unknown }).code))) return;
+      if (attempt >= tries || !isTransientGraphError(err)) throw err;
+      onRetry(attempt, err);
+      await pause(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
+    }
+  }
+}

@@ -34,6 +34,8 @@ interface Extracted {
   format: EventSourceFormat;
   uid: string | null;
   timestamp: number | null;
+  /** When the Event was first seen (core/v1 firstTimestamp; events.k8s.io/v1 eventTime), if known. */
+  firstTimestamp: number | null;
   reason: string | null;
   message: string;
   type: string | null;
@@ -78,6 +80,7 @@ export function normalizeEvent(raw: unknown, opts: NormalizeEventOptions): Norma
     count: x.count,
     reporting_component: x.reportingComponent,
     source_format: x.format,
+    first_timestamp: x.firstTimestamp !== null && x.firstTimestamp < timestamp ? x.firstTimestamp : null,
   };
   return { ok: true, value };
 }
@@ -117,6 +120,8 @@ function fromCoreV1(e: Json, involved: Json, format: EventSourceFormat): Extract
       timestampMs(e.eventTime) ??
       timestampMs(e.firstTimestamp) ??
       timestampMs(meta?.creationTimestamp),
+    // A series (new-style core/v1 event) began at eventTime; a deduplicated one at firstTimestamp.
+    firstTimestamp: timestampMs(e.firstTimestamp) ?? (series ? timestampMs(e.eventTime) : null),
     reason: str(e.reason),
     message: typeof e.message === 'string' ? e.message : '',
     type: str(e.type),
@@ -146,6 +151,8 @@ function fromEventsV1(e: Json): Extracted {
       timestampMs(e.deprecatedLastTimestamp) ??
       timestampMs(e.deprecatedFirstTimestamp) ??
       timestampMs(meta?.creationTimestamp),
+    // eventTime is when the series was first observed; deprecatedFirstTimestamp its core/v1 copy.
+    firstTimestamp: timestampMs(e.eventTime) ?? timestampMs(e.deprecatedFirstTimestamp),
     reason: str(e.reason),
     message: typeof e.note === 'string' ? e.note : '',
     type: str(e.type),
@@ -167,6 +174,7 @@ function fromMinimal(e: Json): Extracted {
     format: 'minimal',
     uid: e.event_id === null || e.event_id === undefined ? null : String(e.event_id),
     timestamp: timestampMs(e.timestamp),
+    firstTimestamp: timestampMs(e.first_timestamp),
     reason: str(e.reason),
     message: e.message as string,
     type: str(e.type),

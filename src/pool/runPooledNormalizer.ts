@@ -56,7 +56,7 @@ export async function runPooledNormalizer(role: NormalizerRole, build: BuildPool
   const log = componentLogger(component);
   const connection = loadKafkaConnection(process.env, component);
   await ensureTopics(connection, log);
-  const sink = await KafkaSink.connect({ connection, component, extra: { 'queue.buffering.max.kbytes': s.producerQueueKbytes } }, log);
+  const sink = await KafkaSink.connect({ connection, component, dedupeDeadLetters: true, extra: { 'queue.buffering.max.kbytes': s.producerQueueKbytes } }, log);
   const directory = await TopicDirectory.connect(connection, log);
   const subscription = poolSubscription(s.inputBase);
   const source = new KafkaSource(

@@ -29,7 +29,7 @@ export async function runNormalizer(role: NormalizerRole, build: BuildNormalizer
   const metrics = normalizerMetrics(role, s.clientId);
   const connection = loadKafkaConnection(process.env, `${role}-${s.clientId}`);
   await ensureTopics(connection, log);
-  const sink = await KafkaSink.connect({ connection, component: role, extra: { 'queue.buffering.max.kbytes': s.producerQueueKbytes } }, log);
+  const sink = await KafkaSink.connect({ connection, component: role, dedupeDeadLetters: true, extra: { 'queue.buffering.max.kbytes': s.producerQueueKbytes } }, log);
   const source = new KafkaSource(
     {
       connection,

@@ -1,4 +1,4 @@
-import { resourceDeletes, resourceUpserts } from '../../src/graph/cypher';
+import { resourceDeletes, resourceUpserts, TOMBSTONE_GRACE_MS } from '../../src/graph/cypher';
 import { resourceOfObject } from '../../src/graph/k8sObject';
 import { resourceRef } from '../../src/graph/resourceId';
 import { GraphStore } from '../../src/neo4j/graphStore';
@@ -38,7 +38,7 @@ describe('tombstones keep the topology of resources events are about', () => {
     await store.close();
   });
 
-  it('keeps the edges of a deleted pod with events, drops those of one without', async () => {
+  it('keeps the edges of a deleted pod with events, and of one without for the grace period only', async () => {
     const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'cart-zrrhx6r2c', namespace: 'shop', uid: 'uid-rs', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'cart', uid: 'uid-dep', controller: true }] }, spec: {}, status: {} };
     await store.writeRca(client, resourceUpserts(client, [rowOf(rs), rowOf(pod('cart-zrrhx6r2c-fh62l')), rowOf(pod('cart-zrrhx6r2c-q9x2m'))], T));
     // The failing pod has an event (as the graph builder writes it: an Event ABOUT the resource).
@@ -49,8 +49,13 @@ CREATE (e:Event {client: $client, eid: 'evt:unhealthy-1', reason: 'Unhealthy', c
     }]);
     const before = await edges();
     expect(before).toContain('ReplicaSet/shop/cart-zrrhx6r2c CONTROLS Pod/shop/cart-zrrhx6r2c-fh62l');
-    // Both pods evicted (tombstones), later than the event.
-    await store.writeRca(client, [resourceDeletes(client, ['Pod/shop/cart-zrrhx6r2c-fh62l', 'Pod/shop/cart-zrrhx6r2c-q9x2m'], T + 3_600_000)]);
+    // Both pods evicted (tombstones), later than the event: within the grace both keep their topology.
+    const deletedAt = T + 3_600_000;
+    await store.writeRca(client, [resourceDeletes(client, ['Pod/shop/cart-zrrhx6r2c-fh62l', 'Pod/shop/cart-zrrhx6r2c-q9x2m'], deletedAt)]);
+    expect(await edges()).toEqual(before);
+    // A deletion replayed later does not restart the grace; one past it sweeps the tombstone nothing is about.
+    await store.writeRca(client, [resourceDeletes(client, ['Pod/shop/cart-zrrhx6r2c-q9x2m'], deletedAt + TOMBSTONE_GRACE_MS / 2)]);
+    await store.writeRca(client, [resourceDeletes(client, ['Node//other'], deletedAt + TOMBSTONE_GRACE_MS + 1)]);
     expect(await edges()).toEqual([
       'Deployment/shop/cart CONTROLS ReplicaSet/shop/cart-zrrhx6r2c',
       'Pod/shop/cart-zrrhx6r2c-fh62l RUNS_ON Node//ip-10-0-74-68.eu-west-1.compute.internal',
@@ -58,5 +63,13 @@ CREATE (e:Event {client: $client, eid: 'evt:unhealthy-1', reason: 'Unhealthy', c
     ]);
     const nodes = await store.readRca(client, { text: 'MATCH (r:Resource {client: $client}) WHERE r.kind = "Pod" RETURN r.rid AS rid, r.deleted AS deleted', params: { client } });
     expect(nodes).toEqual([{ rid: 'Pod/shop/cart-zrrhx6r2c-fh62l', deleted: true }]);
+  });
+
+  it('a pod deleted before its events were written keeps the claim they need (pvc-pending, objects first)', async () => {
+    const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-postgres-3', namespace: 'shop', uid: 'uid-pvc' }, spec: { storageClassName: 'fast-ssd', accessModes: ['ReadWriteOnce'] }, status: { phase: 'Pending' } };
+    const p = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'postgres-3', namespace: 'shop', uid: 'uid-pg3', labels: { app: 'postgres' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'postgres', uid: 'uid-sts', controller: true }] }, spec: { containers: [{ name: 'postgres', image: 'docker.io/library/postgres:16.4' }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-postgres-3' } }] }, status: { phase: 'Pending' } };
+    await store.writeRca(client, resourceUpserts(client, [rowOf(claim), rowOf(p)], T));
+    await store.writeRca(client, [resourceDeletes(client, ['Pod/shop/postgres-3'], T + 60_000)]);
+    expect(await edges()).toContain('Pod/shop/postgres-3 MOUNTS PersistentVolumeClaim/shop/data-postgres-3');
   });
 });

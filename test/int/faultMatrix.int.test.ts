@@ -8,7 +8,8 @@ import { FaultMatrix, FaultResult, matrixOptions } from '../support/faultMatrix'
  * default TENANCY=shared, the topology builder; then TENANCY=routed with the router). Each case
  * streams FAULT_RECORDS (2000) real records of two clients, 1 in 100 truncated, injects its fault
  * mid-stream and checks that every acknowledged record is in the graph or in dlq.raw, none lost,
- * no valid record dead-lettered, replays absorbed (no node beyond the distinct records).
+ * no valid record dead-lettered, replays absorbed (no node beyond the distinct records), no dead
+ * letter written twice (dlq.raw holds one copy per bad record), log Events counting each line once.
  * FAULT_NEO4J_DOWN_SECONDS (60) sets the Neo4j outage. The figures go to .kgroot/fault-matrix.json.
  */
 const matrix = new FaultMatrix(matrixOptions());
@@ -22,6 +23,9 @@ function accountedFor(r: FaultResult): void {
   expect(r.truncated).toBe(r.recordsIn / 100);
   expect(r.deadLettered).toBe(r.truncated);
   expect(r.reachedGraph + r.deadLettered).toBe(r.recordsIn);
+  // Exactly once: a replay writes no dead letter again, and a log Event counts each line once.
+  expect(r.extraDeadLetters).toBe(0);
+  for (const l of r.logLines) expect(l).toEqual({ client: l.client, counted: l.produced, produced: l.produced });
 }
 
 beforeAll(() => matrix.start(), 300_000);

@@ -1,5 +1,5 @@
 import neo4j, { Driver } from 'neo4j-driver';
-import { causalEdgesById, completionCandidates, dropCauses, eventBatchWrite, incomingCauses, linkSignatures, pruneCauses, relatedOf, Statement, storedCandidates, topologyArea } from '../../src/graph/cypher';
+import { causalEdgesById, completionCandidates, dropCauses, eventBatchWrite, eventsInRange, incomingCauses, linkSignatures, pruneCauses, relatedOf, resourceDeletes, Statement, storedCandidates, storedTimes, topologyArea } from '../../src/graph/cypher';
 import { EventRow } from '../../src/graph/eventRows';
 
 /**
@@ -21,6 +21,7 @@ describe('statement plans', () => {
   const statements: Array<[string, Statement | null]> = [
     ['eventBatchWrite', eventBatchWrite('plans', 'b1', [row])],
     ['storedCandidates', storedCandidates('plans', [row], 300_000, 50)],
+    ['storedTimes', storedTimes('plans', [{ ...row, count: 3 }])],
     ['causalEdgesById', causalEdgesById('plans', [edge])],
     ['incomingCauses', incomingCauses('plans', ['evt:1'])],
     ['dropCauses', dropCauses('plans', [edge])],
@@ -28,6 +29,8 @@ describe('statement plans', () => {
     ['linkSignatures', linkSignatures('plans', ['Pod/shop/api-1'])],
     ['topologyArea', topologyArea('plans', ['Pod/shop/api-1'])],
     ['relatedOf', relatedOf('plans', ['Pod/shop/api-1'])],
+    ['resourceDeletes', resourceDeletes('plans', ['Pod/shop/api-1'], 1_764_000_000_000)],
+    ['eventsInRange', eventsInRange('plans', 1_764_000_000_000, 1_764_000_600_000, 1000)],
     ['completionCandidates', completionCandidates('plans', [{ a: 'Pod/shop/api-1', b: 'Node//worker-1', d: 1 }], 300_000, 1_800_000)],
   ];
 

@@ -15,9 +15,12 @@ import { smallCorpus } from '../fixtures/corpus/small';
  * baseline, main at 92b25f6: A@1 1/9, A@3 1/9; with kube-state-metrics alerts on their subject, kills
  * apart from crashes and tombstones keeping the topology, branch s14-nopath: A@1 6/9, A@3 6/9 — the
  * misses: the OOM kill behind the node's OOMKilling, the pending claim behind its pod's Unschedulable,
- * the dependency behind a Service); raise them as the evidence and ranking work lands, never lower them.
+ * the dependency behind a Service; branch s17-rca, with tombstones keeping their topology, a pod created and
+ * deleted in one topology batch written, and no edge between two reports of one OOM kill: A@1 9/9, A@3 9/9 in
+ * two runs; before, this test ranked the OOM kill 4th behind its node's OOMKilling and, in some runs, missed
+ * the pending claim); raise them as the evidence and ranking work lands, never lower them.
  */
-const FLOOR = { at1: 5, at3: 5 };
+const FLOOR = { at1: 8, at3: 8 };
 
 describe('RCA accuracy on the small fixed corpus', () => {
   const run = `acc${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;

@@ -49,6 +49,10 @@ export interface FaultResult {
   duplicates: number;
   /** Graph nodes of the case beyond the distinct records (should be 0). */
   extraNodes: number;
+  /** dlq.raw copies of the case's truncated records beyond one each (a replay writing a dead letter again; should be 0). */
+  extraDeadLetters: number;
+  /** Logs: per client, the lines its log Events count (sum of `count`) and the valid lines produced (should be equal). */
+  logLines: Array<{ client: string; counted: number; produced: number }>;
   /** Fault end (kill, service back, restart) → every record accounted for, ms. */
   recoverMs: number;
   notes: string[];
@@ -458,6 +462,7 @@ export class FaultMatrix {
     for (const c of clients) reached += await this.reachedOf(b, c);
     let duplicates = 0;
     const notes: string[] = [];
+    const logLines: FaultResult['logLines'] = [];
     if (b.kind === 'events') {
       const { rows, added } = graphReplays(this.graphLogSince(logSizes));
       duplicates = rows - added;
@@ -467,7 +472,8 @@ export class FaultMatrix {
       for (const v of this.normalizedLogs.values()) if (v.namespace === b.namespace) duplicates += v.copies - 1;
       for (const c of clients) {
         const counted = await this.logLinesInGraph(b, c);
-        if (counted !== this.expectedOf(b, c)) notes.push(`${c}'s log Events count ${counted} lines for ${this.expectedOf(b, c)} produced`);
+        logLines.push({ client: c, counted, produced: this.expectedOf(b, c) });
+        notes.push(`${c}'s log Events count ${counted.toLocaleString('en')} lines for ${this.expectedOf(b, c).toLocaleString('en')} produced`);
       }
     } else {
       let upserted = 0;
@@ -482,7 +488,8 @@ export class FaultMatrix {
       duplicates = Math.max(0, upserted - b.validKeys.size);
     }
     const dlqCopies = [...b.poisonKeys].reduce((n, k) => n + (this.dlq.get(k) ?? 0), 0);
-    if (dlqCopies > b.poisonKeys.size) notes.push(`${dlqCopies - b.poisonKeys.size} extra dlq.raw copies`);
+    const extraDeadLetters = dlqCopies - dlqOf();
+    notes.push(`${extraDeadLetters} extra dlq.raw copies`);
     const result: FaultResult = {
       fault: spec.fault,
       recordsIn: inCount,
@@ -493,6 +500,8 @@ export class FaultMatrix {
       validDeadLettered: [...b.validKeys].filter((k) => this.dlq.has(k)).length,
       duplicates,
       extraNodes: Math.max(0, reached - b.validKeys.size),
+      extraDeadLetters,
+      logLines,
       recoverMs: done - faultEnd,
       notes,
     };

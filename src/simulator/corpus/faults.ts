@@ -69,7 +69,9 @@ export const ROOT_REASONS = {
   readiness: ['Unhealthy', 'PodNotReady'],
   liveness: ['Unhealthy'],
   sandbox: ['FailedCreatePodSandBox'],
-  jobFailed: ['BackoffLimitExceeded'],
+  // The failure of the pod that exhausted the Job's backoff limit (its termination or the error it logged), not the
+  // Job's BackoffLimitExceeded: that is the condition kube_job_failed (KubeJobFailed) reports, the alert restated.
+  jobFailed: ['Error', 'exception', 'panic', 'uncaught_exception'],
   rollout: ['ScalingReplicaSet', 'ReplicaSetUpdated', 'ProgressDeadlineExceeded'],
   unschedulable: ['FailedScheduling', 'Unschedulable'],
 } as const;
@@ -877,6 +879,7 @@ const jobFailed: Fault = (ctx) => {
   const jw: Workload = { app: { namespace: 'batch', name: 'nightly-report', kind: 'Deployment', replicas: 1, container: { name: 'nightly-report', image, port: 8000, memoryLimit: '256Mi', cpuRequest: '100m', probes: false }, lang: 'python', calls: ['shop/postgres'], servicePort: 0 }, uid: meta(job).uid, obj: job, pods: [] };
   let failed = 0;
   let last = ctx.t0;
+  let lastPod = '';
   for (let k = 0; k < 3; k++) {
     const start = ctx.t0 - 38 * S + [0, 12, 44][k] * S;
     const node = scheduleNode(cl, jw.app);
@@ -895,6 +898,7 @@ const jobFailed: Fault = (ctx) => {
     world.put(endAt, done, ctx.tag);
     failed++;
     last = endAt;
+    lastPod = podRid(p);
   }
   const failedJob = structuredClone(job);
   const lt = rfc3339(last + S);
@@ -924,7 +928,10 @@ const jobFailed: Fault = (ctx) => {
     15 * MIN,
     until,
   );
-  return { alert: a.truth, root: { rid: resourceId('Job', 'batch', jobName), reasons: [...ROOT_REASONS.jobFailed] }, firstSymptomAt: rfc3339(ctx.t0 - 30 * S), note: `${jobName}: 3 pods exit 1 (database password rejected), BackoffLimitExceeded` };
+  // The root is the container failure behind the Job's failure, not the Job's BackoffLimitExceeded (the state the alert
+  // measures). All three pods fail alike (each an instance of the same rejected password); the truth names the one whose
+  // failure exceeded the backoff limit (backoffLimit 2: the third), the direct cause of the Job's Failed condition.
+  return { alert: a.truth, root: { rid: lastPod, reasons: [...ROOT_REASONS.jobFailed] }, firstSymptomAt: rfc3339(ctx.t0 - 30 * S), note: `${jobName}: 3 pods exit 1 (database password rejected: ${lastPod.split('/')[2]} the last, exceeding the backoff limit), BackoffLimitExceeded` };
 };
 
 const unschedulable: Fault = (ctx) => {

@@ -16,6 +16,10 @@ describe('alert lookback in the causal scoring', () => {
     expect(scorePair({ category: 'oom', ts: 0 }, { category: 'alert', ts: 20 * MIN }, 0, s)).toEqual({ rule: 'oom->alert', confidence: 0.667 });
     expect(scorePair({ category: 'oom', ts: 0 }, { category: 'alert', ts: 30 * MIN + 1 }, 0, s)).toBeUndefined();
     expect(scorePair({ category: 'oom', ts: 0 }, { category: 'backoff', ts: 15 * MIN }, 0, s)).toBeUndefined();
+    // The node's OOMKilling and the container's OOMKilled are one kill: no edge either way, whatever the lag.
+    expect(scorePair({ category: 'oom', ts: 0 }, { category: 'oom', ts: 0 }, 1, s)).toBeUndefined();
+    expect(scorePair({ category: 'oom', ts: 0 }, { category: 'oom', ts: 2_000 }, 0, s)).toBeUndefined();
+    expect(scorePair({ category: 'oom', ts: 0 }, { category: 'restart', ts: 0 }, 1, s)).toEqual({ rule: 'oom->restart', confidence: 0.633 });
     // Without a lookback the alert has the window's reach.
     expect(scorePair({ category: 'oom', ts: 0 }, { category: 'alert', ts: 15 * MIN }, 0, { windowMs: 300_000, minConfidence: 0.1 })).toBeUndefined();
   });

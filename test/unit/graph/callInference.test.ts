@@ -16,6 +16,8 @@ describe('peerKey', () => {
     ['redis-master', 'shop', { key: 'svc:shop/redis-master', confidence: 0.7, form: 'name' }],
     ['redis-master:6379', 'cache', { key: 'svc:cache/redis-master', confidence: 0.7, form: 'name' }],
     ['10.96.12.7:5432', 'shop', { key: 'ip:10.96.12.7', confidence: 0.9, form: 'cluster-ip' }],
+    // Go prints an IPv6 peer in brackets (`dial tcp [fd00:10:96::4a2]:8080`); the key is its RFC 5952 form.
+    ['[fd00:10:96:0:0:0:0:4a2]:8080', 'shop', { key: 'ip:fd00:10:96::4a2', confidence: 0.9, form: 'cluster-ip' }],
   ])('%s from %s', (peer, ns, key) => {
     expect(peerKey(peer, ns)).toEqual(key);
   });
@@ -26,6 +28,8 @@ describe('peerKey', () => {
     ['127.0.0.1:9090', 'shop'],
     ['999.1.1.1:80', 'shop'],
     ['Bad_Name.shop', 'shop'],
+    ['[::1]:8080', 'shop'],
+    ['[fd00::1::2]:80', 'shop'],
   ])('%s from %s names no Service', (peer, ns) => {
     expect(peerKey(peer, ns)).toBeNull();
   });
@@ -126,6 +130,8 @@ describe('servicePeerKeys and the statements', () => {
   it('a Service is known by its DNS name and cluster IPs; a headless one by its name; a Pod by nothing', () => {
     expect(servicePeerKeys(service({}))).toEqual(['svc:other-ns/db', 'ip:10.96.40.12']);
     expect(servicePeerKeys(service({ clusterIPs: [] }))).toEqual(['svc:other-ns/db']);
+    // Dual stack: both addresses; the IPv6 one as a log's bracketed address gives it.
+    expect(servicePeerKeys(service({ clusterIPs: ['10.96.40.12', 'FD00:10:96::0:28'] }))).toEqual(['svc:other-ns/db', 'ip:10.96.40.12', 'ip:fd00:10:96::28']);
     expect(servicePeerKeys(service({ kind: 'Pod', rid: 'Pod/other-ns/db-0' }))).toEqual([]);
   });
 

@@ -1,6 +1,22 @@
-import { causalEdgeUpserts, eventBatchWrite, publishedTopology, storedCandidates, resourceUpserts, rootCauses, SCHEMA_STATEMENTS } from '../../../src/graph/cypher';
+import { causalEdgeUpserts, datedAsStored, eventBatchWrite, storedTimes, publishedTopology, storedCandidates, resourceUpserts, rootCauses, SCHEMA_STATEMENTS } from '../../../src/graph/cypher';
 import { eventRowOfNormalized } from '../../../src/graph/eventRows';
 import { EVENTS } from '../../fixtures/graph/incident';
+
+describe('rows dated from the stored first time', () => {
+  const row = eventRowOfNormalized(EVENTS[0]);
+  const log = { ...row, eid: 'log:t1:Pod/shop/web-7d9-abc:1714557600000', source: 'log' as const, ts: row.ts + 40_000 };
+  const repeat = { ...row, eid: 'evt:bo-1', count: 4, ts: row.ts + 300_000 };
+
+  it('asks only for the rows that may be stored with an earlier time: log windows and Events seen again', () => {
+    expect(storedTimes('c1', [row])).toBeNull();
+    expect(storedTimes('c1', [row, log, repeat])?.params).toEqual({ client: 'c1', eids: [log.eid, repeat.eid] });
+  });
+
+  it('moves a row back to the stored time, never forward', () => {
+    const stored = new Map([[log.eid, row.ts], [repeat.eid, row.ts + 400_000]]);
+    expect(datedAsStored([row, log, repeat], stored).map((r) => r.ts - row.ts)).toEqual([0, 0, 300_000]);
+  });
+});
 
 describe('cypher builders', () => {
   const rows = EVENTS.map(eventRowOfNormalized);

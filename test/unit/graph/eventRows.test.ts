@@ -25,6 +25,11 @@ describe('event rows', () => {
   it('maps a normalized event to an Event row about its object', () => {
     expect(eventRowOfNormalized(EVENTS[0])).toMatchObject({ eid: 'evt:oom-1', category: 'oom', rid: 'Pod/shop/web-7d9-abc', kind: 'Pod', ts: T0, count: 1 });
   });
+  it('dates every copy of a repeated Event from its first occurrence, the latest in last_ts', () => {
+    const repeat = { ...EVENTS[0], timestamp: T0 + 310_000, first_timestamp: T0, count: 6 };
+    expect(eventRowOfNormalized(repeat)).toMatchObject({ eid: 'evt:oom-1', ts: T0, last_ts: T0 + 310_000, count: 6 });
+    expect(eventRowOfNormalized({ ...EVENTS[0], first_timestamp: null })).toMatchObject({ ts: T0, last_ts: T0 });
+  });
   it('keeps the id of evidence from object state, with source state and a category that takes part in causal edges', () => {
     const pod = { kind: 'Pod', metadata: { name: 'api-1', namespace: 'shop', uid: 'u1' }, spec: { nodeName: 'n1' }, status: { containerStatuses: [{ name: 'api', restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=api pod=api-1_shop(u1)' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: '2026-12-01T09:00:04Z' } } }] } };
     const rows = evidenceOfObject(pod, 0).map(eventRowOfNormalized);
@@ -78,6 +83,15 @@ describe('event rows', () => {
     expect(row({ alertname: 'KubeStateMetricsListErrors', namespace: 'monitoring' })).toBe('Pod/monitoring/kube-prometheus-stack-kube-state-metrics-9l5g8txjjt-lsj9b');
     expect(podIsScrapeTarget({ pod: 'kube-state-metrics-5d8-x', job: 'kube-state-metrics', deployment: 'web' })).toBe(true);
     expect(podIsScrapeTarget({ pod: 'web-5d8-x', job: 'kube-state-metrics', deployment: 'web' })).toBe(false);
+  });
+  it('counts each log line once: a replayed copy (same log_id) in the batch adds nothing', () => {
+    const rows = aggregateErrorLogs([log(1), log(2), log(1), log(3), log(2)], 60_000);
+    expect(rows.map((r) => [r.count, r.lids])).toEqual([[3, ['l1', 'l2', 'l3']]]);
+  });
+  it('merges the lines of two log rows of one Event by id, each counted once', () => {
+    const [a] = aggregateErrorLogs([log(1), log(2)], 60_000);
+    const [b] = aggregateErrorLogs([log(2), log(3), log(4)], 60_000);
+    expect(mergeEventRows([a, b]).map((r) => [r.count, r.lids])).toEqual([[4, ['l1', 'l2', 'l3', 'l4']]]);
   });
   it('merges duplicate ids within a batch', () => {
     const a = eventRowOfNormalized({ ...EVENTS[2], count: 3, timestamp: T0 + 50_000 });

@@ -1,5 +1,5 @@
 import { Neo4jError } from 'neo4j-driver';
-import { isPermanentGraphError, isTransientGraphError } from '../../../src/neo4j/neo4jErrors';
+import { ensureSchemaRule, isPermanentGraphError, isTransientGraphError } from '../../../src/neo4j/neo4jErrors';
 
 /** A Neo4jError as the driver builds it from a server FAILURE (code, message) or raises it itself. */
 const neo = (code: string, message: string) => new Neo4jError(message, code, '50N42', 'error: general processing exception');
@@ -43,5 +43,33 @@ describe('isTransientGraphError', () => {
     expect(isTransientGraphError(new Error('boom'))).toBe(false);
     expect(isTransientGraphError(undefined)).toBe(false);
     expect(isTransientGraphError('a string')).toBe(false);
+  });
+});
+
+describe('ensureSchemaRule (several builders creating the schema at once)', () => {
+  const error = (code: string) => Object.assign(new Error(code), { code });
+  const failing = (errs: Error[]) => {
+    let calls = 0;
+    return { run: async () => void (calls < errs.length ? (() => { throw errs[calls++]; })() : calls++), calls: () => calls };
+  };
+  const noPause = async () => undefined;
+
+  it('retries a deadlock until the statement runs, and counts a rule another process created as done', async () => {
+    const dl = failing([error('Neo.TransientError.Transaction.DeadlockDetected'), error('Neo.TransientError.Transaction.DeadlockDetected')]);
+    const retried: number[] = [];
+    await ensureSchemaRule(dl.run, (n) => retried.push(n), 8, noPause);
+    expect([dl.calls(), retried]).toEqual([3, [1, 2]]);
+    const exists = failing([error('Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists')]);
+    await ensureSchemaRule(exists.run, undefined, 8, noPause);
+    expect(exists.calls()).toBe(1);
+  });
+
+  it('throws a permanent error at once and a transient one after the last try', async () => {
+    const syntax = failing([error('Neo.ClientError.Statement.SyntaxError')]);
+    await expect(ensureSchemaRule(syntax.run, undefined, 8, noPause)).rejects.toThrow('SyntaxError');
+    expect(syntax.calls()).toBe(1);
+    const stuck = failing(Array.from({ length: 5 }, () => error('Neo.TransientError.Transaction.DeadlockDetected')));
+    await expect(ensureSchemaRule(stuck.run, undefined, 3, noPause)).rejects.toThrow('DeadlockDetected');
+    expect(stuck.calls()).toBe(3);
   });
 });

@@ -38,6 +38,25 @@ describe('normalizeEvent', () => {
     expect(r.value.timestamp).toBe(opts.fallbackTimestamp);
   });
 
+  it('keeps the uid of a repeated Event as its id, and its first occurrence (core/v1 firstTimestamp, events.k8s.io/v1 eventTime)', () => {
+    const core = (count: number, last: string) => ({
+      apiVersion: 'v1', kind: 'Event', metadata: { name: 'api-1.17a', namespace: 'shop', uid: 'u-17a' }, involvedObject: { kind: 'Pod', name: 'api-1', namespace: 'shop' },
+      reason: 'BackOff', message: 'Back-off pulling image "x"', type: 'Normal', count, firstTimestamp: '2024-06-10T05:00:02Z', lastTimestamp: last, source: { component: 'kubelet', host: 'n1' },
+    });
+    const once = normalizeEvent(core(1, '2024-06-10T05:00:02Z'), opts);
+    const again = normalizeEvent(core(5, '2024-06-10T05:05:12Z'), opts);
+    if (!once.ok || !again.ok) throw new Error('expected ok');
+    expect([once.value.event_id, once.value.first_timestamp]).toEqual(['u-17a', null]);
+    expect([again.value.event_id, again.value.timestamp, again.value.first_timestamp]).toEqual(['u-17a', Date.parse('2024-06-10T05:05:12Z'), Date.parse('2024-06-10T05:00:02Z')]);
+    const v1 = normalizeEvent({
+      apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'w.18b', namespace: 'shop', uid: 'u-18b' }, regarding: { kind: 'Pod', name: 'api-1', namespace: 'shop' },
+      reason: 'Unhealthy', note: 'Readiness probe failed', type: 'Warning', eventTime: '2024-06-10T05:00:00.000000Z', reportingController: 'kubelet', reportingInstance: 'n1',
+      series: { count: 9, lastObservedTime: '2024-06-10T05:04:00.000000Z' },
+    }, opts);
+    if (!v1.ok) throw new Error(v1.reason);
+    expect([v1.value.timestamp, v1.value.first_timestamp]).toEqual([Date.parse('2024-06-10T05:04:00Z'), Date.parse('2024-06-10T05:00:00Z')]);
+  });
+
   it('reads a watch-event envelope {type, object}', () => {
     const r = normalizeEvent({ type: 'ADDED', object: { involvedObject: { kind: 'Pod', name: 'p' }, reason: 'Evicted', message: 'The node was low on resource: memory.' } }, opts);
     expect(r.ok && [r.value.source_format, r.value.event_type_abstract, r.value.pod]).toEqual(['event-exporter', 'Evicted', 'p']);

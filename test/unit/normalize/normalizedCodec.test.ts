@@ -29,6 +29,7 @@ const event: NormalizedEvent = {
   count: 7,
   reporting_component: 'kubelet',
   source_format: 'core/v1',
+  first_timestamp: 1717999000000,
 };
 
 const log: NormalizedLog = {
@@ -71,15 +72,23 @@ describe('normalizedCodec', () => {
     const reg = loadRegistry().subjects['events.normalized-value'];
     const v1 = reg.find((v) => v.version === 1)!;
     const v1Type = avro.Type.forSchema(readSchema(v1.file));
-    const { count: _c, reporting_component: _r, source_format: _s, ...v1Value } = event;
+    const { count: _c, reporting_component: _r, source_format: _s, first_timestamp: _f, ...v1Value } = event;
     const written = withWireHeader(v1.id, v1Type.toBuffer(v1Value));
-    expect({ ...decodeNormalizedEvent(written) }).toEqual({ ...v1Value, count: 1, reporting_component: null, source_format: 'unknown' });
+    expect({ ...decodeNormalizedEvent(written) }).toEqual({ ...v1Value, count: 1, reporting_component: null, source_format: 'unknown', first_timestamp: null });
 
     const lreg = loadRegistry().subjects['logs.normalized-value'];
     const l1 = lreg.find((v) => v.version === 1)!;
     const { stream: _st, error_class: _e, peers: _p, ...l1Value } = log;
     const lw = withWireHeader(l1.id, avro.Type.forSchema(readSchema(l1.file)).toBuffer(l1Value));
     expect({ ...decodeNormalizedLog(lw) }).toEqual({ ...l1Value, stream: null, error_class: null, peers: [] });
+  });
+
+  it('decodes a v2 event (no first_timestamp) with first_timestamp null, and encodes an event written without it as null', () => {
+    const e2 = loadRegistry().subjects['events.normalized-value'].find((v) => v.version === 2)!;
+    const { first_timestamp: _f, ...e2Value } = event;
+    const written = withWireHeader(e2.id, avro.Type.forSchema(readSchema(e2.file)).toBuffer(e2Value));
+    expect({ ...decodeNormalizedEvent(written) }).toEqual({ ...e2Value, first_timestamp: null });
+    expect(decodeNormalizedEvent(encodeNormalizedEvent(e2Value)).first_timestamp).toBeNull();
   });
 
   it('decodes a v2 log (no peers) with peers [], and encodes a log written without peers as []', () => {

@@ -1,5 +1,5 @@
 import { classifyError } from '../../../src/normalize/classifyError';
-import { formatPeer, parsePeer, PEER_ERROR_CLASSES, peersOf } from '../../../src/domain/peers';
+import { formatPeer, ipv6Canonical, parsePeer, PEER_ERROR_CLASSES, peersOf } from '../../../src/domain/peers';
 
 /** Error lines as the runtimes and clients print them, and the peers they name. */
 const CASES: Array<[string, string, string[]]> = [
@@ -66,5 +66,25 @@ describe('parsePeer', () => {
     expect(parsePeer('orders.shop:8080')).toEqual({ host: 'orders.shop', port: 8080 });
     expect(parsePeer('redis-master')).toEqual({ host: 'redis-master', port: null });
     expect(parsePeer('not a peer')).toBeNull();
+  });
+});
+
+describe('ipv6Canonical (RFC 5952)', () => {
+  it.each([
+    ['[FD00:0:0:0:0:0:0:A]', 'fd00::a'],
+    ['fd00:10:96:0:0:0:0:4a2', 'fd00:10:96::4a2'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+    ['2001:0db8:0000:0000:0000:ff00:0042:8329', '2001:db8::ff00:42:8329'],
+    ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'],
+    ['::1', '::1'],
+    ['fd00::', 'fd00::'],
+  ])('%s → %s', (a, b) => {
+    expect(ipv6Canonical(a)).toBe(b);
+  });
+  it.each(['10.96.0.1', 'fd00::1::2', '1:2:3:4:5:6:7:8:9', '1:2:3', 'fd00::g', '::ffff:10.0.0.1'])('%s is not an IPv6 cluster address', (a) => {
+    expect(ipv6Canonical(a)).toBeNull();
+  });
+  it('finds the peer of a Go dial error to an IPv6 Service', () => {
+    expect(peersOf('dial tcp [fd00:10:96::4a2]:8080: connect: connection refused')).toEqual([{ host: '[fd00:10:96::4a2]', port: 8080 }]);
   });
 });

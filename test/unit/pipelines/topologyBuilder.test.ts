@@ -36,15 +36,19 @@ describe('decodeTopologyRecord', () => {
 });
 
 describe('batchesOfChanges', () => {
-  it('groups per client and keeps the last change of each resource', () => {
+  it('groups per client and keeps the last change of each resource; one created and deleted in the batch is written, then deleted', () => {
     const changes = [
       decodeTopologyRecord(record(0, 'acme::Pod::shop/web-7d9-abc', pod.object), T),
       decodeTopologyRecord(record(1, 'beta::Service::shop/web', svc.object), T),
       decodeTopologyRecord(record(2, 'acme::Pod::shop/web-7d9-abc', null), T),
+      decodeTopologyRecord(record(3, 'beta::Service::shop/web', null), T),
+      decodeTopologyRecord(record(4, 'beta::Service::shop/web', { ...svc.object, metadata: { ...(svc.object.metadata as object), labels: { app: 'web', v: '2' } } }), T),
     ].map((d) => (d.kind === 'change' ? d.change : (null as never)));
     expect(batchesOfChanges(changes)).toEqual([
-      { client: 'acme', upserts: [], deletes: ['Pod/shop/web-7d9-abc'] },
-      { client: 'beta', upserts: [expect.objectContaining({ rid: 'Service/shop/web' })], deletes: [] },
+      // The pod's tombstone keeps the node, owner and claims its events need (the store writes upserts, then deletes).
+      { client: 'acme', upserts: [expect.objectContaining({ rid: 'Pod/shop/web-7d9-abc', runsOn: 'Node//n1' })], deletes: ['Pod/shop/web-7d9-abc'] },
+      // Deleted, then created again: only the last upsert.
+      { client: 'beta', upserts: [expect.objectContaining({ rid: 'Service/shop/web', labels: expect.arrayContaining(['v=2']) })], deletes: [] },
     ]);
   });
 });

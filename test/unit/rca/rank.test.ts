@@ -67,6 +67,40 @@ function livenessSlice(exitCategory: string): RcaSlice {
 }
 
 describe('rankCauses', () => {
+  it('names the OOM-killed container, not its node\'s report of the same kill (node-problem-detector OOMKilling)', () => {
+    // The small corpus's oom-kill as the graph builder stored it: five kills of the container (OOMKilled, Restarted,
+    // CrashLoopBackOff from its state), the last four also reported by node-problem-detector on its node (OOMKilling,
+    // the same instant), KubePodCrashLooping 50 s after the last. Seconds after the first kill.
+    const NODE = 'Node//ip-10-0-90-75.eu-west-1.compute.internal';
+    const at: Record<string, number> = { oom1: 0, rs1: 0, bo1: 0, npd1: 406, oom2: 406, rs2: 406, bo2: 406, npd2: 834, oom3: 834, rs3: 834, bo3: 834, npd3: 1219, oom4: 1219, rs4: 1219, bo4: 1219, npd4: 1577, oom5: 1577, rs5: 1577, bo5: 1577 };
+    const kind: Record<string, [string, string]> = { oom: ['OOMKilled', 'oom'], rs: ['Restarted', 'restart'], bo: ['CrashLoopBackOff', 'backoff'], npd: ['OOMKilling', 'oom'] };
+    const A = 'alert:f00d:' + (T + 1_627_123);
+    const events = Object.entries(at).map(([eid, sec]) => {
+      const [reason, category] = kind[eid.replace(/\d+$/, '')];
+      return ev(eid, reason, category, eid.startsWith('npd') ? NODE : POD, T + sec * S, eid.startsWith('npd') ? 'k8s' : 'state');
+    });
+    events.push(ev(A, 'KubePodCrashLooping', 'alert', POD, T + 1_627_123, 'alert'));
+    const byId = new Map(events.map((e) => [e.eid, e]));
+    // The pairs the write path found (a node's report before the pod's state at the same instant), scored by today's rules.
+    const pairs = [
+      ['rs5', A], ['oom4', A], ['oom3', A], ['oom5', A], ['rs3', A], ['npd4', 'rs5'], ['oom5', 'rs5'], ['npd3', 'oom4'], ['npd2', 'oom3'], ['npd4', 'oom5'], ['npd2', 'rs3'],
+      ['oom3', 'rs3'], ['oom5', 'bo5'], ['npd4', 'bo5'], ['rs5', 'bo5'], ['oom4', 'bo4'], ['rs4', 'bo4'], ['npd3', 'bo4'], ['npd3', 'rs4'], ['oom4', 'rs4'], ['npd2', 'bo3'],
+      ['rs3', 'bo3'], ['oom3', 'bo3'], ['npd1', 'oom2'], ['oom2', 'rs2'], ['npd1', 'rs2'], ['npd1', 'bo2'], ['rs2', 'bo2'], ['oom2', 'bo2'], ['oom1', 'rs1'], ['rs1', 'bo1'], ['oom1', 'bo1'],
+    ];
+    const edges = [];
+    for (const [c, e] of pairs) {
+      const sc = scorePair(byId.get(c)!, byId.get(e)!, byId.get(c)!.rid === byId.get(e)!.rid ? 0 : 1, { windowMs: 300_000, alertLookbackMs: 1_800_000, minConfidence: 0.05 });
+      if (sc) edges.push(E(c, e, sc.rule, sc.confidence));
+    }
+    // One kill reported twice is no cause and effect: the node's OOMKilling → the pod's OOMKilled pairs are not edges.
+    expect(edges.filter((x) => x.cause.startsWith('npd') && x.effect.startsWith('oom'))).toEqual([]);
+    expect(edges.find((x) => x.cause === 'npd4' && x.effect === 'rs5')).toEqual(E('npd4', 'rs5', 'oom->restart', 0.633));
+    const near = events.filter((e) => e.eid !== A).map((e) => ({ eid: e.eid, d: e.rid === POD ? 0 : 1 }));
+    const a = rankCauses('acme', { alert: alertInfo(A, POD, T + 1_627_123), events, edges, near, calls: [], dependencies: [] }, BUILTIN_PATTERNS);
+    expect(a.causes.slice(0, 3).map((c) => [c.reason, c.resource])).toEqual([['OOMKilled', POD], ['OOMKilled', POD], ['OOMKilled', POD]]);
+    expect(a.faultType).toBe('oom');
+  });
+
   it('names the failing liveness probe, not the exits it causes (a container killed by a signal is no crash of its own)', () => {
     const a = rankCauses('acme', livenessSlice('killing'), BUILTIN_PATTERNS);
     expect(a.causes[0]).toMatchObject({ eid: 'uh', reason: 'Unhealthy', category: 'unhealthy' });

@@ -146,4 +146,25 @@ describe('labelled corpus generator', () => {
       expect(t.root.reasons.length).toBeGreaterThan(0);
     }
   });
+
+  it('names as a failed job\'s root the container failure that exhausted its backoff limit, not the Job\'s BackoffLimitExceeded', () => {
+    const jobs = corpus.truth.filter((t) => t.faultType === 'job-failed');
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const t of jobs) {
+      const jobName = /^(nightly-report-\d+):/.exec(t.note)![1];
+      // The job's pods as the corpus sends them: owned by the Job, each terminated with exit code 1.
+      const finished = new Map<string, number>();
+      for (const r of corpus.records.filter((x) => x.topic === 'resource' && x.kind === 'Pod' && x.value !== null)) {
+        const o = JSON.parse(r.value!);
+        if (!(o.metadata.ownerReferences ?? []).some((w: { kind: string; name: string }) => w.kind === 'Job' && w.name === jobName)) continue;
+        const term = o.status?.containerStatuses?.[0]?.state?.terminated;
+        if (term) finished.set(`Pod/${o.metadata.namespace}/${o.metadata.name}`, Date.parse(term.finishedAt));
+      }
+      expect(finished.size).toBe(3);
+      const last = [...finished.entries()].sort((a, b) => b[1] - a[1])[0][0];
+      expect(t.root.rid).toBe(last);
+      expect(t.root.reasons).toEqual(['Error', 'exception', 'panic', 'uncaught_exception']);
+      expect(t.root.reasons).not.toContain('BackoffLimitExceeded');
+    }
+  });
 });
