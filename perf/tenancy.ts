@@ -5,7 +5,10 @@
  * with the CPU seconds of every process of the server (router + workers) from the moment they are
  * all up and idle until every event is normalized; and the router's throughput beside our own
  * passthrough on the same broker and the same records. Event normalizers stand for the workers:
- * the read amplification is the same for each of the three roles.
+ * the read amplification is the same for each of the three roles. WORKER_MODE=pooled: the router +
+ * ONE pooled event normalizer for every client (one consumer subscribed to all per-client topics);
+ * its idle cost with 1 and with 50 idle clients, and the time from a new client's topics being
+ * created (what the control plane does at registration) to its first record normalized.
  *
  *   npm run build && node dist/perf/tenancy.js     (PERF_EVENTS=200000, PERF_CLIENTS=1,10,50)
  */
@@ -46,20 +49,37 @@ interface Proc {
   ready: Promise<void>;
 }
 
-/** Starts `kgroot <role>`; ready once it logged that its partitions are assigned. */
+/** Starts `kgroot <role>`; ready once it logged that its partitions are assigned (an exit at any time is logged with its last lines). */
 function start(role: string, env: Record<string, string>): Proc {
   const child = spawn(process.execPath, [CLI, role], { env: { ...process.env, LOG_LEVEL: 'info', METRICS_PORT: '-1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const tail: string[] = [];
+  let isReady = false;
   const ready = new Promise<void>((resolve, reject) => {
-    let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      if (buf.includes('partitions assigned')) resolve();
-      if (buf.length > 100_000) buf = buf.slice(-1000);
+      const text = d.toString();
+      if (!isReady && text.includes('partitions assigned')) {
+        isReady = true;
+        clearTimeout(timer);
+        resolve();
+      }
+      tail.push(...text.split('\n').filter((l) => l.length > 0).map((l) => l.slice(0, 300)));
+      if (tail.length > 20) tail.splice(0, tail.length - 20);
     });
-    child.once('exit', (code) => reject(new Error(`${role} exited with ${code} before it was ready`)));
+    const timer = setTimeout(() => reject(new Error(`${role} not ready after ${READY_TIMEOUT_MS} ms; last lines: ${tail.slice(-3).join(' | ')}`)), READY_TIMEOUT_MS);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!stopping.has(child)) log.warn({ role, code, signal, ready: isReady, last: tail.slice(-5) }, 'component exited');
+      reject(new Error(`${role} exited with ${code ?? signal} before it was ready`));
+    });
   });
+  ready.catch(() => undefined);
   return { child, ready };
 }
+
+/** Children this benchmark is stopping (their exit is expected). */
+const stopping = new WeakSet<ChildProcess>();
+/** PERF_READY_TIMEOUT_SECONDS (180): a component not assigned by then fails its configuration instead of hanging the run. */
+const READY_TIMEOUT_MS = Number(process.env.PERF_READY_TIMEOUT_SECONDS ?? 180) * 1000;
 
 async function stopAll(procs: Proc[]): Promise<void> {
   await Promise.all(
@@ -68,6 +88,7 @@ async function stopAll(procs: Proc[]): Promise<void> {
         new Promise<void>((resolve) => {
           if (p.child.exitCode !== null) return resolve();
           p.child.once('exit', () => resolve());
+          stopping.add(p.child);
           p.child.kill('SIGTERM');
         }),
     ),
@@ -115,19 +136,29 @@ interface RunResult {
   rssMbMax: number;
 }
 
+type Mode = 'shared' | 'routed' | 'pooled';
+
+/** A pooled event normalizer over `{input}.{client}` → `{output}.{client}`. */
+function startPool(input: string, output: string, group: string, extra: Record<string, string> = {}): Proc {
+  return start('event-normalizer-pool', { TENANCY: 'routed', WORKER_MODE: 'pooled', POOL_INPUT_BASE: input, POOL_OUTPUT_BASE: output, CONSUMER_GROUP: group, ...extra });
+}
+
 /** One configuration: start the server's processes, wait until all are idle and assigned, fill, time until every event is normalized. */
-async function runConfig(mode: 'shared' | 'routed', clientCount: number, consumer: Kafka.KafkaConsumer): Promise<RunResult> {
+async function runConfig(mode: Mode, clientCount: number, consumer: Kafka.KafkaConsumer): Promise<RunResult> {
   const run = uniqueName('t').replace(/[^a-z0-9]/g, '');
   const clients = Array.from({ length: clientCount }, (_, i) => `pt${run}c${i}`);
   const input = `perf-ten-${run}`;
   const output = `perf-ten-out-${run}`;
   await createTestTopic(input, PARTITIONS);
-  await createTestTopic(output, PARTITIONS);
-  if (mode === 'routed') for (const c of clients) await createTestTopic(`${input}.${c}`, 1);
+  // Pooled: each client's own output topic (the pool writes {output}.{client}); else one shared output.
+  const outputs: Array<[string, number]> = mode === 'pooled' ? clients.map((c) => [`${output}.${c}`, 1]) : [[output, PARTITIONS]];
+  for (const [t, p] of outputs) await createTestTopic(t, p);
+  if (mode !== 'shared') for (const c of clients) await createTestTopic(`${input}.${c}`, 1);
   const procs: Proc[] = [];
   try {
-    if (mode === 'routed') procs.push(start('router', { TENANCY: 'routed', ROUTER_TOPICS: input, ROUTER_GROUP: `router-${run}` }));
-    for (const c of clients) {
+    if (mode !== 'shared') procs.push(start('router', { TENANCY: 'routed', ROUTER_TOPICS: input, ROUTER_GROUP: `router-${run}` }));
+    if (mode === 'pooled') procs.push(startPool(input, output, `event-normalizer-pool-${run}`));
+    for (const c of mode === 'pooled' ? [] : clients) {
       procs.push(
         start('event-normalizer', {
           CLIENT_ID: c,
@@ -142,14 +173,60 @@ async function runConfig(mode: 'shared' | 'routed', clientCount: number, consume
     const cpu0 = procs.map((p) => cpuSeconds(p.child.pid!));
     const t0 = process.hrtime.bigint();
     await fill(input, clients);
-    await waitForRecords(consumer, [[output, PARTITIONS]], N, 120_000);
+    await waitForRecords(consumer, outputs, N, 120_000);
     const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpuS = procs.reduce((a, p, i) => a + cpuSeconds(p.child.pid!) - cpu0[i], 0);
     const rssMbMax = Math.max(...procs.map((p) => rssMb(p.child.pid!)));
     return { cpuS, wallS, processes: procs.length, rssMbMax };
   } finally {
     await stopAll(procs);
-    for (const t of [input, output, ...(mode === 'routed' ? clients.map((c) => `${input}.${c}`) : [])]) await deleteTopic(testConnection, t).catch(() => undefined);
+    for (const t of [input, ...outputs.map((o) => o[0]), ...(mode !== 'shared' ? clients.map((c) => `${input}.${c}`) : [])]) await deleteTopic(testConnection, t).catch(() => undefined);
+  }
+}
+
+/** Per-client input and output topics of `count` clients under unique bases (what the control plane creates at registration). */
+async function poolTopics(count: number, tag: string): Promise<{ input: string; output: string; topics: string[] }> {
+  const run = uniqueName(tag).replace(/[^a-z0-9]/g, '');
+  const input = `perf-pool-${run}`;
+  const output = `perf-pool-out-${run}`;
+  const topics: string[] = [];
+  for (let i = 0; i < count; i++) {
+    for (const t of [`${input}.p${run}c${i}`, `${output}.p${run}c${i}`]) {
+      await createTestTopic(t, 1);
+      topics.push(t);
+    }
+  }
+  return { input, output, topics };
+}
+
+/**
+ * A new client while the pool runs: its topics are created (as the control plane does at
+ * registration), one record is written to its input topic at once, and the time until it is in its
+ * output topic is taken (the pool's consumer finds the topic at its next metadata refresh,
+ * POOL_TOPIC_REFRESH_MS, default 5 s, then the group rebalances incrementally). `times` clients, one after the other.
+ */
+async function timeToFirstRecord(times: number, consumer: Kafka.KafkaConsumer): Promise<number[]> {
+  const { input, output, topics } = await poolTopics(1, 'f');
+  const pool = startPool(input, output, uniqueName('pool-first'));
+  const ms: number[] = [];
+  try {
+    await pool.ready;
+    for (let i = 0; i < times; i++) {
+      const c = `pf${uniqueName('n').replace(/[^a-z0-9]/g, '')}`;
+      const t0 = Date.now();
+      await createTestTopic(`${input}.${c}`, 1);
+      await createTestTopic(`${output}.${c}`, 1);
+      topics.push(`${input}.${c}`, `${output}.${c}`);
+      const sink = await KafkaSink.connect({ connection: testConnection }, log);
+      await sink.send({ topic: `${input}.${c}`, key: `${c}::event::first`, value: event(i) });
+      await sink.close();
+      await waitForRecords(consumer, [[`${output}.${c}`, 1]], 1, 60_000);
+      ms.push(Date.now() - t0);
+    }
+    return ms;
+  } finally {
+    await stopAll([pool]);
+    for (const t of topics) await deleteTopic(testConnection, t).catch(() => undefined);
   }
 }
 
@@ -183,17 +260,25 @@ async function copyRate(kind: 'router' | 'passthrough', consumer: Kafka.KafkaCon
 async function idleWorkers(seconds: number): Promise<Row[]> {
   const run = uniqueName('i').replace(/[^a-z0-9]/g, '');
   const procs = (['event-normalizer', 'log-normalizer', 'graph-builder'] as const).map((role) => ({ role, p: start(role, { CLIENT_ID: `pi${run}${role[0]}` }) }));
+  // WORKER_MODE=pooled: one pooled event normalizer serving 1 idle client, one serving 50.
+  const pools = await Promise.all([1, 50].map(async (n) => ({ n, ...(await poolTopics(n, `i${n}`)) })));
+  const poolProcs = pools.map((x) => ({ n: x.n, p: startPool(x.input, x.output, uniqueName(`pool-idle-${x.n}`)) }));
   const node = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e9)'], { stdio: 'ignore' });
   try {
-    await Promise.all(procs.map((x) => x.p.ready));
+    await Promise.all([...procs.map((x) => x.p.ready), ...poolProcs.map((x) => x.p.ready)]);
     await new Promise((r) => setTimeout(r, 3000));
-    const all = [...procs.map((x) => ({ what: `idle ${x.role}`, pid: x.p.child.pid! })), { what: "idle `node -e 'setInterval(()=>{},1e9)'` (baseline)", pid: node.pid! }];
+    const all = [
+      ...procs.map((x) => ({ what: `idle ${x.role}`, pid: x.p.child.pid! })),
+      ...poolProcs.map((x) => ({ what: `idle pooled event-normalizer serving ${x.n} idle client${x.n === 1 ? '' : 's'}`, pid: x.p.child.pid! })),
+      { what: "idle `node -e 'setInterval(()=>{},1e9)'` (baseline)", pid: node.pid! },
+    ];
     const c0 = all.map((x) => cpuSeconds(x.pid));
     await new Promise((r) => setTimeout(r, seconds * 1000));
     return all.map((x, i) => ({ what: x.what, rssMb: rssMb(x.pid), note: `${(((cpuSeconds(x.pid) - c0[i]) / seconds) * 100).toFixed(2)} % of a core over ${seconds} s` }));
   } finally {
     node.kill();
-    await stopAll(procs.map((x) => x.p));
+    await stopAll([...procs.map((x) => x.p), ...poolProcs.map((x) => x.p)]);
+    for (const t of pools.flatMap((x) => x.topics)) await deleteTopic(testConnection, t).catch(() => undefined);
   }
 }
 
@@ -214,9 +299,19 @@ async function main(): Promise<void> {
     rows.push({ what: 'copy 10 clients\' records — our passthrough (baseline)', msgsPerSec: Math.round(pass), note: `runs ${Math.round(pass1.rate)}, ${Math.round(pass2.rate)}/s` });
     rows.push({ what: 'route 10 clients\' records to their own topics — router', msgsPerSec: Math.round(route), vsBaseline: route / pass, note: `runs ${Math.round(route1.rate)}, ${Math.round(route2.rate)}/s; router CPU ${route1.cpuS.toFixed(1)}, ${route2.cpuS.toFixed(1)} s vs passthrough ${pass1.cpuS.toFixed(1)}, ${pass2.cpuS.toFixed(1)} s` });
 
+    const first = await timeToFirstRecord(3, consumer);
+    rows.push({
+      what: 'pooled: a new client\'s topics created → its first record normalized (POOL_TOPIC_REFRESH_MS 5000)',
+      seconds: Math.max(...first) / 1000,
+      p50Ms: [...first].sort((a, b) => a - b)[1],
+      note: `3 clients one after the other: ${first.map((x) => `${(x / 1000).toFixed(1)} s`).join(', ')} (seconds = the slowest)`,
+    });
+
     const base: Record<string, RunResult> = {};
+    const results: Partial<Record<Mode, Record<number, RunResult>>> = {};
+    const modes: Mode[] = (process.env.PERF_TENANCY_MODES ?? 'routed,pooled,shared').split(',') as Mode[];
     for (const k of CLIENT_COUNTS) {
-      for (const mode of ['routed', 'shared'] as const) {
+      for (const mode of modes) {
         log.warn({ mode, clients: k }, 'running');
         let r: RunResult;
         try {
@@ -226,28 +321,32 @@ async function main(): Promise<void> {
           continue;
         }
         log.warn({ mode, clients: k, cpuS: r.cpuS, wallS: r.wallS }, 'done');
+        (results[mode] ??= {})[k] = r;
         const one = base[mode];
+        const perClient = mode === 'pooled' ? results.routed?.[k] : undefined;
         if (k === CLIENT_COUNTS[0]) base[mode] = r;
         rows.push({
-          what: `${N.toLocaleString('en')} events over ${k} client${k === 1 ? '' : 's'} — ${mode}${k === CLIENT_COUNTS[0] ? ' (baseline of its mode)' : ''}`,
+          what: `${N.toLocaleString('en')} events over ${k} client${k === 1 ? '' : 's'} — ${mode === 'pooled' ? 'routed, pooled' : mode === 'routed' ? 'routed, per-client' : mode}${k === CLIENT_COUNTS[0] ? ' (baseline of its mode)' : ''}`,
           msgsPerSec: Math.round(N / r.wallS),
           seconds: r.wallS,
           rssMb: r.rssMbMax,
           ...(one ? { vsBaseline: one.cpuS / r.cpuS } : {}),
-          note: `${r.processes} processes, CPU ${r.cpuS.toFixed(1)} s${one ? ` = ${(r.cpuS / one.cpuS).toFixed(2)}× the ${CLIENT_COUNTS[0]}-client CPU` : ''}; max RSS per process`,
+          note: `${r.processes} processes, CPU ${r.cpuS.toFixed(1)} s${one ? ` = ${(r.cpuS / one.cpuS).toFixed(2)}× the ${CLIENT_COUNTS[0]}-client CPU` : ''}${perClient ? `; ${(r.cpuS / perClient.cpuS).toFixed(2)}× the per-client CPU at ${k}` : ''}; max RSS per process`,
         });
       }
     }
     notes.push('CPU = utime + stime of every process of the server (router and normalizers) from the moment all were assigned and idle to the last normalized event; start-up is not counted.');
     notes.push('vsBaseline on the client rows = the CPU of the same mode with one client ÷ this CPU (1.0 = the work does not grow with clients; the target is 50 clients ≤ 1.3× one client, i.e. vsBaseline ≥ 0.77).');
     notes.push('Event normalizers stand for the three worker roles: each role reads its input the same way, so the read amplification of shared mode is the same for each.');
+    notes.push('routed, per-client = the router + one event normalizer process per client (WORKER_MODE=per-client); routed, pooled = the router + ONE pooled event normalizer for every client (WORKER_MODE=pooled: one consumer subscribed by regex to all per-client topics, each client normalized to its own output topic).');
+    notes.push('The machine has 2 cores shared with other work running at the same time: compare the ratios within this run, not the absolute seconds across runs.');
   } finally {
     consumer.disconnect();
   }
   const result: PerfResult = {
     name: 'tenancy',
-    title: `Tenancy: ${N.toLocaleString('en')} raw events over ${CLIENT_COUNTS.join(', ')} clients, shared vs routed, and the router vs a passthrough`,
-    command: 'npm run build && node dist/perf/tenancy.js',
+    title: `Tenancy: ${N.toLocaleString('en')} raw events over ${CLIENT_COUNTS.join(', ')} clients, shared vs routed (per-client and pooled workers), and the router vs a passthrough`,
+    command: 'npm run build && PERF_EVENTS=100000 node dist/perf/tenancy.js',
     rows,
     notes,
   };

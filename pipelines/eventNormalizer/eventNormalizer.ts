@@ -5,6 +5,7 @@ import { normalizeEvent } from '../../src/normalize/normalizeEvent';
 import { rejected } from '../../src/normalize/result';
 import { normalizerComponent, NormalizerComponentConfig, NormalizerDeps, NormalizerEffect, Transform } from '../operators/normalizeRecords';
 import { Progress } from '../operators/reportProgress';
+import { PooledBatch, pooledNormalizer, PooledNormalizerDeps, PooledSettings } from '../pool/pooledNormalizer';
 
 /**
  * raw.k8s.events → events.normalized for one client: `{C}::event::{uid}` records become
@@ -37,7 +38,17 @@ export function eventTransform(maxMessageChars: number): Transform {
   };
 }
 
+const EVENT_KIND = { component: EVENT_NORMALIZER, keyTypes: ['event'], outputKind: 'evt' } as const;
+
 export function eventNormalizer(sources: { batches$: Observable<SourceRecord[]> }, deps: NormalizerDeps, config: EventNormalizerConfig, scheduler: SchedulerLike = asyncScheduler): Observable<NormalizerEffect | Progress<'normalizer'>> {
-  const kind = { component: EVENT_NORMALIZER, keyTypes: ['event'], outputKind: 'evt' } as const;
-  return normalizerComponent(sources.batches$, deps, config, kind, () => eventTransform(config.maxMessageChars), scheduler);
+  return normalizerComponent(sources.batches$, deps, config, EVENT_KIND, () => eventTransform(config.maxMessageChars), scheduler);
+}
+
+/**
+ * The same for every client at once (WORKER_MODE=pooled): `raw.k8s.events.{C}` → `events.normalized.{C}`
+ * from one consumer's batches (pipelines/pool/pooledNormalizer.ts).
+ */
+export function pooledEventNormalizer(sources: { batches$: Observable<SourceRecord[]> }, deps: PooledNormalizerDeps, config: PooledSettings & { maxMessageChars: number }, scheduler: SchedulerLike = asyncScheduler): Observable<PooledBatch | Progress<'normalizer'>> {
+  const transform = eventTransform(config.maxMessageChars);
+  return pooledNormalizer(sources.batches$, deps, { ...config, ...EVENT_KIND }, () => transform, scheduler);
 }

@@ -6,6 +6,7 @@ import { TemplateMiner } from '../../src/normalize/templateMiner';
 import { TraceJoiner } from '../../src/normalize/traceJoiner';
 import { normalizerComponent, NormalizerComponentConfig, NormalizerDeps, NormalizerEffect, Transform } from '../operators/normalizeRecords';
 import { Progress } from '../operators/reportProgress';
+import { PooledBatch, pooledNormalizer, PooledNormalizerDeps, PooledSettings } from '../pool/pooledNormalizer';
 
 /**
  * raw.k8s.logs → logs.normalized for one client: `{C}::log::{uid}` records (Vector
@@ -33,8 +34,27 @@ export function logTransform(maxMessageChars: number, miner: TemplateMiner, join
   };
 }
 
+const LOG_KIND = { component: LOG_NORMALIZER, keyTypes: ['log'], outputKind: 'log' } as const;
+
+/** A log transform with its own template miner and trace joiner (one per run, or per client in a pool). */
+function freshLogTransform(config: { maxMessageChars: number; templateMaxClusters: number }): Transform {
+  return logTransform(config.maxMessageChars, new TemplateMiner({ maxClusters: config.templateMaxClusters }), new TraceJoiner());
+}
+
 export function logNormalizer(sources: { batches$: Observable<SourceRecord[]> }, deps: NormalizerDeps, config: LogNormalizerConfig, scheduler: SchedulerLike = asyncScheduler): Observable<NormalizerEffect | Progress<'normalizer'>> {
-  const kind = { component: LOG_NORMALIZER, keyTypes: ['log'], outputKind: 'log' } as const;
-  const miner = () => new TemplateMiner({ maxClusters: config.templateMaxClusters });
-  return normalizerComponent(sources.batches$, deps, config, kind, () => logTransform(config.maxMessageChars, miner(), new TraceJoiner()), scheduler);
+  return normalizerComponent(sources.batches$, deps, config, LOG_KIND, () => freshLogTransform(config), scheduler);
+}
+
+/**
+ * The same for every client at once (WORKER_MODE=pooled): `raw.k8s.logs.{C}` → `logs.normalized.{C}`
+ * from one consumer's batches (pipelines/pool/pooledNormalizer.ts); each client has its own template
+ * miner and trace joiner, so no client's templates shape another's.
+ */
+export function pooledLogNormalizer(
+  sources: { batches$: Observable<SourceRecord[]> },
+  deps: PooledNormalizerDeps,
+  config: PooledSettings & { maxMessageChars: number; templateMaxClusters: number },
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<PooledBatch | Progress<'normalizer'>> {
+  return pooledNormalizer(sources.batches$, deps, { ...config, ...LOG_KIND }, () => freshLogTransform(config), scheduler);
 }

@@ -43,6 +43,13 @@ export interface RecordNormalizerConfig {
   retryBaseMs?: number;
   /** DEFAULT_CLIENT_ID: records naming no client (the agent's bare-uid events, null-key Vector logs) are its. */
   tenancy?: TenancyOptions;
+  /**
+   * What a record whose key names another client is: `skipped` (default: counted as foreign, for a
+   * worker reading a shared topic, where other clients' records are others' to take) or
+   * `dead-lettered` with the reason (a pooled worker reading the client's own topic, where such a
+   * record can only be a producer writing into a topic that is not its client's).
+   */
+  foreign?: 'skipped' | 'dead-lettered';
 }
 
 export interface TransformContext {
@@ -112,6 +119,7 @@ export function normalizeRecords(
   };
 
   const tenancy = config.tenancy ?? {};
+  const foreignDlq = config.foreign === 'dead-lettered';
   const decide = (rec: SourceRecord): number => {
     const key = rec.key;
     let keyId: string | undefined;
@@ -127,7 +135,10 @@ export function normalizeRecords(
       // either: counted as foreign here, dead-lettered once by the topology-builder process
       // (pipelines/tenancy/unresolvedRecords.ts), unless DEFAULT_CLIENT_ID makes it a client's.
       const who = resolveClient(rec.topic, key, null, tenancy);
-      if (!who.ok || who.client !== config.clientId) return FOREIGN;
+      if (!who.ok || who.client !== config.clientId) {
+        if (!foreignDlq) return FOREIGN;
+        return toDlq('key', who.ok ? `foreign key: names client "${who.client}" on ${rec.topic}, a topic of client "${config.clientId}"` : `${who.reason} (on ${rec.topic}, a topic of client "${config.clientId}")`);
+      }
       if (who.shape !== 'unkeyed') return toDlq('key', `malformed key: expected {client}::${keyTypes[0]}::{id}`);
       keyId = isSafeId(who.rest) ? who.rest : undefined;
     }

@@ -17,6 +17,8 @@ import { lazyGraphStore } from '../neo4j/graphStore';
 import { runPipeline } from '../runner/runPipeline';
 import { settled } from '../runner/settle';
 import { createSpawner } from '../spawner/createSpawner';
+import { POOLED_ROLES, WORKER_ROLES } from '../spawner/spawner';
+import { perClientRoles } from '../pool/workerMode';
 import { loadControlPlaneConfig } from '../controlPlane/controlPlaneConfig';
 import { CONTROL_PLANE, countClients, logEffect, logEvent } from '../controlPlane/lifecycleLog';
 import { spawnerDeps, tenantTopics } from '../controlPlane/workers';
@@ -50,6 +52,7 @@ export async function main(): Promise<number> {
       maxClients: lc.maxClients || 'unlimited',
       spawnConcurrency: lc.spawnConcurrency,
       tenancy: tenancy.mode,
+      workerMode: config.workerMode,
       kafkaAuth: clientAuth.mode,
     },
     'control plane starting',
@@ -98,7 +101,7 @@ export async function main(): Promise<number> {
   const events$ = steps$.pipe(mergeMap((s) => s.events));
   const workers = cachedWorkerList(spawner);
   const auth = clientAuth.mode === 'scram' ? kafkaToolsAuthAdmin(connection, clientAuth, process.env, log) : undefined;
-  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers, tenantTopics(connection, tenancy, auth)), { spawnConcurrency: lc.spawnConcurrency }).pipe(tap(logEffect));
+  const effects$ = lifecycleEffects$(events$, spawnerDeps(spawner, workers, tenantTopics(connection, tenancy, auth), perClientRoles(config.workerMode, WORKER_ROLES, POOLED_ROLES)), { spawnConcurrency: lc.spawnConcurrency }).pipe(tap(logEffect));
   // The API reads the graph; Neo4j may come up later than the control plane, which must not wait for it.
   const storeLog = componentLogger(`${COMPONENT}-api`);
   const store = lazyGraphStore(config.neo4j, storeLog, 5_000);

@@ -5,6 +5,7 @@ import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { componentLogger } from '../log/logger';
 import { loadTenancySettings } from '../tenancy/tenancyConfig';
+import { loadWorkerMode } from '../pool/workerMode';
 import { stackDown, stackUp } from '../stack/localStack';
 import { boltUriOf, kafkaBrokersOf, loadStackConfig } from '../stack/stackConfig';
 
@@ -25,6 +26,9 @@ interface Role {
 export async function main(): Promise<number> {
   const log = componentLogger('start');
   const env = { ...process.env };
+  // Checked before anything starts: WORKER_MODE=pooled needs TENANCY=routed.
+  const tenancy = loadTenancySettings(env).mode;
+  const workerMode = loadWorkerMode(env, tenancy);
   const stack = loadStackConfig(env);
   const ownStack = !env.KAFKA_BROKERS && !env.NEO4J_URI;
   let startedServices: Awaited<ReturnType<typeof stackUp>> = [];
@@ -47,7 +51,14 @@ export async function main(): Promise<number> {
     { role: 'topology-builder', metricsPort: basePort + 1 },
     { role: 'webhook-receiver', metricsPort: basePort + 2 },
     // TENANCY=routed: the router reads the shared raw topics once for every client.
-    ...(loadTenancySettings(env).mode === 'routed' ? [{ role: 'router', metricsPort: basePort + 3 }] : []),
+    ...(tenancy === 'routed' ? [{ role: 'router', metricsPort: basePort + 3 }] : []),
+    // WORKER_MODE=pooled: one process per normalizer role for every client (the control plane spawns only graph builders).
+    ...(workerMode === 'pooled'
+      ? [
+          { role: 'event-normalizer-pool', metricsPort: basePort + 4 },
+          { role: 'log-normalizer-pool', metricsPort: basePort + 5 },
+        ]
+      : []),
   ];
   const children = new Map<string, ChildProcess>();
   let stopping = false;
@@ -74,7 +85,7 @@ export async function main(): Promise<number> {
       `  Webhook          http://127.0.0.1:${webhookPort}/webhooks/alertmanager/{client}`,
       `  Web UI           http://127.0.0.1:${controlPlanePort}/   (API: http://127.0.0.1:${controlPlanePort}/api/v1/openapi.json)`,
       `  Clients          http://127.0.0.1:${controlPlanePort}/clients   or: node dist/src/cli.js status`,
-      `  Metrics          http://127.0.0.1:${basePort}/metrics (control plane), :${basePort + 1} (topology), :${basePort + 2} (webhook)${roles.length > 3 ? `, :${basePort + 3} (router)` : ''}`,
+      `  Metrics          http://127.0.0.1:${basePort}/metrics (control plane), :${basePort + 1} (topology), :${basePort + 2} (webhook)${roles.length > 3 ? `, :${basePort + 3} (router)` : ''}${roles.length > 4 ? `, :${basePort + 4}/:${basePort + 5} (normalizer pools)` : ''}`,
       '  Try a client     node dist/src/cli.js simulate --client demo --scenario oom-kill',
       '  Stop             Ctrl-C',
       '',

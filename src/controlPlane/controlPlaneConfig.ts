@@ -5,6 +5,7 @@ import { loadNeo4jConfig, Neo4jConfig } from '../neo4j/neo4jConfig';
 import { loadSpawnerConfig, SpawnerConfig } from '../spawner/spawnerConfig';
 import { ClientAuthSettings, loadClientAuthSettings } from '../tenancy/clientAuth';
 import { loadTenancySettings, TenancySettings } from '../tenancy/tenancyConfig';
+import { loadWorkerMode, WorkerMode } from '../pool/workerMode';
 import { LifecycleConfig, loadLifecycleConfig } from '../../pipelines/lifecycle';
 
 /** Everything the control plane reads from its environment, loaded and validated at start. */
@@ -19,6 +20,8 @@ export interface ControlPlaneConfig {
   spawner: SpawnerConfig;
   tenancy: TenancySettings;
   clientAuth: ClientAuthSettings;
+  /** WORKER_MODE: per-client (default) or pooled (needs TENANCY=routed; src/pool/workerMode.ts). */
+  workerMode: WorkerMode;
   /** Appended to the consumer groups, so test runs never share offsets (CONTROL_PLANE_GROUP_SUFFIX). */
   groupSuffix: string;
 }
@@ -33,6 +36,7 @@ export function loadControlPlaneConfig(env: Env): ControlPlaneConfig {
     spawner: loadSpawnerConfig(env),
     tenancy,
     clientAuth: loadClientAuthSettings(env, tenancy.mode),
+    workerMode: loadWorkerMode(env, tenancy.mode),
     groupSuffix: readString(env, 'CONTROL_PLANE_GROUP_SUFFIX', ''),
   });
 }

@@ -3,7 +3,7 @@ import { deleteTopic, ensureTopics } from '../kafka/admin';
 import { KafkaConnection } from '../kafka/kafkaConfig';
 import { componentLogger } from '../log/logger';
 import type { WorkerList } from '../http/clientsView';
-import { ensureAll, removeAll, Spawner, WorkerInfo } from '../spawner/spawner';
+import { ensureAll, removeAll, Spawner, WORKER_ROLES, WorkerInfo, WorkerRole } from '../spawner/spawner';
 import type { ClientAuthAdmin } from '../tenancy/kafkaAuthAdmin';
 import type { TenancySettings } from '../tenancy/tenancyConfig';
 import { tenantTopicSpecs } from '../tenancy/tenantTopics';
@@ -20,8 +20,12 @@ export interface TenantTopics {
   release(client: string): Promise<void>;
 }
 
-/** The spawner as the lifecycle effects stage's cold dependencies: each worker logged and noted in the /clients view. */
-export function spawnerDeps(spawner: Spawner, workers: WorkerList, topics: TenantTopics) {
+/**
+ * The spawner as the lifecycle effects stage's cold dependencies: each worker logged and noted in the
+ * /clients view. `roles`: what a client gets (WORKER_MODE=pooled: the graph builder only, the pools
+ * serve the normalizer roles); removal removes every role, so workers of an earlier per-client run go too.
+ */
+export function spawnerDeps(spawner: Spawner, workers: WorkerList, topics: TenantTopics, roles: readonly WorkerRole[] = WORKER_ROLES) {
   const act = (client: string, starting: string, work: () => Promise<WorkerInfo[]>, done: (w: WorkerInfo) => string): Observable<WorkerRef[]> =>
     defer(() => {
       const log = componentLogger(CONTROL_PLANE, client);
@@ -40,7 +44,7 @@ export function spawnerDeps(spawner: Spawner, workers: WorkerList, topics: Tenan
     ensureWorkers: (client: string) =>
       act(client, 'spawning workers', async () => {
         await topics.provision(client);
-        return ensureAll(spawner, client);
+        return ensureAll(spawner, client, roles);
       }, (w) => (w.adopted ? 'worker adopted' : 'worker spawned')),
     removeWorkers: (client: string, cause: LifecycleEvent) =>
       act(client, 'cleaning up workers', async () => {

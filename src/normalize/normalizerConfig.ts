@@ -1,5 +1,7 @@
 import { assertClientId } from '../domain/clientId';
-import { atLeastBatch, Env, readInt, readString } from '../config/env';
+import { atLeastBatch, ConfigError, Env, readInt, readString } from '../config/env';
+import { TOPICS } from '../kafka/topics';
+import { loadWorkerMode } from '../pool/workerMode';
 import { TenancyOptions } from '../tenancy/resolveClient';
 import { loadTenancyOptions, loadTenancySettings } from '../tenancy/tenancyConfig';
 import { workerTopics } from '../tenancy/tenantTopics';
@@ -52,6 +54,16 @@ export function loadNormalizerSettings(env: Env, role: NormalizerRole): Normaliz
     inputTopic: readString(env, 'INPUT_TOPIC', events ? topics.rawEvents : topics.rawLogs),
     outputTopic: readString(env, 'OUTPUT_TOPIC', events ? topics.eventsNormalized : topics.logsNormalized),
     groupId: readString(env, 'CONSUMER_GROUP', `${role}-${clientId}`),
+    ...loadNormalizerTuning(env),
+    tenancy: loadTenancyOptions(env),
+  });
+}
+
+/** What every normalizer reads besides its client and topics: limits, source and producer sizing, progress. */
+export type NormalizerTuning = Omit<NormalizerSettings, 'clientId' | 'inputTopic' | 'outputTopic' | 'groupId' | 'tenancy'>;
+
+export function loadNormalizerTuning(env: Env): NormalizerTuning {
+  return {
     maxValueBytes: readInt(env, 'MAX_MESSAGE_BYTES', 1024 * 1024, { min: 1024 }),
     maxMessageChars: readInt(env, 'MAX_MESSAGE_CHARS', 4096, { min: 64, max: 1_000_000 }),
     maxInFlight: readInt(env, 'SOURCE_MAX_IN_FLIGHT', 1000, { min: 1, max: 1_000_000 }),
@@ -63,8 +75,47 @@ export function loadNormalizerSettings(env: Env, role: NormalizerRole): Normaliz
     progressEveryRecords: readInt(env, 'PROGRESS_EVERY_RECORDS', 100_000, { min: 1 }),
     progressIntervalMs: readInt(env, 'PROGRESS_INTERVAL_SECONDS', 10, { min: 1, max: 86_400 }) * 1000,
     templateMaxClusters: readInt(env, 'TEMPLATE_MAX_CLUSTERS', 5000, { min: 10, max: 1_000_000 }),
-    tenancy: loadTenancyOptions(env),
-  });
+  };
+}
+
+/** Configuration of a pooled normalizer (WORKER_MODE=pooled): one process reading every client's per-client input topics. */
+export interface PooledNormalizerSettings extends NormalizerTuning {
+  /** POOL_INPUT_BASE / POOL_OUTPUT_BASE: `{base}.{client}` topics read and written (default DESIGN's raw and normalized topics of the role; overridden by benchmarks and tests). */
+  inputBase: string;
+  outputBase: string;
+  /** CONSUMER_GROUP: default `{role}-pool`. */
+  groupId: string;
+  /**
+   * POOL_TOPIC_REFRESH_MS: how often the pool's consumer reads the topic list (librdkafka
+   * topic.metadata.refresh.interval.ms), so a client registered meanwhile is read (default 5000).
+   */
+  topicRefreshMs: number;
+  /**
+   * POOL_FETCH_WAIT_MS: how long the broker holds an empty fetch (librdkafka fetch.max.wait.ms; default
+   * 500). A per-client worker waits 2000 to wake less while idle; a pool pays that wake-up once for
+   * every client, and a newly assigned partition (a new client) is first fetched after up to two such
+   * waits: with 2000 the first record of a new client took ~5 s after its assignment, with 500 ~1 s.
+   */
+  fetchWaitMs: number;
+}
+
+export function loadPooledNormalizerSettings(env: Env, role: NormalizerRole): PooledNormalizerSettings {
+  const tenancy = loadTenancySettings(env);
+  loadWorkerMode(env, tenancy.mode);
+  if (tenancy.mode !== 'routed') {
+    throw new ConfigError('TENANCY', `a pooled normalizer reads per-client topics, which exist only with TENANCY=routed, got ${tenancy.mode}`, 'Set TENANCY=routed (and WORKER_MODE=pooled), or run one normalizer per client (CLIENT_ID)');
+  }
+  const events = role === 'event-normalizer';
+  const tuning = loadNormalizerTuning(env);
+  atLeastBatch('SOURCE_MAX_IN_FLIGHT', tuning.maxInFlight, 'SOURCE_BATCH_SIZE', tuning.batchSize);
+  return {
+    ...tuning,
+    inputBase: readString(env, 'POOL_INPUT_BASE', events ? TOPICS.rawEvents.name : TOPICS.rawLogs.name),
+    outputBase: readString(env, 'POOL_OUTPUT_BASE', events ? TOPICS.eventsNormalized.name : TOPICS.logsNormalized.name),
+    groupId: readString(env, 'CONSUMER_GROUP', `${role}-pool`),
+    topicRefreshMs: readInt(env, 'POOL_TOPIC_REFRESH_MS', 5000, { min: 100, max: 3_600_000 }),
+    fetchWaitMs: readInt(env, 'POOL_FETCH_WAIT_MS', 500, { min: 10, max: 300_000 }),
+  };
 }
 
 /** The normalizers' cross-field check: SOURCE_MAX_IN_FLIGHT holds a pull of SOURCE_BATCH_SIZE (a ConfigError naming the variable and the fix). */

@@ -55,9 +55,12 @@ export interface Spawner {
   close(): Promise<void>;
 }
 
-/** The three workers of a client, in parallel. */
-export async function ensureAll(spawner: Spawner, client: string): Promise<WorkerInfo[]> {
-  return Promise.all(WORKER_ROLES.map((role) => spawner.ensure(client, role)));
+/** The normalizer roles a pool serves for every client with WORKER_MODE=pooled (src/pool/workerMode.ts). */
+export const POOLED_ROLES: readonly WorkerRole[] = ['event-normalizer', 'log-normalizer'];
+
+/** The workers of a client (the three roles, or those `roles` name), in parallel. */
+export async function ensureAll(spawner: Spawner, client: string, roles: readonly WorkerRole[] = WORKER_ROLES): Promise<WorkerInfo[]> {
+  return Promise.all(roles.map((role) => spawner.ensure(client, role)));
 }
 
 export async function removeAll(spawner: Spawner, client: string): Promise<WorkerInfo[]> {
