@@ -68,6 +68,17 @@ function svg(results: PerfResult[]): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y + 20}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${out.join('')}</svg>\n`;
 }
 
+/** Marks a RESULTS.md section written by hand: a render keeps it (it has no results.json entry to come from). */
+export const HAND_WRITTEN = '<!-- hand-written: perf/run.ts keeps this section -->';
+
+/** The sections (`### …` to the next `##`) of a RESULTS.md text that carry {@link HAND_WRITTEN}, each ending with a blank line. */
+export function handWrittenSections(md: string): string[] {
+  return md
+    .split(/^(?=##+ )/m)
+    .filter((x) => x.startsWith('### ') && x.includes(HAND_WRITTEN))
+    .map((x) => x.replace(/\s*$/, '\n'));
+}
+
 function main(): void {
   // `--render`: run nothing, rewrite RESULTS.md from perf/out and perf/results.json (PERF_KEEP's sources).
   const render = process.argv.includes('--render');
@@ -111,6 +122,9 @@ function main(): void {
     }
     results.sort((a, b) => BENCHMARKS.indexOf(a.name) - BENCHMARKS.indexOf(b.name));
   }
+  // Sections written by hand (figures from an int test, not a benchmark) carry HAND_WRITTEN and are kept as they are.
+  const previous = existsSync(join(PERF_DIR, 'RESULTS.md')) ? readFileSync(join(PERF_DIR, 'RESULTS.md'), 'utf8') : '';
+  const handWritten = handWrittenSections(previous);
   const md = [
     '# kgroot benchmarks',
     '',
@@ -123,6 +137,7 @@ function main(): void {
     '![throughput and latency](results.svg)',
     '',
     ...results.map(toMarkdown),
+    ...handWritten,
     ...(failures.length > 0 ? ['## Failures', '', ...failures.map((f) => `- ${f}`), ''] : []),
   ].join('\n');
   writeFileSync(join(PERF_DIR, 'RESULTS.md'), md);
@@ -132,4 +147,4 @@ function main(): void {
   if (failures.length > 0) process.exitCode = 1;
 }
 
-main();
+if (require.main === module) main();
