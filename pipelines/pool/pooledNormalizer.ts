@@ -3,7 +3,7 @@ import { backoffMs } from '../../src/domain/backoff';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
-import { splitByTopic, TopicPart } from '../../src/pool/poolTopics';
+import { splitByTopic, TopicPart } from '../../src/tenancy/poolTopics';
 import { tenantTopic } from '../../src/tenancy/tenantTopics';
 import { mergeMapWide } from '../operators/mergeMapWide';
 import {

@@ -18,7 +18,7 @@ import { runPipeline } from '../runner/runPipeline';
 import { settled } from '../runner/settle';
 import { createSpawner } from '../spawner/createSpawner';
 import { POOLED_ROLES, WORKER_ROLES } from '../spawner/spawner';
-import { perClientRoles } from '../pool/workerMode';
+import { perClientRoles } from '../tenancy/workerMode';
 import { loadControlPlaneConfig } from '../controlPlane/controlPlaneConfig';
 import { CONTROL_PLANE, countClients, logEffect, logEvent } from '../controlPlane/lifecycleLog';
 import { spawnerDeps, tenantTopics } from '../controlPlane/workers';

@@ -5,7 +5,7 @@ import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { componentLogger } from '../log/logger';
 import { loadTenancySettings } from '../tenancy/tenancyConfig';
-import { loadWorkerMode } from '../pool/workerMode';
+import { loadWorkerMode } from '../tenancy/workerMode';
 import { stackDown, stackUp } from '../stack/localStack';
 import { boltUriOf, kafkaBrokersOf, loadStackConfig } from '../stack/stackConfig';
 

@@ -5,7 +5,7 @@ import { loadNeo4jConfig, Neo4jConfig } from '../neo4j/neo4jConfig';
 import { loadSpawnerConfig, SpawnerConfig } from '../spawner/spawnerConfig';
 import { ClientAuthSettings, loadClientAuthSettings } from '../tenancy/clientAuth';
 import { loadTenancySettings, TenancySettings } from '../tenancy/tenancyConfig';
-import { loadWorkerMode, WorkerMode } from '../pool/workerMode';
+import { loadWorkerMode, WorkerMode } from '../tenancy/workerMode';
 import { LifecycleConfig, loadLifecycleConfig } from '../../pipelines/lifecycle';
 
 /** Everything the control plane reads from its environment, loaded and validated at start. */
@@ -20,7 +20,7 @@ export interface ControlPlaneConfig {
   spawner: SpawnerConfig;
   tenancy: TenancySettings;
   clientAuth: ClientAuthSettings;
-  /** WORKER_MODE: per-client (default) or pooled (needs TENANCY=routed; src/pool/workerMode.ts). */
+  /** WORKER_MODE: per-client (default) or pooled (needs TENANCY=routed; src/tenancy/workerMode.ts). */
   workerMode: WorkerMode;
   /** Appended to the consumer groups, so test runs never share offsets (CONTROL_PLANE_GROUP_SUFFIX). */
   groupSuffix: string;

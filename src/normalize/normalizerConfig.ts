@@ -1,7 +1,7 @@
 import { assertClientId } from '../domain/clientId';
 import { atLeastBatch, ConfigError, Env, readInt, readString } from '../config/env';
 import { TOPICS } from '../kafka/topics';
-import { loadWorkerMode } from '../pool/workerMode';
+import { loadWorkerMode } from '../tenancy/workerMode';
 import { TenancyOptions } from '../tenancy/resolveClient';
 import { loadTenancyOptions, loadTenancySettings } from '../tenancy/tenancyConfig';
 import { workerTopics } from '../tenancy/tenantTopics';

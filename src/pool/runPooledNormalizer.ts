@@ -9,7 +9,7 @@ import { normalizerMetrics } from '../metrics/normalizerMetrics';
 import { loadPooledNormalizerSettings, NormalizerRole, PooledNormalizerSettings } from '../normalize/normalizerConfig';
 import { runPipeline, sourced } from '../runner/runPipeline';
 import { TopicDirectory } from '../tenancy/topicDirectory';
-import { poolSubscription } from './poolTopics';
+import { poolSubscription } from '../tenancy/poolTopics';
 import type { Progress } from '../../pipelines/operators/reportProgress';
 import { byKind } from '../../pipelines/operators/ofKind';
 import type { PooledBatch, PooledNormalizerDeps } from '../../pipelines/pool/pooledNormalizer';

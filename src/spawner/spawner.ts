@@ -55,7 +55,7 @@ export interface Spawner {
   close(): Promise<void>;
 }
 
-/** The normalizer roles a pool serves for every client with WORKER_MODE=pooled (src/pool/workerMode.ts). */
+/** The normalizer roles a pool serves for every client with WORKER_MODE=pooled (src/tenancy/workerMode.ts). */
 export const POOLED_ROLES: readonly WorkerRole[] = ['event-normalizer', 'log-normalizer'];
 
 /** The workers of a client (the three roles, or those `roles` name), in parallel. */

@@ -7,9 +7,9 @@ import { ConfigError } from '../../../src/config/env';
 import { DLQ_HEADERS } from '../../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../../src/kafka/record';
 import { loadPooledNormalizerSettings } from '../../../src/normalize/normalizerConfig';
-import { clientOfTopic, poolSubscription, splitByTopic } from '../../../src/pool/poolTopics';
+import { clientOfTopic, poolSubscription, splitByTopic } from '../../../src/tenancy/poolTopics';
 import { servedClients } from '../../../src/pool/runPooledNormalizer';
-import { loadWorkerMode, perClientRoles } from '../../../src/pool/workerMode';
+import { loadWorkerMode, perClientRoles } from '../../../src/tenancy/workerMode';
 import { POOLED_ROLES, WORKER_ROLES } from '../../../src/spawner/spawner';
 
 /** A core/v1 Event as the kubelet sends it (what the event exporter forwards). */

@@ -1,6 +1,6 @@
 import { lastValueFrom } from 'rxjs';
 import { spawnerDeps } from '../../../src/controlPlane/workers';
-import { perClientRoles } from '../../../src/pool/workerMode';
+import { perClientRoles } from '../../../src/tenancy/workerMode';
 import { POOLED_ROLES, Spawner, WORKER_ROLES, WorkerInfo, WorkerRole } from '../../../src/spawner/spawner';
 
 /** A spawner that records what it was asked (the process, docker and kubernetes spawners are tested on their own). */

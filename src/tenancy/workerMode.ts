@@ -1,5 +1,5 @@
 import { ConfigError, Env, readEnum } from '../config/env';
-import type { TenancyMode } from '../tenancy/tenancyConfig';
+import type { TenancyMode } from './tenancyConfig';
 
 /**
  * WORKER_MODE: how the control plane runs a client's workers.
