@@ -1,4 +1,4 @@
-import { resourceUpserts, Statement } from '../graph/cypher';
+import { resourceDeletes, resourceUpserts, Statement } from '../graph/cypher';
 import { ResourceRef } from '../graph/resourceId';
 import { AgentTopologyOps } from './agentTopology';
 
@@ -24,16 +24,11 @@ RETURN count(r) AS set`;
 const UID_DELETE = `
 UNWIND $uids AS uid
 MATCH (r:Resource {client: $client, uid: uid})
-CALL {
-  // One that events are ABOUT keeps the topology they happened in (as src/graph/cypher.ts resourceDeletes).
-  WITH r
-  WITH r WHERE NOT EXISTS { (r)<-[:ABOUT]-() }
-  OPTIONAL MATCH (r)-[x:RUNS_ON|CONTROLS|SELECTS]-()
-  DELETE x
-}
-SET r.deleted = true, r.hash = null, r.updated_at = $now
-WITH r WHERE NOT (r)--()
-DELETE r
+// A tombstone, as the builder's own deletes (src/graph/cypher.ts resourceDeletes): it keeps its edges
+// for TOMBSTONE_GRACE_MS, so events about it that reach the graph after its deletion still meet the
+// topology they happened in; the clean-up that follows removes tombstones past the grace.
+SET r.deleted_at = CASE WHEN r.deleted = true AND r.deleted_at IS NOT NULL THEN r.deleted_at ELSE $now END,
+    r.deleted = true, r.hash = null, r.updated_at = $now
 RETURN count(*) AS removed`;
 
 const EDGE_CHECK = `
@@ -122,7 +117,11 @@ export async function applyAgentTopology(
     for (const s of resourceUpserts(client, rows, now)) await run(s);
     await run({ text: AGENT_PROPS, params: { client, rows: rows.map((r) => ({ rid: r.rid, hash: r.hash, ...r.props })) } });
   }
-  if (ops.uidDeletes.length > 0) await run({ text: UID_DELETE, params: { client, uids: ops.uidDeletes, now } });
+  if (ops.uidDeletes.length > 0) {
+    await run({ text: UID_DELETE, params: { client, uids: ops.uidDeletes, now } });
+    // No rid to mark: only the clean-up of tombstones past the grace.
+    await run(resourceDeletes(client, [], now));
+  }
   if (edges.length > 0) await run({ text: EDGE_MERGE, params: { client, edges } });
   if (ops.edgeDeletes.length > 0) await run({ text: EDGE_DELETE, params: { client, edges: ops.edgeDeletes.map((e) => ({ from: e.from.rid, to: e.to.rid })) } });
   return { upserted: rows.length, unchangedInGraph: plan.unchangedInGraph, deleted: ops.uidDeletes.length, edges: edges.length, edgeDeletes: ops.edgeDeletes.length };

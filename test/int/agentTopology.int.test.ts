@@ -81,7 +81,7 @@ describe('agent topology on Neo4j', () => {
  * causal edge their topology gives them, the same as when the resources came first.
  */
 describe('agent topology completes the candidates of events written before it', () => {
-  const clients = { first: uniqueId('agtf'), last: uniqueId('agtl') };
+  const clients = { first: uniqueId('agtf'), last: uniqueId('agtl'), deleted: uniqueId('agtd') };
   let store: GraphStore;
   const POD = 'api-7d9c8b6f5-x2k4p';
   const T0 = Date.parse('2026-12-01T09:00:00Z');
@@ -129,5 +129,22 @@ describe('agent topology completes the candidates of events written before it', 
     const first = await causes(clients.first);
     expect(first).toEqual([expect.stringMatching(/^NodeHasDiskPressure -> Evicted node-pressure->eviction d=1(\.0)?$/)]);
     expect(await causes(clients.last)).toEqual(first);
+  });
+
+  it("keeps a pod the agent deleted (its tombstone by uid) related to its node for the grace, so its events written after the deletion get the same edge", async () => {
+    await topology(clients.deleted);
+    // The agent's tombstone for the pod (state-watcher deletePod: null value on the pod's key), before its events reach the graph.
+    const key = loadAgentFixtures(clients.deleted).find((r) => r.shape === 'resource' && r.value?.includes(`"name":"${POD}"`))!.key!;
+    await firstValueFrom(
+      topologyBuilder(
+        { records$: from([{ ...fixtureAsRecord({ shape: 'resource-tombstone', topic: 'state.k8s.resource', key, value: null } as never, 99), ack: () => undefined }]) },
+        { writeTopology: (b) => store.writeTopology$(b), send: () => of({ topic: 'dlq', partition: 0, offset: 0 }), isTransient: isTransientGraphError },
+        { maxBatchMs: 20 },
+      ).pipe(toArray()),
+    );
+    const [pod] = await store.read(clients.deleted, { text: 'MATCH (p:Resource {client: $client, name: $name}) RETURN p.deleted AS deleted, p.deleted_at IS NOT NULL AS tomb, count { (p)-[:RUNS_ON]->() } AS runsOn', params: { client: clients.deleted, name: POD } });
+    expect(pod).toEqual({ deleted: true, tomb: true, runsOn: 1 });
+    await events(clients.deleted);
+    expect(await causes(clients.deleted)).toEqual([expect.stringMatching(/^NodeHasDiskPressure -> Evicted node-pressure->eviction d=1(\.0)?$/)]);
   });
 });
