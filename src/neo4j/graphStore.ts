@@ -360,7 +360,7 @@ export class GraphStore implements Service {
           // A later copy of a stored event (a log window's next line, an Event seen again) pairs from the stored first time.
           const times = storedTimes(batch.client, batchRows);
           const rows = times ? datedAsStored(batchRows, new Map((await run(tx, times)).map((r) => [String(r.eid), Number(r.ts)]))) : batchRows;
-          if (rows !== batchRows) memory?.hold(flight.seq, rows);
+          if (times) memory?.hold(flight.seq, rows);
           const fromMemory = searchInNeo4j || !memory ? null : await memory.prepare(rows, (s) => run(tx, s), flight.seq, flight.seqOf);
           // Too much to hold: leave (nothing written yet) and search in Neo4j once the earlier batches ended.
           if (!fromMemory && !searchInNeo4j) throw NEEDS_SEARCH;
