@@ -190,6 +190,18 @@ function startJava(c: StackConfig, s: Service, args: string[]): number {
   return child.pid;
 }
 
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding. One in 64 such strings starts
+ * with '-', which kafka-storage's argument parser reads as an option ("--cluster-id/-t: expected one
+ * argument"); Kafka's own Uuid.randomUuid() draws again in that case, and so do we.
+ */
+export function kraftClusterId(random: (n: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 async function startKafka(c: StackConfig, log: Logger): Promise<number> {
   const lib = await fetchService(c, 'kafka', log);
   const p = servicePaths(c, 'kafka');
@@ -199,9 +211,8 @@ async function startKafka(c: StackConfig, log: Logger): Promise<number> {
   writeFileSync(join(p.dir, 'log4j.properties'), KAFKA_LOG4J);
   const cp = join(lib, 'lib', '*');
   if (!existsSync(join(p.data, 'meta.properties'))) {
-    // KRaft needs formatted storage; the cluster id is 16 random bytes, base64url without padding.
-    const clusterId = randomBytes(16).toString('base64url');
-    const r = spawnSync('java', ['-cp', cp, `-Dlog4j.configuration=file:${join(p.dir, 'log4j.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'], { encoding: 'utf8' });
+    const clusterId = kraftClusterId();
+    const r = spawnSync('java', ['-cp', cp, `-Dlog4j.configuration=file:${join(p.dir, 'log4j.properties')}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', props, '--ignore-formatted'], { encoding: 'utf8' });
     if (r.status !== 0) throw new StackError(`formatting KRaft storage failed:\n${r.stdout}${r.stderr}`);
     log.info({ service: 'kafka', clusterId }, 'formatted KRaft storage');
   }
