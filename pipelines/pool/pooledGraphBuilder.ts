@@ -1,4 +1,4 @@
-import { connect, filter, groupBy, map, merge, mergeMap, Observable } from 'rxjs';
+import { asyncScheduler, concat, connect, filter, groupBy, map, merge, mergeMap, Observable, of, SchedulerLike, switchMap, timer } from 'rxjs';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
@@ -14,6 +14,14 @@ export interface PooledGraphBuilderConfig {
   shared: readonly string[];
   /** DEFAULT_CLIENT_ID: the client of a shared-topic record that names none. */
   tenancy: TenancyOptions;
+  /** How long a client's pipeline outlives its last record, ms (then it ends and its state is released). */
+  idleMs: number;
+}
+
+/** A client's pipeline ended after `idleMs` without a record of it (everything it wrote is settled); the runner releases what it held. */
+export interface PoolClientReleased {
+  kind: 'graph-pool/client-released';
+  client: string;
 }
 
 /** A record the pool could give to no client, dead-lettered to dlq.normalized with the reason (settled once that is acknowledged). */
@@ -27,7 +35,7 @@ export interface PoolDeadLettered {
 }
 
 /** A client's effect as the pool passes it on: tagged with the client. */
-export type PooledGraphEffect<E> = (E & { client: string }) | PoolDeadLettered;
+export type PooledGraphEffect<E> = (E & { client: string }) | PoolDeadLettered | PoolClientReleased;
 
 /**
  * One graph builder process serving every client (WORKER_MODE=pooled): the records of ONE consumer
@@ -35,9 +43,11 @@ export type PooledGraphEffect<E> = (E & { client: string }) | PoolDeadLettered;
  * the client their topic (or, on a shared topic, their key) names; each client gets its own
  * pipeline from `forClient` — the per-client graph builder with its own batches, in-flight bound,
  * template miner and alerts.enriched publisher — the first time a record of it arrives. A record
- * naming no valid client is dead-lettered once with the reason. Per-partition order holds (a
- * partition's records go to one client's pipeline, in order); settlement is each client pipeline's.
- * Pure: never subscribes.
+ * naming no valid client is dead-lettered once with the reason. A client's pipeline ends once
+ * `idleMs` passed without a record of it (its last batch written and settled), and the pool says so
+ * (`graph-pool/client-released`), so a quiet client holds no memory; its next record starts a new
+ * one. Per-partition order holds (a partition's records go to one client's pipeline, in order);
+ * settlement is each client pipeline's. Pure: never subscribes; time comes from `scheduler`.
  *
  * @example pooledGraphBuilder(source.records$, { send }, config, (client, records$) => graphBuilder({ records$ }, deps, { client }))
  */
@@ -46,6 +56,7 @@ export function pooledGraphBuilder<E>(
   deps: { send: (record: OutRecord) => Observable<Delivered> },
   config: PooledGraphBuilderConfig,
   forClient: (client: string, records$: Observable<SourceRecord>) => Observable<E>,
+  scheduler: SchedulerLike = asyncScheduler,
 ): Observable<PooledGraphEffect<E>> {
   const routed$ = records$.pipe(map((rec) => ({ rec, route: routePooledRecord(rec.topic, rec.key, rec.value, config.bases, config.shared, config.tenancy) })));
   return routed$.pipe(
@@ -61,8 +72,13 @@ export function pooledGraphBuilder<E>(
         ),
         shared$.pipe(
           filter((x): x is { rec: SourceRecord; route: Extract<PooledRoute, { ok: true }> } => x.route.ok),
-          groupBy((x) => x.route.client, { element: (x) => x.rec }),
-          mergeMap((group$) => forClient(group$.key, group$).pipe(map((e) => ({ ...e, client: group$.key })))),
+          groupBy((x) => x.route.client, { element: (x) => x.rec, duration: (g$) => g$.pipe(switchMap(() => timer(config.idleMs, scheduler))) }),
+          mergeMap((group$) =>
+            concat(
+              forClient(group$.key, group$).pipe(map((e): PooledGraphEffect<E> => ({ ...e, client: group$.key }))),
+              of<PoolClientReleased>({ kind: 'graph-pool/client-released', client: group$.key }),
+            ),
+          ),
         ),
       ),
     ),

@@ -24,18 +24,20 @@ export const description = "pooled graph builder (WORKER_MODE=pooled, TENANCY=ro
  * Settings (environment): the graph builder's GRAPH_* / CAUSAL_* / ALERT_LOOKBACK_SECONDS, per client
  * (each client gets its own batches, GRAPH_BATCHES_IN_FLIGHT and candidate memory of
  * CAUSAL_MEMORY_EVENTS); GRAPH_POOL_MAX_IN_FLIGHT (unacked records over all clients, default
- * GRAPH_MAX_IN_FLIGHT × 4); CONSUMER_GROUP (default graph-builder-pool); POOL_TOPIC_REFRESH_MS
+ * GRAPH_MAX_IN_FLIGHT × 4); GRAPH_POOL_CLIENT_IDLE_SECONDS (600: a client's pipeline and candidate
+ * memory are released after that long without a record of it); CONSUMER_GROUP (default graph-builder-pool); POOL_TOPIC_REFRESH_MS
  * and POOL_FETCH_WAIT_MS as for the normalizer pools; GRAPH_POOL_TOPIC_PREFIX (default none: put
  * before every topic name the pool reads, for tests and benchmarks on a shared broker); plus NEO4J_*
  * and KAFKA_*.
  */
-export function loadPooledGraphBuilderSettings(env: Env): GraphBuilderSettings & { groupId: string; poolMaxInFlight: number; topicRefreshMs: number; fetchWaitMs: number; topicPrefix: string } {
+export function loadPooledGraphBuilderSettings(env: Env): GraphBuilderSettings & { groupId: string; poolMaxInFlight: number; topicRefreshMs: number; fetchWaitMs: number; topicPrefix: string; idleMs: number } {
   const tenancy = loadTenancySettings(env);
   loadWorkerMode(env, tenancy.mode);
   const settings = loadGraphBuilderSettings(env);
   return {
     ...settings,
     topicPrefix: readString(env, 'GRAPH_POOL_TOPIC_PREFIX', ''),
+    idleMs: readInt(env, 'GRAPH_POOL_CLIENT_IDLE_SECONDS', 600, { min: 1, max: 7 * 86_400 }) * 1000,
     groupId: readString(env, 'CONSUMER_GROUP', GRAPH_BUILDER_POOL),
     poolMaxInFlight: readInt(env, 'GRAPH_POOL_MAX_IN_FLIGHT', settings.maxInFlight * 4, { min: settings.maxBatchSize }),
     topicRefreshMs: readInt(env, 'POOL_TOPIC_REFRESH_MS', 5000, { min: 100, max: 3_600_000 }),
@@ -79,15 +81,20 @@ export async function main(): Promise<number> {
   );
   log.info({ group: s.groupId, topics, maxInFlight: s.poolMaxInFlight, topicRefreshMs: s.topicRefreshMs }, 'starting');
   const rejected = recordsTotal.labels(GRAPH_BUILDER_POOL, '', 'dead_lettered');
-  const effects$ = pooledGraphBuilder(source.records$, { send: (o) => sink.send$(o) }, { bases: pool.bases, shared: pool.shared, tenancy: s.agent.tenancy }, (client, records$) => {
+  const effects$ = pooledGraphBuilder(source.records$, { send: (o) => sink.send$(o) }, { bases: pool.bases, shared: pool.shared, tenancy: s.agent.tenancy, idleMs: s.idleMs }, (client, records$) => {
     const config = { ...graphBuilderConfigOf(client, 'routed', s), topics: pool.of(client) };
     componentLogger(GRAPH_BUILDER_POOL, client).info({ topics: config.topics }, 'serving client (its first record)');
     return clientGraph$(records$, config, { store, sink, env: process.env });
   }).pipe(
     tap((e) => {
-      if (e.kind !== 'graph-pool/dead-lettered') return;
-      rejected.inc();
-      log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
+      if (!('kind' in e)) return;
+      if (e.kind === 'graph-pool/client-released') {
+        const released = store.releaseClient(e.client);
+        componentLogger(GRAPH_BUILDER_POOL, e.client).info({ idleSeconds: s.idleMs / 1000, memoryReleased: released }, 'client quiet: its pipeline ended');
+      } else if (e.kind === 'graph-pool/dead-lettered') {
+        rejected.inc();
+        log.warn({ reason: e.reason, topic: e.topic, partition: e.partition, offset: e.offset }, 'record dead-lettered');
+      }
     }),
   );
   return runPipeline(sourced(effects$, source, () => sink.close(), () => store.close()), log);

@@ -47,9 +47,9 @@ describe('pooled graph builder (one process, clients registered before and while
     for (const e of EVENTS) await sink.send({ topic: topic.events, key: formatNormalizedKey(client, 'evt', e.event_id), value: encodeNormalizedEvent(e) });
     await sink.send({ topic: topic.alerts, key: formatKey(client, 'alert', ALERT.fingerprint), value: Buffer.from(JSON.stringify(ALERT)) });
   };
-  const startPool = (group: string): { child: ChildProcess; exited: Promise<number | null>; out: () => string } => {
+  const startPool = (group: string, extra: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null>; out: () => string } => {
     const child = spawn(process.execPath, [CLI, 'graph-builder-pool'], {
-      env: { ...process.env, TENANCY: 'routed', WORKER_MODE: 'pooled', GRAPH_POOL_TOPIC_PREFIX: prefix, CONSUMER_GROUP: group, POOL_TOPIC_REFRESH_MS: '1000', GRAPH_BATCH_MS: '50', METRICS_PORT: '-1', LOG_LEVEL: 'info' },
+      env: { ...process.env, TENANCY: 'routed', WORKER_MODE: 'pooled', GRAPH_POOL_TOPIC_PREFIX: prefix, CONSUMER_GROUP: group, POOL_TOPIC_REFRESH_MS: '1000', GRAPH_BATCH_MS: '50', METRICS_PORT: '-1', LOG_LEVEL: 'info', ...extra },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -123,13 +123,16 @@ describe('pooled graph builder (one process, clients registered before and while
     }
   }, 240_000);
 
-  it('a replay of everything by a new consumer group changes no count and dead-letters nothing again', async () => {
+  it('a replay of everything by a new consumer group changes no count and dead-letters nothing again; quiet clients are released', async () => {
     const before = await Promise.all(clients.map((c) => store.counts(c)));
-    const p = startPool(`graph-builder-pool-${run}-replay`);
+    const p = startPool(`graph-builder-pool-${run}-replay`, { GRAPH_POOL_CLIENT_IDLE_SECONDS: '3' });
+    const lines = (c: string, msg: string) => p.out().split('\n').filter((l) => l.includes(`"msg":"${msg}"`) && l.includes(`"client":"${c}"`));
     try {
       // Every client's batches were written again (the pool logs one line per batch, with its client).
-      await waitFor('the replay', async () => p.out(), (o) => clients.every((c) => o.split('\n').some((l) => l.includes('"batch written"') && l.includes(`"client":"${c}"`))), 90_000);
-      await new Promise((r) => setTimeout(r, 3000));
+      await waitFor('the replay', async () => clients.map((c) => lines(c, 'batch written').length), (n) => n.every((x) => x > 0), 90_000);
+      // 3 s after its last record, each client's pipeline ends and its candidate memory is released.
+      await waitFor('quiet clients released', async () => clients.map((c) => lines(c, 'client quiet: its pipeline ended')), (ls) => ls.every((l) => l.length === 1), 30_000);
+      for (const c of clients) expect(JSON.parse(lines(c, 'client quiet: its pipeline ended')[0])).toMatchObject({ memoryReleased: true, idleSeconds: 3 });
     } finally {
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);

@@ -64,10 +64,16 @@ describe('pooledGraphBuilder', () => {
     const effects: Array<PooledGraphEffect<GraphBuilderEffect>> = [];
     scheduler.run(({ cold, flush }) => {
       const records$ = cold<SourceRecord>('a-b-c-d-e-f|', { a: records[0], b: records[1], c: records[2], d: records[3], e: records[4], f: records[5] });
-      pooledGraphBuilder(records$, { send }, { bases: pool.bases, shared: pool.shared, tenancy: {} }, (client, r$) => {
-        started.push(client);
-        return graphBuilder({ records$: r$ }, { writeEvents, send, isTransient: () => false }, { client, topics: pool.of(client), maxBatchMs: 100 }, scheduler);
-      }).subscribe((e) => effects.push(e));
+      pooledGraphBuilder(
+        records$,
+        { send },
+        { bases: pool.bases, shared: pool.shared, tenancy: {}, idleMs: 60_000 },
+        (client, r$) => {
+          started.push(client);
+          return graphBuilder({ records$: r$ }, { writeEvents, send, isTransient: () => false }, { client, topics: pool.of(client), maxBatchMs: 100 }, scheduler);
+        },
+        scheduler,
+      ).subscribe((e) => effects.push(e));
       flush();
     });
     expect(started).toEqual(['acme', 'globex']);
@@ -85,14 +91,47 @@ describe('pooledGraphBuilder', () => {
     const settled = effects.flatMap((e) => ('settles' in e ? e.settles : []));
     expect(settled).toHaveLength(records.length);
     expect(new Set(settled).size).toBe(records.length);
+    // The source ended: each client's pipeline ended after its writes, and was released.
+    expect(effects.filter((e) => e.kind === 'graph-pool/client-released').map((e) => (e as { client: string }).client).sort()).toEqual(['acme', 'globex']);
+  });
+
+  it('a client quiet for idleMs is released once its last batch is settled; its next record starts a new pipeline', () => {
+    const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+    const seen: string[] = [];
+    scheduler.run(({ cold, flush }) => {
+      const records$ = cold<SourceRecord>('a 1500ms b 500ms |', { a: eventRec('acme', 0, 0), b: eventRec('acme', 1, 1) });
+      let pipelines = 0;
+      pooledGraphBuilder(
+        records$,
+        { send: () => of({ topic: '', partition: 0, offset: 0 }) },
+        { bases: pool.bases, shared: pool.shared, tenancy: {}, idleMs: 1000 },
+        (client, r$) => {
+          const n = ++pipelines;
+          seen.push(`${scheduler.now()} start ${client} #${n}`);
+          return graphBuilder({ records$: r$ }, { writeEvents, send: () => of({ topic: '', partition: 0, offset: 0 }), isTransient: () => false }, { client, topics: pool.of(client), maxBatchMs: 100 }, scheduler);
+        },
+        scheduler,
+      ).subscribe((e) => {
+        if (e.kind === 'graph-pool/client-released' || e.kind === 'graph/batch-written') seen.push(`${scheduler.now()} ${e.kind} ${e.client}`);
+      });
+      flush();
+    });
+    expect(seen).toEqual([
+      '0 start acme #1',
+      '100 graph/batch-written acme',
+      '1000 graph-pool/client-released acme',
+      '1501 start acme #2',
+      '1601 graph/batch-written acme',
+      '2002 graph-pool/client-released acme',
+    ]);
   });
 
   it('keeps each partition in order within its client', async () => {
     const order: string[] = [];
     const records = [0, 1, 2, 3, 4].map((i) => eventRec('acme', i % EVENTS.length, i));
     await lastValueFrom(
-      pooledGraphBuilder(of(...records), { send: () => of({ topic: '', partition: 0, offset: 0 }) }, { bases: pool.bases, shared: pool.shared, tenancy: {} }, (_c, r$) => r$).pipe(toArray()),
-    ).then((out) => out.forEach((r) => order.push(String((r as unknown as SourceRecord).offset))));
+      pooledGraphBuilder(of(...records), { send: () => of({ topic: '', partition: 0, offset: 0 }) }, { bases: pool.bases, shared: pool.shared, tenancy: {}, idleMs: 60_000 }, (_c, r$) => r$).pipe(toArray()),
+    ).then((out) => out.forEach((r) => (r as { kind?: string }).kind === undefined && order.push(String((r as unknown as SourceRecord).offset))));
     expect(order).toEqual(['0', '1', '2', '3', '4']);
   });
 });
