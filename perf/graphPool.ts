@@ -4,7 +4,7 @@
  * per-client state. Prints a markdown section and writes perf/out/graphPool.json.
  *
  * 1. The same PERF_EVENTS normalized events (default 20,000; perf/k8sEvents normalizedEvent, 2,000
- *    pods per client) spread over 1, 10 and 50 clients (PERF_CLIENTS), written to each client's own
+ *    pods split among the clients, so the same events per pod and causal pairs in every configuration) spread over 1, 10 and 50 clients (PERF_CLIENTS), written to each client's own
  *    events.normalized.{client} topic, then built into the graph
  *    - pooled: ONE `kgroot graph-builder-pool` process (GRAPH_POOL_TOPIC_PREFIX: the run's own topics);
  *    - per-client: one `kgroot graph-builder` process per client (PERF_PER_CLIENT_CLIENTS, default 1,10:
@@ -77,12 +77,14 @@ async function setup(mode: Mode, count: number, tag: string): Promise<Setup> {
   return { clients, topics, eventsTopic: (c) => tenantTopic(TOPICS.eventsNormalized.name, c), start: () => clients.map((c) => startRole('graph-builder', { TENANCY: 'routed', CLIENT_ID: c })) };
 }
 
+/** Each client's events over PODS / clients pods: the same events per pod (so the same causal pairs) however the traffic is spread. */
 async function fill(s: Setup, perClientEvents: number, run: string): Promise<void> {
   const sink = await KafkaSink.connect({ connection: testConnection }, log);
+  const pods = Math.max(1, Math.floor(PODS / s.clients.length));
   let pending: Promise<unknown>[] = [];
   for (let i = 0; i < perClientEvents; i++) {
     for (const c of s.clients) {
-      const e = normalizedEvent(run, i, PODS);
+      const e = normalizedEvent(run, i, pods);
       pending.push(sink.send({ topic: s.eventsTopic(c), key: formatNormalizedKey(c, 'evt', e.event_id), value: encodeNormalizedEvent(e) }));
       if (pending.length >= 10_000) await Promise.all(pending.splice(0));
     }
@@ -213,7 +215,7 @@ async function main(): Promise<void> {
     notes.push(
       `CPU = utime + stime of every graph-builder process from the moment all were assigned and idle to the last of the events stored in Neo4j (polled every 500 ms); Neo4j's CPU over the same span is beside it (fewer events per client make smaller transactions, which Neo4j pays for).`,
       'vsBaseline = the CPU of the same mode with one client ÷ this CPU (1.0 = the work does not grow with clients; the target is 50 clients ≤ 1.3× one client, vsBaseline ≥ 0.77).',
-      `Events: perf/k8sEvents normalizedEvent over ${PODS} pods per client, no topology (each event links to its pod; causal candidates are the pod's own earlier events).`,
+      `Events: perf/k8sEvents normalizedEvent, ${PODS} pods in all split among the clients (${PODS} for 1 client, ${PODS / 50} each for 50), so every configuration has the same events per pod and the same causal pairs; no topology (each event links to its pod; causal candidates are the pod's own earlier events).`,
       'The machine has 2 cores shared with other work: compare ratios within this run.',
     );
   } finally {
