@@ -239,7 +239,7 @@ async function timeToFirstRecord(times: number, consumer: Kafka.KafkaConsumer): 
 }
 
 /** The router against our passthrough: same records (10 clients), same broker, processes timed from fill to the last copy. */
-async function copyRate(kind: 'router' | 'passthrough', consumer: Kafka.KafkaConsumer): Promise<{ rate: number; cpuS: number }> {
+async function copyRate(kind: 'router' | 'passthrough', consumer: Kafka.KafkaConsumer): Promise<{ rate: number; cpuS: number; readyS: number }> {
   const run = uniqueName('r').replace(/[^a-z0-9]/g, '');
   const clients = Array.from({ length: 10 }, (_, i) => `pr${run}c${i}`);
   const input = `perf-route-${run}`;
@@ -255,9 +255,10 @@ async function copyRate(kind: 'router' | 'passthrough', consumer: Kafka.KafkaCon
   try {
     const t0 = process.hrtime.bigint();
     await p.ready;
+    const readyS = Number(process.hrtime.bigint() - t0) / 1e9;
     await waitForRecords(consumer, outs, N, 120_000);
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    return { rate: N / s, cpuS: cpuSeconds(p.child.pid!) };
+    return { rate: N / s, cpuS: cpuSeconds(p.child.pid!), readyS };
   } finally {
     await stopAll([p]);
     for (const t of [input, ...outs.map((o) => o[0])]) await deleteTopic(testConnection, t).catch(() => undefined);
@@ -299,8 +300,8 @@ async function routerRows(consumer: Kafka.KafkaConsumer): Promise<Row[]> {
   const pass = (pass1.rate + pass2.rate) / 2;
   const route = (route1.rate + route2.rate) / 2;
   return [
-    { what: 'copy 10 clients\' records — our passthrough (baseline)', msgsPerSec: Math.round(pass), note: `runs ${Math.round(pass1.rate)}, ${Math.round(pass2.rate)}/s` },
-    { what: 'route 10 clients\' records to their own topics — router', msgsPerSec: Math.round(route), vsBaseline: route / pass, note: `runs ${Math.round(route1.rate)}, ${Math.round(route2.rate)}/s; router CPU ${route1.cpuS.toFixed(1)}, ${route2.cpuS.toFixed(1)} s vs passthrough ${pass1.cpuS.toFixed(1)}, ${pass2.cpuS.toFixed(1)} s` },
+    { what: 'copy 10 clients\' records — our passthrough (baseline)', msgsPerSec: Math.round(pass), note: `runs ${Math.round(pass1.rate)}, ${Math.round(pass2.rate)}/s; start to assigned ${pass1.readyS.toFixed(1)}, ${pass2.readyS.toFixed(1)} s (counted)` },
+    { what: 'route 10 clients\' records to their own topics — router', msgsPerSec: Math.round(route), vsBaseline: route / pass, note: `runs ${Math.round(route1.rate)}, ${Math.round(route2.rate)}/s; router CPU ${route1.cpuS.toFixed(1)}, ${route2.cpuS.toFixed(1)} s vs passthrough ${pass1.cpuS.toFixed(1)}, ${pass2.cpuS.toFixed(1)} s; start to assigned ${route1.readyS.toFixed(1)}, ${route2.readyS.toFixed(1)} s (counted)` },
   ];
 }
 
