@@ -1,4 +1,4 @@
-import { tap } from 'rxjs';
+import { concatMap, from, ignoreElements, map, merge, mergeMap, tap } from 'rxjs';
 import { ROUTER, router, RouterEffect } from '../../pipelines/router/router';
 import { atLeastBatch, ConfigError, Env, readEnum, readInt, readList, readString } from '../config/env';
 import { ensureTopics } from '../kafka/admin';
@@ -82,8 +82,11 @@ export async function main(): Promise<number> {
   const connection = loadKafkaConnection(process.env, 'kg-router');
   await ensureTopics(connection, log, [...ROUTED_TOPICS, TOPICS.dlqRaw]);
   const bases = config.topics;
-  const directory = await TopicDirectory.connect(connection, log);
-  const sink = await KafkaSink.connect({ connection, component: ROUTER, dedupeDeadLetters: true }, log);
+  // The metadata client and the producer (with its read of the dead-letter ledger) start while the
+  // consumer joins its group; the first batch waits for both (in order), so nothing is sent before.
+  const directoryStarted = TopicDirectory.connect(connection, log);
+  const sink = KafkaSink.create({ connection, component: ROUTER, dedupeDeadLetters: true }, log);
+  const started = Promise.all([directoryStarted, sink.start()]);
   const source = new KafkaSource(
     {
       connection,
@@ -98,21 +101,24 @@ export async function main(): Promise<number> {
   );
   const { defaultClient, unregisteredGraceMs } = config.tenancy;
   log.info({ topics: bases, defaultClient, unregisteredGraceMs }, 'starting');
-  const effects$ = router(
-    { batches$: source.batches$ },
+  const ready$ = from(started);
+  const routed$ = router(
+    { batches$: source.batches$.pipe(concatMap((batch) => ready$.pipe(map(() => batch)))) },
     {
       route: (r) => routeOf(r.key, defaultClient),
-      clientReady: (c) => directory.ready$(c, bases),
+      clientReady: (c) => from(directoryStarted).pipe(mergeMap((d) => d.ready$(c, bases))),
       sendBatch: (o) => sink.sendBatch$(o),
     },
     { unregisteredGraceMs },
   ).pipe(
     tap(effectLogger(log)),
     // The topics may have gone (deleted by a deregistration): looked up again before the retry. The runner acknowledges what the effects settle.
-    tap(byKind<RouterEffect>({ 'router/retry': (e) => directory.forget(e.client, bases) })),
+    tap(byKind<RouterEffect>({ 'router/retry': (e) => void directoryStarted.then((d) => d.forget(e.client, bases)) })),
   );
+  // A start-up that fails (broker away, the ledger unreadable) fails the router at once, records or not.
+  const effects$ = merge(ready$.pipe(ignoreElements()), routed$);
   return runPipeline(
-    sourced(effects$, source, () => sink.close(), () => directory.close()),
+    sourced(effects$, source, () => sink.shutdown(), () => directoryStarted.then((d) => d.close(), () => undefined)),
     log,
   );
 }
