@@ -21,7 +21,7 @@ export interface RouterCommandConfig {
   tenancy: TenancySettings;
   /** ROUTER_MAX_IN_FLIGHT: unacknowledged records at most (default 5000; a held unregistered client counts). */
   maxInFlight: number;
-  /** ROUTER_BATCH_SIZE: records per pull and produce batch (default 500). */
+  /** ROUTER_BATCH_SIZE: records per pull and produce batch (default 1000, as the passthrough's; 500 routed about a fifth fewer records per second in perf/tenancy). */
   batchSize: number;
   /** ROUTER_TOPICS: the shared topics routed (default raw.k8s.events, raw.k8s.logs, alerts.raw); tests and benchmarks use their own. */
   topics: string[];
@@ -35,7 +35,7 @@ export function loadRouterConfig(env: Env): RouterCommandConfig {
   return validateRouterConfig({
     tenancy: loadTenancySettings(env),
     maxInFlight: readInt(env, 'ROUTER_MAX_IN_FLIGHT', 5000, { min: 1, max: 1_000_000 }),
-    batchSize: readInt(env, 'ROUTER_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
+    batchSize: readInt(env, 'ROUTER_BATCH_SIZE', 1000, { min: 1, max: 100_000 }),
     topics: readList(env, 'ROUTER_TOPICS', ROUTED_TOPICS.map((t) => t.name)),
     group: readString(env, 'ROUTER_GROUP', 'router'),
     start: readEnum(env, 'ROUTER_START', ['earliest', 'latest'] as const, 'earliest'),
