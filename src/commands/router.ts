@@ -9,7 +9,9 @@ import { TOPICS } from '../kafka/topics';
 import { componentLogger } from '../log/logger';
 import { recordsTotal } from '../metrics/metrics';
 import { runPipeline, sourced } from '../runner/runPipeline';
-import { routeOf } from '../tenancy/routeOf';
+import { Route, routeOf } from '../tenancy/routeOf';
+import { KEY_SEPARATOR } from '../domain/keys';
+import { SourceRecord } from '../kafka/record';
 import { loadTenancySettings, TenancySettings } from '../tenancy/tenancyConfig';
 import { ROUTED_TOPICS } from '../tenancy/tenantTopics';
 import { TopicDirectory } from '../tenancy/topicDirectory';
@@ -105,7 +107,7 @@ export async function main(): Promise<number> {
   const routed$ = router(
     { batches$: source.batches$.pipe(concatMap((batch) => ready$.pipe(map(() => batch)))) },
     {
-      route: (r) => routeOf(r.key, defaultClient),
+      route: rememberedRoute(defaultClient),
       clientReady: (c) => from(directoryStarted).pipe(mergeMap((d) => d.ready$(c, bases))),
       sendBatch: (o) => sink.sendBatch$(o),
     },
@@ -121,4 +123,30 @@ export async function main(): Promise<number> {
     sourced(effects$, source, () => sink.shutdown(), () => directoryStarted.then((d) => d.close(), () => undefined)),
     log,
   );
+}
+
+const SEPARATOR = Buffer.from(KEY_SEPARATOR);
+
+/**
+ * routeOf, with the route of a `{client}::…` key remembered by its client prefix (up to `max`
+ * prefixes; then forgotten and learnt again): per record a short string and a map lookup instead of
+ * the whole key decoded and the client id validated. Only keys routed by their prefix are
+ * remembered (a bad key's reason quotes the whole key); every other key goes to routeOf.
+ */
+export function rememberedRoute(defaultClient: string | null, max = 10_000): (r: SourceRecord) => Route {
+  const known = new Map<string, Route>();
+  return (r) => {
+    const key = r.key;
+    const sep = key === null ? -1 : key.indexOf(SEPARATOR);
+    if (key === null || sep <= 0 || key.length <= sep + SEPARATOR.length) return routeOf(key, defaultClient);
+    const prefix = key.toString('latin1', 0, sep); // one string per byte sequence: the same prefix bytes, the same route
+    const hit = known.get(prefix);
+    if (hit) return hit;
+    const route = routeOf(key, defaultClient);
+    if (route.ok && route.via === 'key') {
+      if (known.size >= max) known.clear();
+      known.set(prefix, route);
+    }
+    return route;
+  };
 }
