@@ -1,4 +1,4 @@
-import { concatMap, from, ignoreElements, map, merge, mergeMap, tap } from 'rxjs';
+import { concatMap, from, ignoreElements, map, merge, mergeMap, of, tap } from 'rxjs';
 import { ROUTER, router, RouterEffect } from '../../pipelines/router/router';
 import { atLeastBatch, ConfigError, Env, readEnum, readInt, readList, readString } from '../config/env';
 import { ensureTopics } from '../kafka/admin';
@@ -54,10 +54,13 @@ export function validateRouterConfig(c: RouterCommandConfig): RouterCommandConfi
 /** Counts and logs one line per thing that happened; routed records are counted, not logged one by one. */
 function effectLogger(log: ReturnType<typeof componentLogger>): (e: RouterEffect) => void {
   const routedBy = new Map<string, number>();
+  const outBy = new Map<string, ReturnType<typeof recordsTotal.labels>>();
   let lastLog = Date.now();
   return byKind<RouterEffect>({
     'router/routed': (e) => {
-      recordsTotal.labels(ROUTER, e.client, 'out').inc(e.count);
+      let out = outBy.get(e.client);
+      if (!out) outBy.set(e.client, (out = recordsTotal.labels(ROUTER, e.client, 'out')));
+      out.inc(e.count);
       routedBy.set(e.client, (routedBy.get(e.client) ?? 0) + e.count);
       if (Date.now() - lastLog >= 10_000) {
         log.info({ routed: Object.fromEntries(routedBy) }, 'progress');
@@ -89,6 +92,8 @@ export async function main(): Promise<number> {
   const directoryStarted = TopicDirectory.connect(connection, log);
   const sink = KafkaSink.create({ connection, component: ROUTER, dedupeDeadLetters: true }, log);
   const started = Promise.all([directoryStarted, sink.start()]);
+  let directory: TopicDirectory | undefined;
+  directoryStarted.then((d) => (directory = d), () => undefined);
   const source = new KafkaSource(
     {
       connection,
@@ -108,7 +113,8 @@ export async function main(): Promise<number> {
     { batches$: source.batches$.pipe(concatMap((batch) => ready$.pipe(map(() => batch)))) },
     {
       route: rememberedRoute(defaultClient),
-      clientReady: (c) => from(directoryStarted).pipe(mergeMap((d) => d.ready$(c, bases))),
+      // A client whose topics are known needs no broker call, nor a promise per chunk.
+      clientReady: (c) => (directory?.knows(c, bases) ? of(true) : from(directoryStarted).pipe(mergeMap((d) => d.ready$(c, bases)))),
       sendBatch: (o) => sink.sendBatch$(o),
     },
     { unregisteredGraceMs },
