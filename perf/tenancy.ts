@@ -11,7 +11,8 @@
  * created (what the control plane does at registration) to its first record normalized.
  *
  *   npm run build && node dist/perf/tenancy.js     (PERF_EVENTS=200000, PERF_CLIENTS=1,10,50)
- *   PERF_TENANCY_PARTS=router node dist/perf/tenancy.js   only the router vs passthrough rows (written to perf/out/tenancy-router.*)
+ *   PERF_TENANCY_PARTS=router node dist/perf/tenancy.js   only the router vs passthrough rows (written to perf/out/tenancy-router.*);
+ *   PERF_ROUTER_PAIRS=N alternates N passthrough/router runs instead of 2 (the machine is shared: more pairs, steadier ratio)
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -291,17 +292,23 @@ async function idleWorkers(seconds: number): Promise<Row[]> {
   }
 }
 
-/** The router against our passthrough, alternated (baseline, subject, baseline, subject): two rows. */
+/** The router against our passthrough, alternated (baseline, subject, baseline, subject, …; PERF_ROUTER_PAIRS pairs, default 2): two rows, rates averaged. */
 async function routerRows(consumer: Kafka.KafkaConsumer): Promise<Row[]> {
-  const pass1 = await copyRate('passthrough', consumer);
-  const route1 = await copyRate('router', consumer);
-  const pass2 = await copyRate('passthrough', consumer);
-  const route2 = await copyRate('router', consumer);
-  const pass = (pass1.rate + pass2.rate) / 2;
-  const route = (route1.rate + route2.rate) / 2;
+  const pairs = Number(process.env.PERF_ROUTER_PAIRS ?? 2);
+  const pass: Array<Awaited<ReturnType<typeof copyRate>>> = [];
+  const route: typeof pass = [];
+  for (let i = 0; i < pairs; i++) {
+    pass.push(await copyRate('passthrough', consumer));
+    route.push(await copyRate('router', consumer));
+  }
+  const mean = (xs: typeof pass) => xs.reduce((a, x) => a + x.rate, 0) / xs.length;
+  const list = (xs: typeof pass, f: (x: (typeof pass)[number]) => string) => xs.map(f).join(', ');
+  const rates = (xs: typeof pass) => list(xs, (x) => String(Math.round(x.rate)));
+  const cpu = (xs: typeof pass) => list(xs, (x) => x.cpuS.toFixed(1));
+  const ready = (xs: typeof pass) => list(xs, (x) => x.readyS.toFixed(1));
   return [
-    { what: 'copy 10 clients\' records — our passthrough (baseline)', msgsPerSec: Math.round(pass), note: `runs ${Math.round(pass1.rate)}, ${Math.round(pass2.rate)}/s; start to assigned ${pass1.readyS.toFixed(1)}, ${pass2.readyS.toFixed(1)} s (counted)` },
-    { what: 'route 10 clients\' records to their own topics — router', msgsPerSec: Math.round(route), vsBaseline: route / pass, note: `runs ${Math.round(route1.rate)}, ${Math.round(route2.rate)}/s; router CPU ${route1.cpuS.toFixed(1)}, ${route2.cpuS.toFixed(1)} s vs passthrough ${pass1.cpuS.toFixed(1)}, ${pass2.cpuS.toFixed(1)} s; start to assigned ${route1.readyS.toFixed(1)}, ${route2.readyS.toFixed(1)} s (counted)` },
+    { what: 'copy 10 clients\' records — our passthrough (baseline)', msgsPerSec: Math.round(mean(pass)), note: `runs ${rates(pass)}/s; start to assigned ${ready(pass)} s (counted)` },
+    { what: 'route 10 clients\' records to their own topics — router', msgsPerSec: Math.round(mean(route)), vsBaseline: mean(route) / mean(pass), note: `runs ${rates(route)}/s; router CPU ${cpu(route)} s vs passthrough ${cpu(pass)} s; start to assigned ${ready(route)} s (counted)` },
   ];
 }
 
