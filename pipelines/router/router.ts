@@ -1,4 +1,4 @@
-import { asyncScheduler, catchError, concat, connect, defer, EMPTY, filter, from, groupBy, map, merge, mergeMap, Observable, of, SchedulerLike, switchMap, timer } from 'rxjs';
+import { asyncScheduler, catchError, concat, connect, defer, EMPTY, filter, finalize, from, groupBy, map, merge, mergeMap, Observable, of, SchedulerLike, switchMap, timer } from 'rxjs';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
@@ -61,6 +61,7 @@ export function router(
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<RouterEffect> {
   const { unregisteredGraceMs, recheckMs = 1000, retryInitialMs = 200, retryMaxMs = 10_000, depth = 64 } = config;
+  const names = new TopicNames();
 
   const deadLetters$ = (chunk: Chunk, reason: string): Observable<RouterEffect> =>
     deps.sendBatch(chunk.recs.map((r) => deadLetter(r, ROUTER, reason, TOPICS.dlqRaw.name))).pipe(
@@ -104,7 +105,7 @@ export function router(
 
   const copy$ = (chunk: Chunk): Observable<RouterEffect> => {
     const client = chunk.client as string;
-    return defer(() => deps.sendBatch(copies(chunk.recs, client))).pipe(
+    return defer(() => deps.sendBatch(copies(chunk.recs, client, names))).pipe(
       map((): RouterEffect => ({ kind: 'router/routed', client, count: chunk.recs.length, settles: chunk.recs })),
     );
   };
@@ -129,7 +130,12 @@ export function router(
           // do not pile up), longer than any wait of its own, so no two groups of a client overlap.
           groupBy((c) => c.client as string, { duration: (g$) => g$.pipe(switchMap(() => timer(unregisteredGraceMs + GROUP_IDLE_MS, scheduler))) }),
           // Within a client: gates in order, sends pipelined (up to `depth` awaiting delivery), effects in order.
-          mergeMap((perClient$) => perClient$.pipe(orderedLane<Chunk, RouterEffect>({ gate: gate$, send: copy$, failed }, depth, scheduler))),
+          mergeMap((perClient$) =>
+            perClient$.pipe(
+              orderedLane<Chunk, RouterEffect>({ gate: gate$, send: copy$, failed }, depth, scheduler),
+              finalize(() => names.forget(perClient$.key)),
+            ),
+          ),
         ),
       ),
     ),
@@ -137,7 +143,7 @@ export function router(
 }
 
 /** The client's copies of its records: key, value and headers unchanged, to `{topic}.{client}`. */
-function copies(recs: readonly SourceRecord[], client: string): OutRecord[] {
+function copies(recs: readonly SourceRecord[], client: string, names: TopicNames): OutRecord[] {
   const out = new Array<OutRecord>(recs.length);
   let base = '';
   let topic = '';
@@ -145,11 +151,29 @@ function copies(recs: readonly SourceRecord[], client: string): OutRecord[] {
     const r = recs[i];
     if (r.topic !== base) {
       base = r.topic;
-      topic = tenantTopic(base, client);
+      topic = names.of(base, client);
     }
     out[i] = { topic, key: r.key, value: r.value, headers: r.headers };
   }
   return out;
+}
+
+/**
+ * `{topic}.{client}` names, each built once: the producer gets the same string object every time
+ * (a name built per chunk is a new concatenated string that native code flattens again).
+ */
+class TopicNames {
+  private readonly byClient = new Map<string, Map<string, string>>();
+  of(base: string, client: string): string {
+    let m = this.byClient.get(client);
+    if (!m) this.byClient.set(client, (m = new Map()));
+    let name = m.get(base);
+    if (name === undefined) m.set(base, (name = tenantTopic(base, client)));
+    return name;
+  }
+  forget(client: string): void {
+    this.byClient.delete(client);
+  }
 }
 
 /** A batch cut into runs of one client (keeping order), and unroutable records grouped by reason. */
