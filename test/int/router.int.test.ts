@@ -103,10 +103,19 @@ describe('router fault: kill -9 mid-stream, then a restart', () => {
       // Half the records first; kill -9 while the rest stream in (between a produce and its commit).
       await lastValueFrom(sink.sendBatch$(out.slice(0, N / 2)));
       const t0 = Date.now();
-      const rest = lastValueFrom(sink.sendBatch$(out.slice(N / 2)));
-      await new Promise((r) => setTimeout(r, 1500));
+      // The rest trickles in (500 records every 100 ms, about 2 s), so the kill lands mid-stream however fast the router is.
+      let restDone = false;
+      const rest = (async () => {
+        for (let i = N / 2; i < N; i += 500) {
+          await lastValueFrom(sink.sendBatch$(out.slice(i, i + 500)));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        restDone = true;
+      })();
+      await new Promise((r) => setTimeout(r, 1000));
       const killedAt = Date.now();
       first.child.kill('SIGKILL');
+      expect(restDone).toBe(false);
       await first.exited;
       await rest;
       const second = startRouter(env);
