@@ -239,10 +239,13 @@ async function timeToFirstRecord(times: number, consumer: Kafka.KafkaConsumer): 
   }
 }
 
-/** The router against our passthrough: same records (10 clients), same broker, processes timed from fill to the last copy. */
+/** PERF_ROUTER_CLIENTS: how many clients the router-vs-passthrough records are spread over (10). */
+const ROUTER_CLIENTS = Number(process.env.PERF_ROUTER_CLIENTS ?? 10);
+
+/** The router against our passthrough: same records (PERF_ROUTER_CLIENTS clients, 10), same broker, processes timed from fill to the last copy. */
 async function copyRate(kind: 'router' | 'passthrough', consumer: Kafka.KafkaConsumer): Promise<{ rate: number; cpuS: number; readyS: number }> {
   const run = uniqueName('r').replace(/[^a-z0-9]/g, '');
-  const clients = Array.from({ length: 10 }, (_, i) => `pr${run}c${i}`);
+  const clients = Array.from({ length: ROUTER_CLIENTS }, (_, i) => `pr${run}c${i}`);
   const input = `perf-route-${run}`;
   const copy = `perf-copy-${run}`;
   await createTestTopic(input, PARTITIONS);
@@ -307,8 +310,8 @@ async function routerRows(consumer: Kafka.KafkaConsumer): Promise<Row[]> {
   const cpu = (xs: typeof pass) => list(xs, (x) => x.cpuS.toFixed(1));
   const ready = (xs: typeof pass) => list(xs, (x) => x.readyS.toFixed(1));
   return [
-    { what: 'copy 10 clients\' records — our passthrough (baseline)', msgsPerSec: Math.round(mean(pass)), note: `runs ${rates(pass)}/s; start to assigned ${ready(pass)} s (counted)` },
-    { what: 'route 10 clients\' records to their own topics — router', msgsPerSec: Math.round(mean(route)), vsBaseline: mean(route) / mean(pass), note: `runs ${rates(route)}/s; router CPU ${cpu(route)} s vs passthrough ${cpu(pass)} s; start to assigned ${ready(route)} s (counted)` },
+    { what: `copy ${ROUTER_CLIENTS} clients' records — our passthrough (baseline)`, msgsPerSec: Math.round(mean(pass)), note: `runs ${rates(pass)}/s; start to assigned ${ready(pass)} s (counted)` },
+    { what: `route ${ROUTER_CLIENTS} clients' records to their own topics — router`, msgsPerSec: Math.round(mean(route)), vsBaseline: mean(route) / mean(pass), note: `runs ${rates(route)}/s; router CPU ${cpu(route)} s vs passthrough ${cpu(pass)} s; start to assigned ${ready(route)} s (counted)` },
   ];
 }
 
