@@ -28,6 +28,8 @@ interface Entry<T, E> {
   error?: unknown;
   /** Bumped whenever the entry starts over: callbacks of an abandoned gate or send are ignored. */
   run: number;
+  /** Its gate was under way when a send ahead of it failed: let the gate finish (a dead letter is not cut off), but do not send. */
+  holdBack?: boolean;
 }
 
 /**
@@ -39,7 +41,8 @@ interface Entry<T, E> {
  * abandoned and, once the failed one has gone through its gate and been sent again, sent again after
  * it, in order — as a restart from the failed record would: the output keeps the input's order from
  * the failure on (the earlier copies are duplicates, at least once). An item finished by its gate
- * (dead-lettered) is never redone.
+ * (dead-lettered) is never redone, and a gate under way is not cut off (its dead letter is written
+ * once); if it ends in GO, the item goes through its gate again after the redone send.
  *
  * @example chunks$.pipe(orderedLane({ gate: (c) => of(GO), send: (c) => sink.sendBatch$(c).pipe(map(() => routed(c))), failed: (c, e, n) => ({ effect: retry(c, e), delayMs: 100 * 2 ** n }) }, 64, scheduler))
  */
@@ -77,8 +80,10 @@ export function orderedLane<T, E>(steps: LaneSteps<T, E>, depth: number, schedul
           complete: () => {
             if (e.run !== run) return;
             e.sub = undefined;
-            if (go) startSend(e);
+            if (go && e.holdBack) e.phase = 'queued'; // goes through its gate again after the redone send ahead of it
+            else if (go) startSend(e);
             else e.phase = 'gated';
+            e.holdBack = false;
             pump();
           },
         });
@@ -115,6 +120,10 @@ export function orderedLane<T, E>(steps: LaneSteps<T, E>, depth: number, schedul
         for (let i = head + 1; i < entries.length; i++) {
           const later = entries[i];
           if (later.phase === 'gated') continue; // finished by its gate (a dead letter): never redone
+          if (later.phase === 'gating') {
+            later.holdBack = true;
+            continue;
+          }
           later.run++;
           later.sub?.unsubscribe();
           later.sub = undefined;

@@ -119,6 +119,18 @@ describe('router (marbles)', () => {
   });
 });
 
+type Cold = (marbles: string, values?: Record<string, Delivered[]>, error?: unknown) => Observable<Delivered[]>;
+
+/** A sendBatch that answers its calls with the marbles given, in turn (then at once), and records "topic:value" of what it was sent. */
+function scriptedSink(cold: Cold, replies: string[]): { sent: string[]; sendBatch: (out: OutRecord[]) => Observable<Delivered[]> } {
+  const sent: string[] = [];
+  const sendBatch = (out: OutRecord[]) => {
+    sent.push(...out.map((o) => `${o.topic}:${o.value!.toString()}`));
+    return cold(replies.shift() ?? '(d|)', { d: [] }, new Error('topic gone'));
+  };
+  return { sent, sendBatch };
+}
+
 describe('router pipelining (marbles)', () => {
   const acme = (offset: number) => rec(offset, `acme::event::${offset}`);
   const values = (out: OutRecord[]) => out.map((o) => o.value!.toString());
@@ -184,12 +196,7 @@ describe('router pipelining (marbles)', () => {
       let ready = true;
       const r0 = rec(0, 'newc::event::0');
       const r1 = rec(1, 'newc::event::1');
-      const sent: string[] = [];
-      const replies = ['---------#'];
-      const sendBatch = (out: OutRecord[]): Observable<Delivered[]> => {
-        sent.push(...out.map((o) => `${o.topic}:${o.value!.toString()}`));
-        return cold(replies.shift() ?? '(d|)', { d: [] }, new Error('topic gone'));
-      };
+      const { sent, sendBatch } = scriptedSink(cold, ['---------#']);
       // The client's topics vanish at 2 (r0 was already sent) and are back at 12.
       hot('--f---------t').subscribe((x) => (ready = x === 't'));
       const batches$ = hot('-x-y', { x: [r0], y: [r1] });
@@ -205,6 +212,30 @@ describe('router pipelining (marbles)', () => {
         [13, 'router/routed', [0]],
         [13, 'router/waiting', []],
         [13, 'router/dead-lettered', [1]],
+      ]);
+    });
+  });
+
+  it('lets a dead letter under way finish when a send ahead of it fails, and writes it once', () => {
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot, cold, flush }) => {
+      let ready = true;
+      const r0 = rec(0, 'gone::event::0');
+      const r1 = rec(1, 'gone::event::1');
+      // r0's copy fails at 9; r1's dead letter (its grace ran out at 6) is being written until 10.
+      const { sent, sendBatch } = scriptedSink(cold, ['--------#', '----(d|)']);
+      hot('--f').subscribe(() => (ready = false)); // the client's topics are deleted at 2
+      const batches$ = hot('-x-y', { x: [r0], y: [r1] });
+      const seen: Array<[number, string, number[]]> = [];
+      router({ batches$ }, { route, clientReady: () => cold('(t|)', { t: ready }), sendBatch }, { unregisteredGraceMs: 3, recheckMs: 3, retryInitialMs: 3 }).subscribe((e) =>
+        seen.push([ts.now(), e.kind, offsets(e)]),
+      );
+      flush();
+      expect(sent).toEqual(['raw.k8s.events.gone:v0', 'dlq.raw:v1', 'dlq.raw:v0']);
+      expect(seen.filter(([, k]) => k !== 'router/waiting')).toEqual([
+        [9, 'router/retry', []],
+        [15, 'router/dead-lettered', [0]],
+        [15, 'router/dead-lettered', [1]],
       ]);
     });
   });
