@@ -175,8 +175,8 @@ export function orderedLane<T, E>(steps: LaneSteps<T, E>, depth: number, schedul
               // A failed one (a restart from it is coming), a gate or a backoff under way, or the depth reached.
               if (e.phase !== 'queued' || n >= depth) break;
               const now = startGate(e);
-              if (now === 'gating') break; // waits (asynchronously); later items wait behind it
               if (now === 'sending' || now === 'sent') n++;
+              else if (now !== 'gated') break; // its gate waits (asynchronously), or its send failed at once: later items wait behind it
             }
           } while (again && !subscriber.closed);
         } finally {

@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import { Observable, tap } from 'rxjs';
+import { Observable, of, tap, throwError } from 'rxjs';
 import { router, RouterEffect } from '../../../pipelines/router/router';
 import { Delivered, OutRecord, SourceRecord } from '../../../src/kafka/record';
 import { routeOf } from '../../../src/tenancy/routeOf';
@@ -236,6 +236,31 @@ describe('router pipelining (marbles)', () => {
         [9, 'router/retry', []],
         [15, 'router/dead-lettered', [0]],
         [15, 'router/dead-lettered', [1]],
+      ]);
+    });
+  });
+
+  it('sends nothing after a send that fails at once, until it went again', () => {
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot, cold, flush }) => {
+      const [r0, r1, r2] = [acme(0), acme(1), acme(2)];
+      // Depth 1: r1 and r2 wait behind r0 (delivered at 3); then r1's send is refused as it is made (a record too large, a full local queue).
+      const replies: Array<() => Observable<Delivered[]>> = [() => cold('--(d|)', { d: [] }), () => throwError(() => new Error('refused'))];
+      const sent: string[] = [];
+      const sendBatch = (out: OutRecord[]): Observable<Delivered[]> => {
+        sent.push(...values(out));
+        return (replies.shift() ?? (() => of([])))();
+      };
+      const batches$ = hot('-x(yz)', { x: [r0], y: [r1], z: [r2] });
+      const seen: Array<[number, string, number[]]> = [];
+      router({ batches$ }, { route, clientReady: () => of(true), sendBatch }, { unregisteredGraceMs: 100, retryInitialMs: 2, depth: 1 }).subscribe((e) => seen.push([ts.now(), e.kind, offsets(e)]));
+      flush();
+      expect(sent).toEqual(['v0', 'v1', 'v1', 'v2']);
+      expect(seen).toEqual([
+        [3, 'router/routed', [0]],
+        [3, 'router/retry', []],
+        [5, 'router/routed', [1]],
+        [5, 'router/routed', [2]],
       ]);
     });
   });
