@@ -1,4 +1,4 @@
-import { asyncScheduler, catchError, concat, connect, defer, EMPTY, filter, finalize, from, groupBy, map, merge, mergeMap, Observable, of, SchedulerLike, switchMap, timer } from 'rxjs';
+import { asyncScheduler, catchError, concat, connect, defer, EMPTY, filter, finalize, from, groupBy, map, merge, mergeMap, Observable, of, SchedulerLike, switchMap, tap, timer } from 'rxjs';
 import { deadLetter } from '../../src/kafka/deadLetter';
 import { Delivered, OutRecord, SourceRecord } from '../../src/kafka/record';
 import { TOPICS } from '../../src/kafka/topics';
@@ -21,6 +21,13 @@ export interface RouterConfig {
   retryMaxMs?: number;
   /** Chunks of one client sent and awaiting their delivery reports at once (64); the source's in-flight bound caps the total. */
   depth?: number;
+  /**
+   * Most records held for clients without topics, over all of them (default: no bound). Held
+   * records count against the source's in-flight bound, so without this a flood of records naming
+   * made-up or not-yet-registered clients would stop every other client's records for up to the
+   * grace period; past it, an unregistered client's records are dead-lettered at once, with the reason.
+   */
+  holdMaxRecords?: number;
 }
 
 export interface RouterDeps {
@@ -39,7 +46,8 @@ export type RouterEffect =
   | { kind: 'router/waiting'; client: string; records: number }
   | { kind: 'router/retry'; client: string; records: number; attempt: number; delayMs: number; error: string };
 
-type Chunk = { client: string | null; reason: string | null; recs: SourceRecord[]; at: number };
+/** `bypass`: a chunk of a client already waiting for its topics, past the hold bound (dead-lettered at once, outside its lane). */
+type Chunk = { client: string | null; reason: string | null; recs: SourceRecord[]; at: number; bypass?: boolean };
 
 /**
  * The router: reads the shared raw topics once and writes each record, key, value and headers
@@ -60,8 +68,18 @@ export function router(
   config: RouterConfig,
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<RouterEffect> {
-  const { unregisteredGraceMs, recheckMs = 1000, retryInitialMs = 200, retryMaxMs = 10_000, depth = 64 } = config;
+  const { unregisteredGraceMs, recheckMs = 1000, retryInitialMs = 200, retryMaxMs = 10_000, depth = 64, holdMaxRecords = Infinity } = config;
   const names = new TopicNames();
+  // Records of each client in its lane and not settled yet, and the clients whose head chunk waits for topics.
+  const pending = new Map<string, number>();
+  const waiting = new Set<string>();
+  const held = () => {
+    let n = 0;
+    for (const c of waiting) n += pending.get(c) ?? 0;
+    return n;
+  };
+  const holdFull = (client: string) =>
+    `client "${client}" has no topics (not registered) and the router already holds ${held()} records of unregistered clients (ROUTER_HOLD_MAX_RECORDS ${holdMaxRecords}): dead-lettered at once, so registered clients' records are not held up behind them`;
 
   const deadLetters$ = (chunk: Chunk, reason: string): Observable<RouterEffect> =>
     deps.sendBatch(chunk.recs.map((r) => deadLetter(r, ROUTER, reason, TOPICS.dlqRaw.name))).pipe(
@@ -80,11 +98,16 @@ export function router(
       }),
     );
 
-  const readiness$ = (chunk: Chunk, client: string): Observable<RouterEffect | 'ready' | 'expired'> =>
+  /** 'ready', 'expired', or 'full': the client has no topics and holding its records would pass holdMaxRecords. */
+  const readiness$ = (chunk: Chunk, client: string): Observable<RouterEffect | 'ready' | 'expired' | 'full'> =>
     check$(client).pipe(
-      mergeMap((ok) =>
-        ok ? of<'ready'>('ready') : concat(of<RouterEffect>({ kind: 'router/waiting', client, records: chunk.recs.length }), waitReady$(chunk, client)),
-      ),
+      mergeMap((ok) => {
+        if (ok) return of<'ready'>('ready');
+        waiting.add(client);
+        if (held() > holdMaxRecords) return of<'full'>('full');
+        return concat(of<RouterEffect>({ kind: 'router/waiting', client, records: chunk.recs.length }), waitReady$(chunk, client));
+      }),
+      finalize(() => waiting.delete(client)),
     );
 
   /** Before a chunk is sent: GO once its client's topics exist, or its dead letters when the grace ran out first. A retry's grace starts anew. */
@@ -94,6 +117,7 @@ export function router(
     return readiness$(chunk, client).pipe(
       mergeMap((x) => {
         if (x === 'ready') return of(GO);
+        if (x === 'full') return deadLetters$(chunk, holdFull(client));
         if (x === 'expired') {
           const s = Math.round(unregisteredGraceMs / 1000);
           return deadLetters$(chunk, `client "${client}" has no topics (not registered) after ${s} s: nothing routed for it (ROUTER_UNREGISTERED_GRACE_SECONDS)`);
@@ -120,12 +144,16 @@ export function router(
 
   return sources.batches$.pipe(
     mergeMap((batch) => from(chunksOf(batch, deps.route, scheduler.now()))),
+    map((c): Chunk => (c.client !== null && waiting.has(c.client) && held() + c.recs.length > holdMaxRecords ? { ...c, bypass: true } : c)),
     connect((chunks$) =>
       merge(
         // Unroutable records need no order among themselves.
         chunks$.pipe(mergeMap((c) => (c.client === null ? deadLetters$(c, c.reason ?? 'no client') : EMPTY), 16)),
+        // A chunk of a client already waiting for its topics, past the hold bound: dead-lettered at once.
+        chunks$.pipe(mergeMap((c) => (c.client !== null && c.bypass ? deadLetters$(c, holdFull(c.client)) : EMPTY), 16)),
         chunks$.pipe(
-          filter((c) => c.client !== null),
+          filter((c) => c.client !== null && !c.bypass),
+          tap((c) => pending.set(c.client as string, (pending.get(c.client as string) ?? 0) + c.recs.length)),
           // One client at a time in order; a client's group ends after a long quiet spell (made-up ids
           // do not pile up), longer than any wait of its own, so no two groups of a client overlap.
           groupBy((c) => c.client as string, { duration: (g$) => g$.pipe(switchMap(() => timer(unregisteredGraceMs + GROUP_IDLE_MS, scheduler))) }),
@@ -133,7 +161,13 @@ export function router(
           mergeMap((perClient$) =>
             perClient$.pipe(
               orderedLane<Chunk, RouterEffect>({ gate: gate$, send: copy$, failed }, depth, scheduler),
-              finalize(() => names.forget(perClient$.key)),
+              tap((e) => {
+                if ('settles' in e) pending.set(perClient$.key, (pending.get(perClient$.key) ?? 0) - e.settles.length);
+              }),
+              finalize(() => {
+                names.forget(perClient$.key);
+                pending.delete(perClient$.key);
+              }),
             ),
           ),
         ),

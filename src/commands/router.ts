@@ -23,6 +23,12 @@ export interface RouterCommandConfig {
   tenancy: TenancySettings;
   /** ROUTER_MAX_IN_FLIGHT: unacknowledged records at most (default 5000; a held unregistered client counts). */
   maxInFlight: number;
+  /**
+   * ROUTER_HOLD_MAX_RECORDS: most records held for clients without topics (default half of
+   * ROUTER_MAX_IN_FLIGHT); past it an unregistered client's records are dead-lettered at once, so a
+   * flood naming unregistered clients cannot stop the registered ones' records.
+   */
+  holdMaxRecords: number;
   /** ROUTER_BATCH_SIZE: records per pull and produce batch (default 1000, as the passthrough's; 500 routed about a fifth fewer records per second in perf/tenancy). */
   batchSize: number;
   /** ROUTER_TOPICS: the shared topics routed (default raw.k8s.events, raw.k8s.logs, alerts.raw); tests and benchmarks use their own. */
@@ -34,9 +40,11 @@ export interface RouterCommandConfig {
 }
 
 export function loadRouterConfig(env: Env): RouterCommandConfig {
+  const maxInFlight = readInt(env, 'ROUTER_MAX_IN_FLIGHT', 5000, { min: 1, max: 1_000_000 });
   return validateRouterConfig({
     tenancy: loadTenancySettings(env),
-    maxInFlight: readInt(env, 'ROUTER_MAX_IN_FLIGHT', 5000, { min: 1, max: 1_000_000 }),
+    maxInFlight,
+    holdMaxRecords: readInt(env, 'ROUTER_HOLD_MAX_RECORDS', Math.floor(maxInFlight / 2), { min: 0, max: maxInFlight }),
     batchSize: readInt(env, 'ROUTER_BATCH_SIZE', 1000, { min: 1, max: 100_000 }),
     topics: readList(env, 'ROUTER_TOPICS', ROUTED_TOPICS.map((t) => t.name)),
     group: readString(env, 'ROUTER_GROUP', 'router'),
@@ -107,7 +115,7 @@ export async function main(): Promise<number> {
     log,
   );
   const { defaultClient, unregisteredGraceMs } = config.tenancy;
-  log.info({ topics: bases, defaultClient, unregisteredGraceMs }, 'starting');
+  log.info({ topics: bases, defaultClient, unregisteredGraceMs, holdMaxRecords: config.holdMaxRecords }, 'starting');
   const ready$ = from(started);
   const routed$ = router(
     { batches$: source.batches$.pipe(concatMap((batch) => ready$.pipe(map(() => batch)))) },
@@ -117,7 +125,7 @@ export async function main(): Promise<number> {
       clientReady: (c) => (directory?.knows(c, bases) ? of(true) : from(directoryStarted).pipe(mergeMap((d) => d.ready$(c, bases)))),
       sendBatch: (o) => sink.sendBatch$(o),
     },
-    { unregisteredGraceMs },
+    { unregisteredGraceMs, holdMaxRecords: config.holdMaxRecords },
   ).pipe(
     tap(effectLogger(log)),
     // The topics may have gone (deleted by a deregistration): looked up again before the retry. The runner acknowledges what the effects settle.

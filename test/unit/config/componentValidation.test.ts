@@ -42,7 +42,9 @@ describe('each component validates its settings, naming the variable and the fix
   it('router: ROUTER_MAX_IN_FLIGHT below ROUTER_BATCH_SIZE, or no topic, is refused', () => {
     expect(refusal(loadRouterConfig, { ROUTER_MAX_IN_FLIGHT: '100', ROUTER_BATCH_SIZE: '500' }).message).toMatch(/^ROUTER_MAX_IN_FLIGHT: 100 is below ROUTER_BATCH_SIZE \(500\)/);
     expect(refusal(loadRouterConfig, { ROUTER_TOPICS: ' , ' }).message).toBe('ROUTER_TOPICS: names no topic. List the shared topics to route, separated by commas, or unset it for the default');
-    expect(loadRouterConfig({})).toMatchObject({ maxInFlight: 5000, batchSize: 1000, group: 'router', start: 'earliest' });
+    expect(loadRouterConfig({})).toMatchObject({ maxInFlight: 5000, holdMaxRecords: 2500, batchSize: 1000, group: 'router', start: 'earliest' });
+    expect(loadRouterConfig({ ROUTER_MAX_IN_FLIGHT: '8000', ROUTER_HOLD_MAX_RECORDS: '100' })).toMatchObject({ maxInFlight: 8000, holdMaxRecords: 100 });
+    expect(() => loadRouterConfig({ ROUTER_HOLD_MAX_RECORDS: '9000' })).toThrow(/ROUTER_HOLD_MAX_RECORDS/);
   });
 
   it('control plane: its HTTP server and the metrics server cannot share a port', () => {

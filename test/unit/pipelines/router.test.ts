@@ -264,4 +264,44 @@ describe('router pipelining (marbles)', () => {
       ]);
     });
   });
+
+  it('past holdMaxRecords, records of a client waiting for its topics are dead-lettered at once, so a registered client is not held up', () => {
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ hot, cold, flush }) => {
+      const sent: OutRecord[][] = [];
+      // ghost never registers; acme has its topics. Each batch is one chunk.
+      const g = [0, 1, 2, 3, 4].map((i) => rec(i, `ghost::event::${i}`));
+      const a5 = rec(5, 'acme::event::5');
+      const batches$ = hot('-x-y-z-w|', { x: [g[0], g[1]], y: [g[2], g[3]], z: [a5], w: [g[4]] });
+      const sendBatch = (out: OutRecord[]): Observable<Delivered[]> => {
+        sent.push(out);
+        return cold('(d|)', { d: [] });
+      };
+      const kinds: string[] = [];
+      router({ batches$ }, { route, clientReady: (c) => cold('(t|)', { t: c === 'acme' }), sendBatch }, { unregisteredGraceMs: 100, recheckMs: 10, holdMaxRecords: 3 }).subscribe((e) => kinds.push(`${e.kind} ${offsets(e).join(',')}`));
+      flush();
+      // The first ghost chunk waits (2 held <= 3); the next two would pass 3: dead-lettered at once,
+      // before acme's record is routed. The last one fits (3 held), waits behind the first, whose grace
+      // ends; then its own grace ends.
+      expect(kinds).toEqual(['router/waiting ', 'router/dead-lettered 2,3', 'router/routed 5', 'router/dead-lettered 0,1', 'router/waiting ', 'router/dead-lettered 4']);
+      const reasons = sent.filter((b) => b[0].topic === 'dlq.raw').map((b) => String(b[0].headers!['kg.error']));
+      expect(reasons[0]).toMatch(/^client "ghost" has no topics \(not registered\) and the router already holds 2 records of unregistered clients \(ROUTER_HOLD_MAX_RECORDS 3\): dead-lettered at once/);
+      expect(reasons.slice(1)).toEqual([expect.stringMatching(/ROUTER_UNREGISTERED_GRACE_SECONDS/), expect.stringMatching(/ROUTER_UNREGISTERED_GRACE_SECONDS/)]);
+    });
+  });
+
+  it('without a bound, the same records wait for the grace, and a registration in time routes them all in order', () => {
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ hot, cold, flush }) => {
+      let ready = false;
+      const g = [0, 1, 2, 3].map((i) => rec(i, `late::event::${i}`));
+      const batches$ = hot('-x-y|', { x: [g[0], g[1]], y: [g[2], g[3]] });
+      hot('-----r').subscribe(() => (ready = true));
+      const effects: string[] = [];
+      router({ batches$ }, { route, clientReady: () => cold('(t|)', { t: ready }), sendBatch: () => cold<Delivered[]>('(d|)', { d: [] }) }, { unregisteredGraceMs: 100, recheckMs: 2, holdMaxRecords: 4 }).subscribe((e) =>
+        effects.push(`${e.kind} ${offsets(e).join(',')}`),
+      );
+      flush();
+      // 4 records held <= 4: nothing dead-lettered, routed in order once the topics exist.
+      expect(effects).toEqual(['router/waiting ', 'router/routed 0,1', 'router/routed 2,3']);
+    });
+  });
 });
