@@ -11,6 +11,7 @@
  * created (what the control plane does at registration) to its first record normalized.
  *
  *   npm run build && node dist/perf/tenancy.js     (PERF_EVENTS=200000, PERF_CLIENTS=1,10,50)
+ *   PERF_TENANCY_PARTS=idle node dist/perf/tenancy.js   (only the idle workers, printed; RESULTS not written)
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { KafkaSink } from '../src/kafka/kafkaSink';
 import { componentLogger } from '../src/log/logger';
 import { createTestTopic, testConnection, uniqueName } from '../test/support/kafkaTest';
 import { event } from './k8sEvents';
-import { PerfResult, Row, writeResult } from './perfResult';
+import { PerfResult, Row, toMarkdown, writeResult } from './perfResult';
 
 process.env.LOG_LEVEL ??= 'warn';
 const log = componentLogger('perf-tenancy');
@@ -30,6 +31,8 @@ const CLI = join(__dirname, '..', 'src', 'cli.js');
 const N = Number(process.env.PERF_EVENTS ?? 200_000);
 const CLIENT_COUNTS = (process.env.PERF_CLIENTS ?? '1,10,50').split(',').map(Number);
 const PARTITIONS = 6;
+/** PERF_TENANCY_PARTS: `idle` runs only the idle workers (printed, RESULTS not written); the default `idle,rest` runs everything. */
+const PARTS = new Set((process.env.PERF_TENANCY_PARTS ?? 'idle,rest').split(',').map((x) => x.trim()));
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat on Linux
 
 /** utime + stime of a process, seconds. */
@@ -39,8 +42,8 @@ function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / TICK;
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function rssMb(pid: number, field = 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
 }
 
@@ -274,7 +277,8 @@ async function idleWorkers(seconds: number): Promise<Row[]> {
     ];
     const c0 = all.map((x) => cpuSeconds(x.pid));
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    return all.map((x, i) => ({ what: x.what, rssMb: rssMb(x.pid), note: `${(((cpuSeconds(x.pid) - c0[i]) / seconds) * 100).toFixed(2)} % of a core over ${seconds} s` }));
+    // RssAnon: the process's own memory; the rest of RSS is the node binary and libraries, shared between processes.
+    return all.map((x, i) => ({ what: x.what, rssMb: rssMb(x.pid), note: `${(((cpuSeconds(x.pid) - c0[i]) / seconds) * 100).toFixed(2)} % of a core over ${seconds} s; RssAnon ${rssMb(x.pid, 'RssAnon').toFixed(0)} MB` }));
   } finally {
     node.kill();
     await stopAll([...procs.map((x) => x.p), ...poolProcs.map((x) => x.p)]);
@@ -289,6 +293,11 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   try {
     rows.push(...(await idleWorkers(Number(process.env.PERF_IDLE_SECONDS ?? 60))));
+    if (!PARTS.has('rest')) {
+      // Only the idle part: printed, not written over the whole benchmark's result.
+      process.stdout.write(toMarkdown({ name: 'tenancy-idle', title: 'Tenancy: idle workers only (PERF_TENANCY_PARTS=idle)', command: 'npm run build && PERF_TENANCY_PARTS=idle node dist/perf/tenancy.js', rows, notes }) + '\n');
+      return;
+    }
     // Alternate baseline and subject.
     const pass1 = await copyRate('passthrough', consumer);
     const route1 = await copyRate('router', consumer);
