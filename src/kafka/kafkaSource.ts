@@ -313,7 +313,10 @@ export class KafkaSource implements Service {
         continue;
       }
       this.failing = undefined;
-      ask = messages.length < asked ? Math.max(16, messages.length * 2) : Math.min(this.batchSize, asked * 2);
+      // After an empty pull ask for one: consume(n) returns only once it has n records, a drained
+      // partition (its next fetch, up to fetch.wait.max.ms later) or the timeout, so the first record
+      // after idleness would wait that long; asking for one returns it at once, and the asks double from there.
+      ask = messages.length === 0 ? 1 : messages.length < asked ? Math.max(16, messages.length * 2) : Math.min(this.batchSize, asked * 2);
       timeout = messages.length > 0 ? baseTimeout : Math.min(idleTimeout, timeout * 2);
       if (!isActive()) return;
       if (messages.length > 0) {

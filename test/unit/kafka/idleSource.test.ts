@@ -11,6 +11,7 @@ import { componentLogger } from '../../../src/log/logger';
  */
 class OneBatchSource extends KafkaSource {
   readonly timeouts: number[] = [];
+  readonly asks: number[] = [];
   readonly stored: Array<Array<{ topic: string; partition: number; offset: number }>> = [];
   private timeout = 100;
   private served = false;
@@ -23,7 +24,8 @@ class OneBatchSource extends KafkaSource {
         this.timeouts.push(ms);
       },
       subscribe: () => undefined,
-      consume: (_n: number, cb: (err: unknown, msgs: Kafka.Message[]) => void) => {
+      consume: (n: number, cb: (err: unknown, msgs: Kafka.Message[]) => void) => {
+        this.asks.push(n);
         if (!this.served) {
           this.served = true;
           const at = (offset: number): Kafka.Message => ({ topic: 'raw.k8s.events.acme', partition: 0, offset, key: Buffer.from(`acme::event::e${offset}`), value: Buffer.from('{}'), size: 2, timestamp: 1764583200000 + offset });
@@ -43,7 +45,7 @@ describe('KafkaSource while nothing arrives (fake clock)', () => {
   beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
   afterEach(() => jest.useRealTimers());
 
-  it('stores the acked offsets, then keeps no timer but the pull under way, whose wait grows to 3 s', async () => {
+  it('stores the acked offsets, then keeps no timer but the pull under way, whose wait grows to 3 s and which asks for one record', async () => {
     const source = new OneBatchSource({ connection: { brokers: '127.0.0.1:1', clientId: 't', maxMessageBytes: 1 << 20 }, groupId: `idle-${Date.now()}`, topics: ['raw.k8s.events.acme'] }, componentLogger('idle-source-test'));
     const got: SourceRecord[] = [];
     let sub: Subscription | undefined;
@@ -64,6 +66,10 @@ describe('KafkaSource while nothing arrives (fake clock)', () => {
       const waits = source.timeouts.slice(3);
       expect(waits.slice(0, 6)).toEqual([200, 400, 800, 1600, 3000, 3000]);
       expect(Math.max(...waits)).toBe(3000);
+      // After an empty pull the source asks for one record, so the first to arrive is handed out at
+      // once instead of when librdkafka next sees the partition drained (up to fetch.wait.max.ms).
+      expect(source.asks.slice(0, 2)).toEqual([500, 16]);
+      expect(new Set(source.asks.slice(2))).toEqual(new Set([1]));
     } finally {
       sub?.unsubscribe();
     }
