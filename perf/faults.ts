@@ -37,13 +37,15 @@ async function main(): Promise<void> {
     row(await matrix.registrationFlood(40));
     await matrix.switchToRouted();
     row(await matrix.killRouter());
+    await matrix.switchToPooled();
+    for (const role of ['event-normalizer-pool', 'graph-builder-pool'] as const) row(await matrix.killPool(role));
   } finally {
     await matrix.stop();
   }
   notes.push(`Each case: ${options.records.toLocaleString('en')} records of 2 clients (1 in 100 truncated, as an agent cut at its size limit sends them, so dead-lettered), half before the fault, half after it; the fault lands once a fifth of the first half is in the graph.`);
   notes.push('seconds = time to recover: from the end of the fault (the kill, the service back, the restart) until every acknowledged record is in the graph (Event by eid; Pod resources; for logs, logs.normalized) or in dlq.raw. vsBaseline = the no-fault catch-up from the same point ÷ this time.');
   notes.push('Duplicates absorbed: rows the graph builders wrote for events they already had (offsets replayed by a restart), for logs the extra logs.normalized copies, for Pods the topology builder\'s upserts beyond the distinct objects; MERGE by key leaves one node each (no extra node in any case).');
-  notes.push('The topology builder and the router are shared components without a supervisor in this run: the benchmark restarts them right after the kill, as compose or systemd would; workers are restarted by the control plane\'s process spawner.');
+  notes.push('The topology builder, the router and the pools (WORKER_MODE=pooled) are shared components without a supervisor in this run: the benchmark restarts them right after the kill, as compose or systemd would; per-client workers are restarted by the control plane\'s process spawner.');
   const result: PerfResult = {
     name: 'faults',
     title: `Fault matrix: ${options.records.toLocaleString('en')} records per fault, every record in the graph or the DLQ`,

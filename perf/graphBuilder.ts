@@ -42,6 +42,7 @@ import { loadNeo4jConfig } from '../src/neo4j/neo4jConfig';
 import { isTransientGraphError } from '../src/neo4j/neo4jErrors';
 import { uid } from '../src/simulator/k8sShapes';
 import { percentile, writeResult } from './perfResult';
+import { normalizedEvent } from './k8sEvents';
 import { gridTopology } from '../src/simulator/gridTopology';
 import { settled } from '../src/runner/settle';
 
@@ -55,15 +56,7 @@ const APPS = 400;
 const REASONS: Array<[string, 'Warning' | 'Normal']> = [['OOMKilled', 'Warning'], ['Pulled', 'Normal'], ['BackOff', 'Warning'], ['Started', 'Normal'], ['Unhealthy', 'Warning']];
 const log = componentLogger('perf-graph-builder');
 
-function event(run: string, i: number): NormalizedEvent {
-  const pod = i % PODS;
-  const [reason, type] = REASONS[Math.floor(i / PODS) % REASONS.length];
-  return {
-    event_id: `${run}-${i}`, timestamp: 1_714_557_600_000 + i * 25, reason, message: `${reason} of pod ${pod}`, type, severity: type === 'Warning' ? 'warning' : 'info',
-    event_type_abstract: reason.toLowerCase(), object_kind: 'Pod', object_namespace: 'perf', object_name: `app${pod % APPS}-${pod}`, object_uid: null,
-    pod: `app${pod % APPS}-${pod}`, container: 'c', node: `node-${pod % NODES}`, count: 1, reporting_component: 'kubelet', source_format: 'core/v1',
-  };
-}
+const event = (run: string, i: number): NormalizedEvent => normalizedEvent(run, i, PODS);
 
 /** A raw core/v1 Event as a cluster's exporter publishes it to raw.k8s.events, padded to ~400 bytes. */
 function rawEvent(id: string, i: number, at: number): Buffer {

@@ -9,7 +9,7 @@
  *
  *   npm run build && node dist/perf/resync.js [pods]
  */
-import { spawnSync } from 'node:child_process';
+import { neo4jPid } from './processes';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { firstValueFrom, of, Subject, tap, toArray } from 'rxjs';
@@ -65,12 +65,6 @@ function cluster(pods: number, at: string): Array<{ topic: string; key: string; 
     }
   }
   return out;
-}
-
-function neo4jPid(): number | null {
-  const r = spawnSync('pgrep', ['-f', 'Neo4jLauncher'], { encoding: 'utf8' });
-  const pid = Number((r.stdout ?? '').split('\n')[0]);
-  return Number.isFinite(pid) && pid > 0 ? pid : null;
 }
 
 /** CPU seconds (user + system) of a process so far, from /proc. */

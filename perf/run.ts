@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { KAFKA_VERSION, NEO4J_VERSION } from '../src/stack/stackConfig';
 import { OUT_DIR, PerfResult, toMarkdown } from './perfResult';
 
-const BENCHMARKS = ['adapter', 'normalizer', 'graphBuilder', 'logLines', 'controlPlane', 'tenancy', 'kubernetes', 'rcaAnswer', 'rca', 'api', 'resync', 'faults'];
+const BENCHMARKS = ['adapter', 'normalizer', 'graphBuilder', 'logLines', 'controlPlane', 'tenancy', 'graphPool', 'kubernetes', 'rcaAnswer', 'rca', 'api', 'resync', 'faults'];
 /** Arguments a benchmark takes when the suite runs it. */
 const ARGS: Record<string, string[]> = { controlPlane: ['both'], rca: ['--train'] };
 const PERF_DIR = join(__dirname, '..', '..', 'perf');

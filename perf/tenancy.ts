@@ -11,7 +11,9 @@
  * created (what the control plane does at registration) to its first record normalized.
  *
  *   npm run build && node dist/perf/tenancy.js     (PERF_EVENTS=200000, PERF_CLIENTS=1,10,50)
- *   PERF_TENANCY_PARTS=idle node dist/perf/tenancy.js   (only the idle workers, printed; RESULTS not written)
+ *   PERF_TENANCY_PARTS=router node dist/perf/tenancy.js   only the router vs passthrough rows (written to perf/out/tenancy-router.*);
+ *   PERF_TENANCY_PARTS=idle node dist/perf/tenancy.js   only the idle workers (written to perf/out/tenancy-idle.*);
+ *   PERF_ROUTER_PAIRS=N alternates N passthrough/router runs instead of 2 (the machine is shared: more pairs, steadier ratio)
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,7 +26,7 @@ import { KafkaSink } from '../src/kafka/kafkaSink';
 import { componentLogger } from '../src/log/logger';
 import { createTestTopic, testConnection, uniqueName } from '../test/support/kafkaTest';
 import { event } from './k8sEvents';
-import { PerfResult, Row, toMarkdown, writeResult } from './perfResult';
+import { PerfResult, Row, writeResult } from './perfResult';
 
 process.env.LOG_LEVEL ??= 'warn';
 const log = componentLogger('perf-tenancy');
@@ -32,9 +34,14 @@ const CLI = join(__dirname, '..', 'src', 'cli.js');
 const N = Number(process.env.PERF_EVENTS ?? 200_000);
 const CLIENT_COUNTS = (process.env.PERF_CLIENTS ?? '1,10,50').split(',').map(Number);
 const PARTITIONS = 6;
-/** PERF_TENANCY_PARTS: `idle` runs only the idle workers (printed, RESULTS not written); the default `idle,rest` runs everything. */
-const PARTS = new Set((process.env.PERF_TENANCY_PARTS ?? 'idle,rest').split(',').map((x) => x.trim()));
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat on Linux
+/** PERF_TENANCY_PARTS: which parts run, of idle, router (the router vs our passthrough), first, clients (default all). */
+const PARTS_ALL = ['idle', 'router', 'first', 'clients'] as const;
+const PARTS = new Set((process.env.PERF_TENANCY_PARTS ?? PARTS_ALL.join(',')).split(',').map((s) => s.trim()));
+for (const p of PARTS) if (!(PARTS_ALL as readonly string[]).includes(p)) throw new Error(`PERF_TENANCY_PARTS: unknown part "${p}"; use some of ${PARTS_ALL.join(',')}`);
+const ALL_PARTS = PARTS_ALL.every((p) => PARTS.has(p));
+/** PERF_NODE_ARGS: node flags for the components started (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; NODE_OPTIONS refuses --cpu-prof). */
+const NODE_ARGS = (process.env.PERF_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
 
 /** utime + stime of a process, seconds. */
 function cpuSeconds(pid: number): number {
@@ -55,7 +62,7 @@ interface Proc {
 
 /** Starts `kgroot <role>`; ready once it logged that its partitions are assigned (an exit at any time is logged with its last lines). */
 function start(role: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [CLI, role], { env: { ...process.env, LOG_LEVEL: 'info', METRICS_PORT: '-1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_ARGS, CLI, role], { env: { ...process.env, LOG_LEVEL: 'info', METRICS_PORT: '-1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const tail: string[] = [];
   let isReady = false;
   const ready = new Promise<void>((resolve, reject) => {
@@ -234,10 +241,13 @@ async function timeToFirstRecord(times: number, consumer: Kafka.KafkaConsumer): 
   }
 }
 
-/** The router against our passthrough: same records (10 clients), same broker, processes timed from fill to the last copy. */
-async function copyRate(kind: 'router' | 'passthrough', consumer: Kafka.KafkaConsumer): Promise<{ rate: number; cpuS: number }> {
+/** PERF_ROUTER_CLIENTS: how many clients the router-vs-passthrough records are spread over (10). */
+const ROUTER_CLIENTS = Number(process.env.PERF_ROUTER_CLIENTS ?? 10);
+
+/** The router against our passthrough: same records (PERF_ROUTER_CLIENTS clients, 10), same broker, processes timed from fill to the last copy. */
+async function copyRate(kind: 'router' | 'passthrough', consumer: Kafka.KafkaConsumer): Promise<{ rate: number; cpuS: number; readyS: number }> {
   const run = uniqueName('r').replace(/[^a-z0-9]/g, '');
-  const clients = Array.from({ length: 10 }, (_, i) => `pr${run}c${i}`);
+  const clients = Array.from({ length: ROUTER_CLIENTS }, (_, i) => `pr${run}c${i}`);
   const input = `perf-route-${run}`;
   const copy = `perf-copy-${run}`;
   await createTestTopic(input, PARTITIONS);
@@ -251,9 +261,10 @@ async function copyRate(kind: 'router' | 'passthrough', consumer: Kafka.KafkaCon
   try {
     const t0 = process.hrtime.bigint();
     await p.ready;
+    const readyS = Number(process.hrtime.bigint() - t0) / 1e9;
     await waitForRecords(consumer, outs, N, 120_000);
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    return { rate: N / s, cpuS: cpuSeconds(p.child.pid!) };
+    return { rate: N / s, cpuS: cpuSeconds(p.child.pid!), readyS };
   } finally {
     await stopAll([p]);
     for (const t of [input, ...outs.map((o) => o[0])]) await deleteTopic(testConnection, t).catch(() => undefined);
@@ -299,40 +310,48 @@ async function idleWorkers(seconds: number): Promise<Row[]> {
   }
 }
 
+/** The router against our passthrough, alternated (baseline, subject, baseline, subject, …; PERF_ROUTER_PAIRS pairs, default 2): two rows, rates averaged. */
+async function routerRows(consumer: Kafka.KafkaConsumer): Promise<Row[]> {
+  const pairs = Number(process.env.PERF_ROUTER_PAIRS ?? 2);
+  const pass: Array<Awaited<ReturnType<typeof copyRate>>> = [];
+  const route: typeof pass = [];
+  for (let i = 0; i < pairs; i++) {
+    pass.push(await copyRate('passthrough', consumer));
+    route.push(await copyRate('router', consumer));
+  }
+  const mean = (xs: typeof pass) => xs.reduce((a, x) => a + x.rate, 0) / xs.length;
+  const list = (xs: typeof pass, f: (x: (typeof pass)[number]) => string) => xs.map(f).join(', ');
+  const rates = (xs: typeof pass) => list(xs, (x) => String(Math.round(x.rate)));
+  const cpu = (xs: typeof pass) => list(xs, (x) => x.cpuS.toFixed(1));
+  const ready = (xs: typeof pass) => list(xs, (x) => x.readyS.toFixed(1));
+  return [
+    { what: `copy ${ROUTER_CLIENTS} clients' records — our passthrough (baseline)`, msgsPerSec: Math.round(mean(pass)), note: `runs ${rates(pass)}/s; start to assigned ${ready(pass)} s (counted)` },
+    { what: `route ${ROUTER_CLIENTS} clients' records to their own topics — router`, msgsPerSec: Math.round(mean(route)), vsBaseline: mean(route) / mean(pass), note: `runs ${rates(route)}/s; router CPU ${cpu(route)} s vs passthrough ${cpu(pass)} s; start to assigned ${ready(route)} s (counted)` },
+  ];
+}
+
 async function main(): Promise<void> {
   const consumer = new Kafka.KafkaConsumer({ ...librdkafkaBase(testConnection), 'group.id': uniqueName('perf-wm') } as never, {});
   await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())));
   const rows: Row[] = [];
   const notes: string[] = [];
   try {
-    rows.push(...(await idleWorkers(Number(process.env.PERF_IDLE_SECONDS ?? 60))));
-    if (!PARTS.has('rest')) {
-      // Only the idle part: printed, not written over the whole benchmark's result.
-      process.stdout.write(toMarkdown({ name: 'tenancy-idle', title: 'Tenancy: idle workers only (PERF_TENANCY_PARTS=idle)', command: 'npm run build && PERF_TENANCY_PARTS=idle node dist/perf/tenancy.js', rows, notes }) + '\n');
-      return;
+    if (PARTS.has('idle')) rows.push(...(await idleWorkers(Number(process.env.PERF_IDLE_SECONDS ?? 60))));
+    if (PARTS.has('router')) rows.push(...(await routerRows(consumer)));
+    if (PARTS.has('first')) {
+      const first = await timeToFirstRecord(3, consumer);
+      rows.push({
+        what: 'pooled: a new client\'s topics created → its first record normalized (POOL_TOPIC_REFRESH_MS 5000)',
+        seconds: Math.max(...first) / 1000,
+        p50Ms: [...first].sort((a, b) => a - b)[1],
+        note: `3 clients one after the other: ${first.map((x) => `${(x / 1000).toFixed(1)} s`).join(', ')} (seconds = the slowest)`,
+      });
     }
-    // Alternate baseline and subject.
-    const pass1 = await copyRate('passthrough', consumer);
-    const route1 = await copyRate('router', consumer);
-    const pass2 = await copyRate('passthrough', consumer);
-    const route2 = await copyRate('router', consumer);
-    const pass = (pass1.rate + pass2.rate) / 2;
-    const route = (route1.rate + route2.rate) / 2;
-    rows.push({ what: 'copy 10 clients\' records — our passthrough (baseline)', msgsPerSec: Math.round(pass), note: `runs ${Math.round(pass1.rate)}, ${Math.round(pass2.rate)}/s` });
-    rows.push({ what: 'route 10 clients\' records to their own topics — router', msgsPerSec: Math.round(route), vsBaseline: route / pass, note: `runs ${Math.round(route1.rate)}, ${Math.round(route2.rate)}/s; router CPU ${route1.cpuS.toFixed(1)}, ${route2.cpuS.toFixed(1)} s vs passthrough ${pass1.cpuS.toFixed(1)}, ${pass2.cpuS.toFixed(1)} s` });
-
-    const first = await timeToFirstRecord(3, consumer);
-    rows.push({
-      what: 'pooled: a new client\'s topics created → its first record normalized (POOL_TOPIC_REFRESH_MS 5000)',
-      seconds: Math.max(...first) / 1000,
-      p50Ms: [...first].sort((a, b) => a - b)[1],
-      note: `3 clients one after the other: ${first.map((x) => `${(x / 1000).toFixed(1)} s`).join(', ')} (seconds = the slowest)`,
-    });
 
     const base: Record<string, RunResult> = {};
     const results: Partial<Record<Mode, Record<number, RunResult>>> = {};
     const modes: Mode[] = (process.env.PERF_TENANCY_MODES ?? 'routed,pooled,shared').split(',') as Mode[];
-    for (const k of CLIENT_COUNTS) {
+    for (const k of PARTS.has('clients') ? CLIENT_COUNTS : []) {
       for (const mode of modes) {
         log.warn({ mode, clients: k }, 'running');
         let r: RunResult;
@@ -366,7 +385,8 @@ async function main(): Promise<void> {
     consumer.disconnect();
   }
   const result: PerfResult = {
-    name: 'tenancy',
+    // Only some parts: written beside the whole run's result, not over it.
+    name: ALL_PARTS ? 'tenancy' : `tenancy-${[...PARTS].join('-')}`,
     title: `Tenancy: ${N.toLocaleString('en')} raw events over ${CLIENT_COUNTS.join(', ')} clients, shared vs routed (per-client and pooled workers), and the router vs a passthrough`,
     command: 'npm run build && PERF_EVENTS=100000 node dist/perf/tenancy.js',
     rows,

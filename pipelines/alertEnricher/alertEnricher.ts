@@ -1,4 +1,4 @@
-import { asyncScheduler, catchError, concatMap, connect, defer, endWith, EMPTY, ignoreElements, interval, map, merge, mergeMap, Observable, of, SchedulerLike, takeUntil } from 'rxjs';
+import { asyncScheduler, catchError, concatMap, connect, defer, endWith, EMPTY, exhaustMap, filter, ignoreElements, interval, map, merge, mergeMap, Observable, of, SchedulerLike, takeUntil, takeWhile } from 'rxjs';
 import type { RcaAnswer } from '../../src/domain/answer';
 
 export const ALERT_ENRICHER = 'alert-enricher';
@@ -157,7 +157,11 @@ export function alertEnricher(
       connect((w$) =>
         merge(
           w$.pipe(map((b) => ({ requests: onBatch(b), stops: drainStopped() }))),
-          interval(debounceMs, scheduler).pipe(
+          // The debounce ticks run only while an alert is followed (after the batch that made it so:
+          // onBatch above sees each batch first), so a client without alerts sets no timer.
+          w$.pipe(
+            filter(() => tracked.size > 0),
+            exhaustMap(() => interval(debounceMs, scheduler).pipe(takeWhile(() => tracked.size > 0))),
             takeUntil(w$.pipe(ignoreElements(), endWith(null))),
             map(() => ({ requests: onTick(), stops: drainStopped() })),
           ),

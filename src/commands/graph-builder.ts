@@ -1,6 +1,8 @@
 import { TOPICS } from '../kafka/topics';
 import { batchSize, neo4jWriteSeconds, recordsTotal } from '../metrics/metrics';
-import { finalize, merge, Subject, tap } from 'rxjs';
+import { finalize, merge, Observable, Subject, tap } from 'rxjs';
+import type { SourceRecord } from '../kafka/record';
+import type { GraphTopics } from '../graph/graphInput';
 import { WrittenBatch } from '../../pipelines/alertEnricher/alertEnricher';
 import { alertDelivery$, loadDeliveryConfig, recordInto, reportingWrites } from '../delivery/alertDelivery';
 import { answerFor } from '../delivery/answerSource';
@@ -11,7 +13,7 @@ import { ensureTopics } from '../kafka/admin';
 import { loadKafkaConnection } from '../kafka/kafkaConfig';
 import { KafkaSink } from '../kafka/kafkaSink';
 import { KafkaSource } from '../kafka/kafkaSource';
-import { loadTenancySettings } from '../tenancy/tenancyConfig';
+import { loadTenancySettings, TenancySettings } from '../tenancy/tenancyConfig';
 import { workerTopics } from '../tenancy/tenantTopics';
 import { componentLogger, Logger } from '../log/logger';
 import { CAUSAL_DEFAULTS, DEFAULT_ALERT_LOOKBACK_SECONDS, GraphStore } from '../neo4j/graphStore';
@@ -36,17 +38,29 @@ export const description = "per-client graph builder: events.normalized, logs.no
  */
 export function loadGraphBuilderConfig(env: Env) {
   const client = assertClientId(readRequired(env, 'CLIENT_ID', 'Set CLIENT_ID to the client this graph builder serves'), 'CLIENT_ID');
+  return graphBuilderConfigOf(client, loadTenancySettings(env).mode, loadGraphBuilderSettings(env));
+}
+
+/** A client's graph builder config from the settings every client shares (the pooled graph builder makes one per client). */
+export function graphBuilderConfigOf(client: string, mode: TenancySettings['mode'], settings: GraphBuilderSettings) {
+  const topics = workerTopics(client, mode);
+  return {
+    client,
+    /** The client's own topics with TENANCY=routed, the shared ones otherwise. */
+    topics: { events: topics.eventsNormalized, logs: topics.logsNormalized, alerts: topics.alertsRaw, rawPromAlerts: TOPICS.rawPromAlerts.name, promTargets: TOPICS.promTargets.name } as GraphTopics,
+    ...settings,
+  };
+}
+
+/** The graph builder's settings apart from its client (GRAPH_*, CAUSAL_*, ALERT_LOOKBACK_SECONDS, the agent's shapes). */
+export function loadGraphBuilderSettings(env: Env) {
   const d = GRAPH_BUILDER_DEFAULTS;
   const c = CAUSAL_DEFAULTS;
   const maxBatchSize = readInt(env, 'GRAPH_BATCH_SIZE', d.maxBatchSize, { min: 1, max: 50_000 });
   const maxBatchesInFlight = readInt(env, 'GRAPH_BATCHES_IN_FLIGHT', d.maxBatchesInFlight, { min: 1, max: 64 });
   const maxInFlight = readInt(env, 'GRAPH_MAX_IN_FLIGHT', maxBatchSize * (maxBatchesInFlight + 2), { min: 1 });
   const windowMs = readInt(env, 'CAUSAL_WINDOW_SECONDS', c.windowMs / 1000, { min: 1 }) * 1000;
-  const topics = workerTopics(client, loadTenancySettings(env).mode);
   return validateGraphBuilderConfig({
-    client,
-    /** The client's own topics with TENANCY=routed, the shared ones otherwise. */
-    topics: { events: topics.eventsNormalized, logs: topics.logsNormalized, alerts: topics.alertsRaw, rawPromAlerts: TOPICS.rawPromAlerts.name, promTargets: TOPICS.promTargets.name },
     maxBatchSize,
     maxBatchMs: readInt(env, 'GRAPH_BATCH_MS', d.maxBatchMs, { min: 1 }),
     maxBatchesInFlight,
@@ -71,6 +85,8 @@ export function loadGraphBuilderConfig(env: Env) {
     sourceBatchSize: Math.min(GRAPH_SOURCE_BATCH_SIZE, maxInFlight),
   });
 }
+
+export type GraphBuilderSettings = ReturnType<typeof loadGraphBuilderSettings>;
 
 /** Records the graph builder's source asks for per pull. */
 export const GRAPH_SOURCE_BATCH_SIZE = 1000;
@@ -132,9 +148,40 @@ export function batchLogger(log: Logger, client = ''): (e: GraphBuilderEffect) =
   });
 }
 
+/** What one client's graph builder needs from its process: the graph store, a producer, the environment (delivery settings). */
+export interface ClientGraphIo {
+  store: GraphStore;
+  sink: KafkaSink;
+  env: Env;
+}
+
+/**
+ * One client's graph builder and its alerts.enriched publisher and notifier, on the process's store
+ * and producer: the per-client worker runs one; the pooled graph builder one per client it serves.
+ * Each written batch feeds the delivery (same GraphStore), pushed after the commit, so the writes
+ * never wait for it.
+ */
+export function clientGraph$(records$: Observable<SourceRecord>, config: GraphBuilderConfig, io: ClientGraphIo) {
+  const { store, sink } = io;
+  const delivery = loadDeliveryConfig(io.env, config.client);
+  const log = componentLogger(GRAPH_BUILDER, config.client);
+  const written = new Subject<WrittenBatch>();
+  const graph$ = graphBuilder(
+    { records$ },
+    {
+      writeEvents: reportingWrites((b) => store.writeEvents$(b), written),
+      send: (o) => sink.send$(o),
+      isTransient: isTransientGraphError,
+    },
+    config,
+  ).pipe(tap(batchLogger(log, config.client)), finalize(() => written.complete()));
+  const delivery$ = alertDelivery$(written, { client: config.client, reader: store, record: recordInto(store, config.client), answer: answerFor, send: (o) => sink.send$(o), log: componentLogger('alert-enricher', config.client) }, delivery);
+  log.info({ publicUrl: delivery.publicUrl, webhook: delivery.webhookUrl ? delivery.format : 'none', debounceMs: delivery.enricher.debounceMs }, 'alerts.enriched publisher ready');
+  return merge(graph$, delivery$);
+}
+
 export async function main(): Promise<number> {
   const config = loadGraphBuilderConfig(process.env);
-  const delivery = loadDeliveryConfig(process.env, config.client);
   const log = componentLogger(GRAPH_BUILDER, config.client);
   const connection = loadKafkaConnection(process.env, `kg-graph-builder-${config.client}`);
   await ensureTopics(connection, log);
@@ -152,23 +199,8 @@ export async function main(): Promise<number> {
     },
     log,
   );
-  // Each committed batch feeds the client's alerts.enriched publisher and notifier (same process,
-  // same GraphStore): pushed after the commit, so the writes never wait for them.
-  const written = new Subject<WrittenBatch>();
-  const graph$ = graphBuilder(
-    { records$: source.records$ },
-    {
-      writeEvents: reportingWrites((b) => store.writeEvents$(b), written),
-      send: (o) => sink.send$(o),
-      isTransient: isTransientGraphError,
-    },
-    config,
-  ).pipe(tap(batchLogger(log, config.client)), finalize(() => written.complete()));
-  const delivery$ = alertDelivery$(written, { client: config.client, reader: store, record: recordInto(store, config.client), answer: answerFor, send: (o) => sink.send$(o), log: componentLogger('alert-enricher', config.client) }, delivery);
-  log.info({ publicUrl: delivery.publicUrl, webhook: delivery.webhookUrl ? delivery.format : 'none', debounceMs: delivery.enricher.debounceMs }, 'alerts.enriched publisher ready');
-  const effects$ = merge(graph$, delivery$);
   return runPipeline(
-    sourced(effects$, source, () => sink.close(), () => store.close()),
+    sourced(clientGraph$(source.records$, config, { store, sink, env: process.env }), source, () => sink.close(), () => store.close()),
     log,
   );
 }

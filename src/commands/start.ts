@@ -52,11 +52,12 @@ export async function main(): Promise<number> {
     { role: 'webhook-receiver', metricsPort: basePort + 2 },
     // TENANCY=routed: the router reads the shared raw topics once for every client.
     ...(tenancy === 'routed' ? [{ role: 'router', metricsPort: basePort + 3 }] : []),
-    // WORKER_MODE=pooled: one process per normalizer role for every client (the control plane spawns only graph builders).
+    // WORKER_MODE=pooled: one process per worker role for every client (the control plane spawns no per-client worker).
     ...(workerMode === 'pooled'
       ? [
           { role: 'event-normalizer-pool', metricsPort: basePort + 4 },
           { role: 'log-normalizer-pool', metricsPort: basePort + 5 },
+          { role: 'graph-builder-pool', metricsPort: basePort + 6 },
         ]
       : []),
   ];
@@ -85,7 +86,7 @@ export async function main(): Promise<number> {
       `  Webhook          http://127.0.0.1:${webhookPort}/webhooks/alertmanager/{client}`,
       `  Web UI           http://127.0.0.1:${controlPlanePort}/   (API: http://127.0.0.1:${controlPlanePort}/api/v1/openapi.json)`,
       `  Clients          http://127.0.0.1:${controlPlanePort}/clients   or: node dist/src/cli.js status`,
-      `  Metrics          http://127.0.0.1:${basePort}/metrics (control plane), :${basePort + 1} (topology), :${basePort + 2} (webhook)${roles.length > 3 ? `, :${basePort + 3} (router)` : ''}${roles.length > 4 ? `, :${basePort + 4}/:${basePort + 5} (normalizer pools)` : ''}`,
+      `  Metrics          http://127.0.0.1:${basePort}/metrics (control plane), :${basePort + 1} (topology), :${basePort + 2} (webhook)${roles.length > 3 ? `, :${basePort + 3} (router)` : ''}${roles.length > 4 ? `, :${basePort + 4}/:${basePort + 5}/:${basePort + 6} (event, log normalizer and graph builder pools)` : ''}`,
       '  Try a client     node dist/src/cli.js simulate --client demo --scenario oom-kill',
       '  Stop             Ctrl-C',
       '',

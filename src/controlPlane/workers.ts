@@ -22,8 +22,8 @@ export interface TenantTopics {
 
 /**
  * The spawner as the lifecycle effects stage's cold dependencies: each worker logged and noted in the
- * /clients view. `roles`: what a client gets (WORKER_MODE=pooled: the graph builder only, the pools
- * serve the normalizer roles); removal removes every role, so workers of an earlier per-client run go too.
+ * /clients view. `roles`: what a client gets (WORKER_MODE=pooled: none, the three pools
+ * serve every client); removal removes every role, so workers of an earlier per-client run go too.
  */
 export function spawnerDeps(spawner: Spawner, workers: WorkerList, topics: TenantTopics, roles: readonly WorkerRole[] = WORKER_ROLES) {
   const act = (client: string, starting: string, work: () => Promise<WorkerInfo[]>, done: (w: WorkerInfo) => string): Observable<WorkerRef[]> =>

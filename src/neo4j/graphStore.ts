@@ -317,6 +317,17 @@ export class GraphStore implements Service {
     }
   }
 
+  /**
+   * Drops what this store holds for `client` in memory (its candidate memory), when none of its
+   * batches is in flight: a pooled graph builder calls it for a client gone quiet. A later batch of
+   * the client starts a new memory, which reads from Neo4j what it lacks, as after a restart.
+   * Returns whether it was dropped (false: a batch of the client is in flight, or there was nothing).
+   */
+  releaseClient(client: string): boolean {
+    if (this.flights.has(client)) return false;
+    return this.memories.delete(client);
+  }
+
   /** The client's candidate memory (created on first use); undefined when memory is off. */
   memoryOf(client: string): CausalMemory | undefined {
     if (this.causal.memoryEvents <= 0) return undefined;

@@ -55,8 +55,8 @@ export interface Spawner {
   close(): Promise<void>;
 }
 
-/** The normalizer roles a pool serves for every client with WORKER_MODE=pooled (src/tenancy/workerMode.ts). */
-export const POOLED_ROLES: readonly WorkerRole[] = ['event-normalizer', 'log-normalizer'];
+/** The roles a pool serves for every client with WORKER_MODE=pooled (src/tenancy/workerMode.ts): all three, so the control plane spawns no per-client worker. */
+export const POOLED_ROLES: readonly WorkerRole[] = ['event-normalizer', 'log-normalizer', 'graph-builder'];
 
 /** The workers of a client (the three roles, or those `roles` name), in parallel. */
 export async function ensureAll(spawner: Spawner, client: string, roles: readonly WorkerRole[] = WORKER_ROLES): Promise<WorkerInfo[]> {

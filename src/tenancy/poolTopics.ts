@@ -1,5 +1,6 @@
 import { validateClientId } from '../domain/clientId';
 import type { SourceRecord } from '../kafka/record';
+import { resolveClient, TenancyOptions } from './resolveClient';
 
 /**
  * The per-client topics a pooled worker reads, `{base}.{client}` (src/tenancy/tenantTopics.ts), as
@@ -53,4 +54,31 @@ export function splitByTopic(batch: readonly SourceRecord[], base: string): Topi
     part.records.push(rec);
   }
   return [...parts.values()];
+}
+
+/** Where a pooled worker sends a record: the client it is for, or why it has none (dead-lettered with that reason). */
+export type PooledRoute = { ok: true; client: string } | { ok: false; reason: string };
+
+/**
+ * The client of a record read by a pooled worker: on a per-client topic (`{base}.{client}`, one of
+ * `bases`) the client the topic names; on a `shared` topic (the kg-rca-agent's raw.prom.alerts and
+ * state.prom.targets, which the router does not route) the client its key names, or
+ * DEFAULT_CLIENT_ID for a record naming none ({@link resolveClient}). Anything else has no client.
+ *
+ * @example
+ *   routePooledRecord('events.normalized.acme', null, null, ['events.normalized'], [], {}) // { ok: true, client: 'acme' }
+ *   routePooledRecord('raw.prom.alerts', 'acme::alert::fp', null, [], ['raw.prom.alerts'], {}) // { ok: true, client: 'acme' }
+ */
+export function routePooledRecord(topic: string, key: Buffer | string | null, value: Buffer | null, bases: readonly string[], shared: readonly string[], tenancy: TenancyOptions): PooledRoute {
+  if (shared.includes(topic)) {
+    const r = resolveClient(topic, key, value, tenancy);
+    return r.ok ? { ok: true, client: r.client } : { ok: false, reason: r.reason };
+  }
+  for (const base of bases) {
+    if (topic.startsWith(`${base}.`)) {
+      const c = clientOfTopic(topic, base);
+      return c.ok ? c : { ok: false, reason: c.reason };
+    }
+  }
+  return { ok: false, reason: `topic ${topic} is neither a per-client topic of ${bases.join(', ')} nor one of ${shared.join(', ') || '(no shared topics)'}` };
 }

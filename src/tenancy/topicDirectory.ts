@@ -37,6 +37,12 @@ export class TopicDirectory {
     });
   }
 
+  /** True when every one of `bases` is already known to exist as `{base}.{client}` (no broker call; false means "look with ready$"). */
+  knows(client: string, bases: readonly string[]): boolean {
+    for (const b of bases) if (!this.names.has(tenantTopic(b, client))) return false;
+    return true;
+  }
+
   /** Drops what is known of a client's topics (a produce to them failed: they may be gone). */
   forget(client: string, bases: readonly string[]): void {
     for (const b of bases) this.names.delete(tenantTopic(b, client));

@@ -78,4 +78,9 @@ describe('fault matrix (own Kafka + Neo4j)', () => {
     await matrix.switchToRouted();
     accountedFor(await matrix.killRouter());
   }, 400_000);
+
+  test.each(['event-normalizer-pool', 'graph-builder-pool'] as const)('WORKER_MODE=pooled: kill -9 of the %s mid-stream, then a restart: nothing lost, replays absorbed', async (role) => {
+    if (role === 'event-normalizer-pool') await matrix.switchToPooled();
+    accountedFor(await matrix.killPool(role));
+  }, 400_000);
 });

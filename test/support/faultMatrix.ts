@@ -30,6 +30,8 @@ import { freePort } from './kubeApiServer';
  */
 const ROLES = ['event-normalizer', 'log-normalizer', 'graph-builder'] as const;
 type Role = (typeof ROLES)[number];
+export const POOL_ROLES = ['event-normalizer-pool', 'log-normalizer-pool', 'graph-builder-pool'] as const;
+export type PoolRole = (typeof POOL_ROLES)[number];
 
 export interface FaultResult {
   fault: string;
@@ -204,12 +206,18 @@ export class FaultMatrix {
   /** The two clients of the shared-mode cases, then of the routed ones. */
   readonly shared: [string, string];
   readonly routed: [string, string];
+  /** The two clients of the WORKER_MODE=pooled cases. */
+  readonly pooled: [string, string];
   private readonly flooders: string[] = [];
+  /** WORKER_MODE=pooled: the three pools (restarted after a kill as a supervisor would), by role. */
+  private readonly pools = new Map<string, Component>();
+  private poolEnv: Record<string, string> = {};
 
   constructor(readonly options: MatrixOptions) {
     this.log = options.log ?? rootLogger().child({ component: 'fault-matrix' });
     this.shared = [`fm${this.run}a`, `fm${this.run}b`];
     this.routed = [`fm${this.run}c`, `fm${this.run}d`];
+    this.pooled = [`fm${this.run}e`, `fm${this.run}f`];
   }
 
   /** Its own Kafka and Neo4j, the topics, the control plane (TENANCY=shared, the default), the topology builder, two live clients with their 6 workers. */
@@ -422,6 +430,7 @@ export class FaultMatrix {
     const clients = spec.clients ?? this.shared;
     const b = this.batch(spec.kind, clients);
     const logSizes = this.graphLogSize(clients);
+    const poolLines = this.pools.get('graph-builder-pool')?.lines.length ?? 0;
     const topologyLines = this.topology.lines.length;
     this.log.info({ fault: spec.fault, records: b.first.length + b.rest.length, namespace: b.namespace }, 'fault case starting');
     await this.send(b.first);
@@ -464,7 +473,8 @@ export class FaultMatrix {
     const notes: string[] = [];
     const logLines: FaultResult['logLines'] = [];
     if (b.kind === 'events') {
-      const { rows, added } = graphReplays(this.graphLogSince(logSizes));
+      const poolText = (this.pools.get('graph-builder-pool')?.lines.slice(poolLines) ?? []).filter((l) => clients.some((c) => l.includes(`"client":"${c}"`))).join('\n');
+      const { rows, added } = graphReplays(`${this.graphLogSince(logSizes)}\n${poolText}`);
       duplicates = rows - added;
       const copies = this.normalizedEventCopies(b, clients);
       if (copies > 0) notes.push(`${copies} of them extra events.normalized copies (the normalizer's replays)`);
@@ -679,7 +689,8 @@ export class FaultMatrix {
     this.routerEnv = { KAFKA_BROKERS: this.connection.brokers, TENANCY: 'routed', ROUTER_GROUP: `router-${this.run}`, ROUTER_START: 'latest' };
     this.router = new Component('router', this.routerEnv);
     await until('the router assigned its partitions', () => (this.router!.lines.some((l) => l.includes('partitions assigned')) ? true : undefined), 60_000, 250);
-    this.cpEnv = { ...this.cpEnv, TENANCY: 'routed', CONTROL_PLANE_GROUP_SUFFIX: `-${this.run}-routed` };
+    // Deregistered routed clients' topics go (the pooled phase's pools then do not read them).
+    this.cpEnv = { ...this.cpEnv, TENANCY: 'routed', CONTROL_PLANE_GROUP_SUFFIX: `-${this.run}-routed`, TENANT_TOPICS_ON_REMOVE: 'delete' };
     this.cp = new ControlPlaneProcess(this.cpEnv);
     await until('the routed control plane listening', () => this.cp.clients(), 90_000);
     await this.heartbeats.register(...this.routed);
@@ -706,8 +717,61 @@ export class FaultMatrix {
     });
   }
 
+  /**
+   * WORKER_MODE=pooled: the routed clients deregister (their topics are deleted), the control plane
+   * restarts in pooled mode (it spawns no worker), the three pools start beside the router, and two
+   * new clients register; ready once the graph-builder pool has their topics assigned.
+   */
+  async switchToPooled(): Promise<void> {
+    // Pooled needs TENANCY=routed (the router, per-client topics): from shared mode, switch to routed first.
+    if (!this.router) await this.switchToRouted();
+    for (const id of this.routed) {
+      this.heartbeats.silence(id);
+      await this.sink.send({ topic: TOPICS.registry.name, key: id, value: null });
+    }
+    await until('the routed workers removed', () => (workerProcesses(this.routed).length === 0 ? true : undefined), 120_000, 500);
+    await this.cp.stop();
+    this.cpEnv = { ...this.cpEnv, WORKER_MODE: 'pooled', CONTROL_PLANE_GROUP_SUFFIX: `-${this.run}-pooled` };
+    this.cp = new ControlPlaneProcess(this.cpEnv);
+    await until('the pooled control plane listening', () => this.cp.clients(), 90_000);
+    this.poolEnv = { KAFKA_BROKERS: this.connection.brokers, NEO4J_URI: this.cpEnv.NEO4J_URI, KGROOT_CACHE_DIR: this.cpEnv.KGROOT_CACHE_DIR, TENANCY: 'routed', WORKER_MODE: 'pooled', POOL_TOPIC_REFRESH_MS: '1000', GRAPH_BATCH_MS: '100' };
+    for (const role of POOL_ROLES) this.pools.set(role, new Component(role, this.poolEnv));
+    await this.heartbeats.register(...this.pooled);
+    const assigned = (role: PoolRole, topic: string) => this.pools.get(role)!.lines.some((l) => l.includes('"partitions assigned"') && l.includes(topic));
+    await until(
+      'the pools assigned the pooled clients\' topics',
+      () => (this.pooled.every((c) => assigned('event-normalizer-pool', `${TOPICS.rawEvents.name}.${c}`) && assigned('graph-builder-pool', `${TOPICS.eventsNormalized.name}.${c}`)) ? true : undefined),
+      120_000,
+      250,
+    );
+    // No per-client worker in pooled mode.
+    const procs = workerProcesses(this.pooled);
+    if (procs.length > 0) throw new Error(`pooled mode spawned per-client workers: ${JSON.stringify(procs)}`);
+  }
+
+  /** kill -9 of one pool mid-stream (between its sink write and its commit), restarted as its supervisor would. */
+  killPool(role: PoolRole): Promise<FaultResult> {
+    return this.runCase({
+      fault: `kill -9 ${role} (WORKER_MODE=pooled)`,
+      kind: 'events',
+      clients: this.pooled,
+      inject: async (ctx) => {
+        await ctx.reached(0.2);
+        const p = this.pools.get(role)!;
+        const exited = p.exited();
+        p.child.kill('SIGKILL');
+        await exited;
+        const at = Date.now();
+        void ctx.sendRest();
+        this.pools.set(role, new Component(role, this.poolEnv, p.lines));
+        return at;
+      },
+    });
+  }
+
   async stop(): Promise<void> {
     this.heartbeats?.stop();
+    for (const p of this.pools.values()) await p.stop().catch(() => undefined);
     await this.cp?.stop().catch(() => undefined);
     await this.router?.stop().catch(() => undefined);
     await this.topology?.stop().catch(() => undefined);
@@ -719,6 +783,7 @@ export class FaultMatrix {
     // The logs stay for a look afterwards; the brokers' and the graph's data go.
     if (this.topology) writeFileSync(join(this.tmp, 'topology-builder.log'), this.topology.lines.join('\n'));
     if (this.router) writeFileSync(join(this.tmp, 'router.log'), this.router.lines.join('\n'));
+    for (const [role, p] of this.pools) writeFileSync(join(this.tmp, `${role}.log`), p.lines.join('\n'));
     if (this.cp) writeFileSync(join(this.tmp, 'control-plane.log'), this.cp.lines.join('\n'));
     rmSync(join(this.tmp, 'stack'), { recursive: true, force: true });
     this.log.info({ logs: this.tmp }, 'fault matrix stopped');

@@ -42,7 +42,7 @@ describe('each component validates its settings, naming the variable and the fix
   it('router: ROUTER_MAX_IN_FLIGHT below ROUTER_BATCH_SIZE, or no topic, is refused', () => {
     expect(refusal(loadRouterConfig, { ROUTER_MAX_IN_FLIGHT: '100', ROUTER_BATCH_SIZE: '500' }).message).toMatch(/^ROUTER_MAX_IN_FLIGHT: 100 is below ROUTER_BATCH_SIZE \(500\)/);
     expect(refusal(loadRouterConfig, { ROUTER_TOPICS: ' , ' }).message).toBe('ROUTER_TOPICS: names no topic. List the shared topics to route, separated by commas, or unset it for the default');
-    expect(loadRouterConfig({})).toMatchObject({ maxInFlight: 5000, batchSize: 500, group: 'router', start: 'earliest' });
+    expect(loadRouterConfig({})).toMatchObject({ maxInFlight: 5000, batchSize: 1000, group: 'router', start: 'earliest' });
   });
 
   it('control plane: its HTTP server and the metrics server cannot share a port', () => {

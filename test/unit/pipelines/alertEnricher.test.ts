@@ -1,4 +1,4 @@
-import { Observable, of } from 'rxjs';
+import { Observable, of, SchedulerLike, Subject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { alertEnricher, AlertEnricherEffect, WrittenBatch } from '../../../pipelines/alertEnricher/alertEnricher';
 import type { RcaAnswer } from '../../../src/delivery/answer';
@@ -104,5 +104,27 @@ describe('alertEnricher (alerts.enriched revisions)', () => {
       flush();
     });
     expect(out).toEqual(['failed answer Neo4j unavailable', 'pub r1 firing evidence evt:oom 151']);
+  });
+
+  it('sets no timer while no alert is followed (an idle client wakes nothing), and ticks once one is', () => {
+    const vts = new VirtualTimeScheduler(VirtualAction, 10_000);
+    let timers = 0;
+    const counting: SchedulerLike = { now: () => vts.now(), schedule: (work, delay, state) => (timers++, vts.schedule(work as never, delay, state)) };
+    const written$ = new Subject<WrittenBatch>();
+    const answers: string[] = [];
+    const deps = { answer: () => (answers.push('answer'), of(answer('firing', ['evt:oom']))), publish: (_a: RcaAnswer, rev: number) => of(rev) };
+    const out: string[] = [];
+    alertEnricher({ written$ }, deps, { debounceMs: 1000 }, counting).subscribe((e) => out.push(summary(e)));
+    written$.next(evidence(0));
+    written$.next(evidence(10));
+    vts.flush();
+    expect(timers).toBe(0);
+    expect(out).toEqual([]);
+    written$.next(firing(20));
+    written$.next(evidence(30));
+    vts.flush();
+    expect(timers).toBeGreaterThan(0);
+    // The firing answered at once; the evidence after it answered again at the next tick.
+    expect(out.slice(0, 2)).toEqual(['pub r1 firing alert evt:oom -20', 'unchanged']);
   });
 });

@@ -75,13 +75,13 @@ describe('pool topics (literals)', () => {
     ]);
   });
 
-  it('WORKER_MODE: pooled needs TENANCY=routed; pooled clients get only the graph builder', () => {
+  it('WORKER_MODE: pooled needs TENANCY=routed; pooled clients get no per-client worker', () => {
     expect(loadWorkerMode({}, 'shared')).toBe('per-client');
     expect(loadWorkerMode({ WORKER_MODE: 'pooled' }, 'routed')).toBe('pooled');
     expect(() => loadWorkerMode({ WORKER_MODE: 'pooled' }, 'shared')).toThrow(ConfigError);
     expect(() => loadWorkerMode({ WORKER_MODE: 'pooled' }, 'shared')).toThrow(/^WORKER_MODE: pooled needs TENANCY=routed.*Set TENANCY=routed/);
     expect(() => loadWorkerMode({ WORKER_MODE: 'pool' }, 'routed')).toThrow(/WORKER_MODE: must be one of per-client, pooled/);
-    expect(perClientRoles('pooled', WORKER_ROLES, POOLED_ROLES)).toEqual(['graph-builder']);
+    expect(perClientRoles('pooled', WORKER_ROLES, POOLED_ROLES)).toEqual([]);
     expect(perClientRoles('per-client', WORKER_ROLES, POOLED_ROLES)).toEqual(['event-normalizer', 'log-normalizer', 'graph-builder']);
     expect(() => loadPooledNormalizerSettings({}, 'event-normalizer')).toThrow(/^TENANCY: a pooled normalizer reads per-client topics/);
     expect(loadPooledNormalizerSettings({ TENANCY: 'routed' }, 'log-normalizer')).toMatchObject({ inputBase: 'raw.k8s.logs', outputBase: 'logs.normalized', groupId: 'log-normalizer-pool', topicRefreshMs: 5000, fetchWaitMs: 500 });

@@ -20,13 +20,13 @@ function recordingSpawner() {
 describe('control plane with WORKER_MODE=pooled', () => {
   const workers = Object.assign(async () => ({ workers: [], asOf: 0 }), { note: () => undefined });
 
-  it("a registration provisions the client's topics, then spawns only its graph builder (the pools serve the normalizers)", async () => {
+  it("a registration provisions the client's topics and spawns nothing (the three pools serve every client)", async () => {
     const { spawner, calls } = recordingSpawner();
     const topics = { provision: async (c: string) => void calls.push(`provision ${c}`), release: async (c: string) => void calls.push(`release ${c}`) };
     const deps = spawnerDeps(spawner, workers, topics, perClientRoles('pooled', WORKER_ROLES, POOLED_ROLES));
     const refs = await lastValueFrom(deps.ensureWorkers('acme'));
-    expect(calls).toEqual(['provision acme', 'ensure graph-builder acme']);
-    expect(refs.map((r) => r.role)).toEqual(['graph-builder']);
+    expect(calls).toEqual(['provision acme']);
+    expect(refs).toEqual([]);
   });
 
   it('a deregistration removes every role (leftovers of a per-client run too) and releases the topics', async () => {
