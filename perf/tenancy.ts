@@ -12,6 +12,7 @@
  *
  *   npm run build && node dist/perf/tenancy.js     (PERF_EVENTS=200000, PERF_CLIENTS=1,10,50)
  *   PERF_TENANCY_PARTS=router node dist/perf/tenancy.js   only the router vs passthrough rows (written to perf/out/tenancy-router.*);
+ *   PERF_TENANCY_PARTS=idle node dist/perf/tenancy.js   only the idle workers (written to perf/out/tenancy-idle.*);
  *   PERF_ROUTER_PAIRS=N alternates N passthrough/router runs instead of 2 (the machine is shared: more pairs, steadier ratio)
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -19,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Kafka from 'node-rdkafka';
 import { deleteTopic } from '../src/kafka/admin';
+import { tenantTopicSpecs } from '../src/tenancy/tenantTopics';
 import { librdkafkaBase } from '../src/kafka/kafkaConfig';
 import { KafkaSink } from '../src/kafka/kafkaSink';
 import { componentLogger } from '../src/log/logger';
@@ -48,8 +50,8 @@ function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / TICK;
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function rssMb(pid: number, field = 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
 }
 
@@ -272,14 +274,26 @@ async function copyRate(kind: 'router' | 'passthrough', consumer: Kafka.KafkaCon
 /** An idle worker of each role beside an idle node process, same 60 s: CPU share of one core and RSS. */
 async function idleWorkers(seconds: number): Promise<Row[]> {
   const run = uniqueName('i').replace(/[^a-z0-9]/g, '');
-  const procs = (['event-normalizer', 'log-normalizer', 'graph-builder'] as const).map((role) => ({ role, p: start(role, { CLIENT_ID: `pi${run}${role[0]}` }) }));
+  const roles = ['event-normalizer', 'log-normalizer', 'graph-builder'] as const;
+  const procs = roles.map((role) => ({ role: role as string, p: start(role, { CLIENT_ID: `pi${run}${role[0]}` }) }));
+  // TENANCY=routed: each reads its client's own topics (created here, as the control plane does at registration) instead of the shared topics' history.
+  const routedTopics: string[] = [];
+  for (const role of roles) {
+    const client = `pir${run}${role[0]}`;
+    for (const t of tenantTopicSpecs(client, { partitions: 1, retentionHours: 1 })) {
+      await createTestTopic(t.name, 1);
+      routedTopics.push(t.name);
+    }
+    procs.push({ role: `${role} (TENANCY=routed, its own empty topics)`, p: start(role, { CLIENT_ID: client, TENANCY: 'routed' }) });
+  }
   // WORKER_MODE=pooled: one pooled event normalizer serving 1 idle client, one serving 50.
   const pools = await Promise.all([1, 50].map(async (n) => ({ n, ...(await poolTopics(n, `i${n}`)) })));
   const poolProcs = pools.map((x) => ({ n: x.n, p: startPool(x.input, x.output, uniqueName(`pool-idle-${x.n}`)) }));
   const node = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e9)'], { stdio: 'ignore' });
   try {
     await Promise.all([...procs.map((x) => x.p.ready), ...poolProcs.map((x) => x.p.ready)]);
-    await new Promise((r) => setTimeout(r, 3000));
+    // Let start-up work (JIT, the first metadata and group joins of 12 processes on shared cores) settle: idle from here.
+    await new Promise((r) => setTimeout(r, 10_000));
     const all = [
       ...procs.map((x) => ({ what: `idle ${x.role}`, pid: x.p.child.pid! })),
       ...poolProcs.map((x) => ({ what: `idle pooled event-normalizer serving ${x.n} idle client${x.n === 1 ? '' : 's'}`, pid: x.p.child.pid! })),
@@ -287,11 +301,12 @@ async function idleWorkers(seconds: number): Promise<Row[]> {
     ];
     const c0 = all.map((x) => cpuSeconds(x.pid));
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    return all.map((x, i) => ({ what: x.what, rssMb: rssMb(x.pid), note: `${(((cpuSeconds(x.pid) - c0[i]) / seconds) * 100).toFixed(2)} % of a core over ${seconds} s` }));
+    // RssAnon: the process's own memory; the rest of RSS is the node binary and libraries, shared between processes.
+    return all.map((x, i) => ({ what: x.what, rssMb: rssMb(x.pid), note: `${(((cpuSeconds(x.pid) - c0[i]) / seconds) * 100).toFixed(2)} % of a core over ${seconds} s; RssAnon ${rssMb(x.pid, 'RssAnon').toFixed(0)} MB` }));
   } finally {
     node.kill();
     await stopAll([...procs.map((x) => x.p), ...poolProcs.map((x) => x.p)]);
-    for (const t of pools.flatMap((x) => x.topics)) await deleteTopic(testConnection, t).catch(() => undefined);
+    for (const t of [...pools.flatMap((x) => x.topics), ...routedTopics]) await deleteTopic(testConnection, t).catch(() => undefined);
   }
 }
 

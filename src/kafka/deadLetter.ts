@@ -65,35 +65,94 @@ export function deadLetterIdentity(topic: string, headers: Readonly<Record<strin
   return [topic, ...parts, h(DLQ_HEADERS.sourceTimestamp) ?? ''].join('|');
 }
 
+/** A dead letter the ledger knows, with when it was written (ms since the epoch). */
+export interface KnownDeadLetter {
+  id: string;
+  at: number;
+}
+
+export interface DeadLetterLedgerOptions {
+  /**
+   * How long a dead letter is remembered after it was written, ms: the same window a restart reads
+   * back from the DLQ topics (DLQ_REPLAY_LOOKBACK_SECONDS). Older ones are forgotten, so a
+   * long-running worker holds only the dead letters of the last lookback. Infinity (the default) keeps all.
+   */
+  lookbackMs?: number;
+  /** The clock, ms since the epoch (Date.now). */
+  now?: () => number;
+}
+
 /**
  * The dead letters already in the DLQ topics (read back at start) and those this process wrote
  * since: a dead letter whose identity is here (or on its way to the broker) is not written again,
  * so a replay of offsets that were processed but not committed (a `kill -9` between the sink write
  * and the offset commit) adds no second copy. Only dead letters are tracked; other records pass.
  *
+ * Bounded by time: a dead letter is forgotten once it is older than `lookbackMs`, measured from when
+ * it was written (the DLQ record's timestamp for those read back at start, the acknowledgement for
+ * those written since) — the same window a restart would read back, so a process that ran for days
+ * guards exactly what a fresh one would, and holds only the dead letters of one lookback. Entries are
+ * kept in the order they were written; eviction drops the oldest first, O(1) each, on every write
+ * or lookup (no timer: an idle worker does nothing).
+ *
  * @example
  *   const ledger = new DeadLetterLedger(['dlq.raw|router|raw.k8s.events|2|41|1764583200000']);
  *   ledger.write(deadLetterOfOffset41, () => sink.produce(...)) // resolves at once, nothing produced
  */
 export class DeadLetterLedger {
-  private readonly ids: Set<string>;
+  /** Identity → when written; insertion order = write order (times never decrease along it). */
+  private readonly ids = new Map<string, number>();
   private readonly pending = new Map<string, Promise<Delivered>>();
+  private readonly lookbackMs: number;
+  private readonly now: () => number;
+  /** The latest time held: a later entry is never stamped earlier, so the oldest is always first. */
+  private last = -Infinity;
   /** Dead letters not written because they were already there (or under way). */
   skipped = 0;
+  /** Dead letters forgotten because they were older than the lookback. */
+  evicted = 0;
 
-  constructor(ids: Iterable<string> = [], readonly since = 0) {
-    this.ids = new Set(ids);
+  /** `known`: identities (written now, as far as eviction is concerned) or identities with their write time. */
+  constructor(known: Iterable<string | KnownDeadLetter> = [], readonly since = 0, options: DeadLetterLedgerOptions = {}) {
+    this.lookbackMs = options.lookbackMs ?? Infinity;
+    this.now = options.now ?? Date.now;
+    const at = this.now();
+    const entries = [...known].map((k) => (typeof k === 'string' ? { id: k, at } : k));
+    // Read back partition by partition: oldest first, so eviction can stop at the first one kept.
+    entries.sort((a, b) => a.at - b.at);
+    for (const e of entries) this.remember(e.id, e.at);
+    this.evict();
   }
 
   /** Whether `record` is a dead letter already in the DLQ. */
   written(record: OutRecord): boolean {
     const id = isDlqTopic(record.topic) ? deadLetterIdentity(record.topic, record.headers) : undefined;
-    return id !== undefined && this.has(id);
+    if (id === undefined) return false;
+    this.evict();
+    return this.has(id);
   }
 
   /** Held as is, or as written before dead letters carried kg.source.timestamp (its identity ends in `|`). */
   private has(id: string): boolean {
     return this.ids.has(id) || this.ids.has(id.slice(0, id.lastIndexOf('|') + 1));
+  }
+
+  private remember(id: string, at: number): void {
+    this.last = Math.max(this.last, at);
+    // Re-inserted at the end with the latest time: a Map keeps the first insertion's place otherwise.
+    this.ids.delete(id);
+    this.ids.set(id, this.last);
+  }
+
+  /** Forgets the dead letters written before now − lookback, oldest first. */
+  private evict(): void {
+    if (!Number.isFinite(this.lookbackMs)) return;
+    const cutoff = this.now() - this.lookbackMs;
+    for (const [id, at] of this.ids) {
+      if (at >= cutoff) break;
+      this.ids.delete(id);
+      this.evicted++;
+    }
   }
 
   /**
@@ -104,6 +163,7 @@ export class DeadLetterLedger {
   write(record: OutRecord, send: () => Promise<Delivered>): Promise<Delivered> {
     const id = isDlqTopic(record.topic) ? deadLetterIdentity(record.topic, record.headers) : undefined;
     if (id === undefined) return send();
+    this.evict();
     const skipped: Delivered = { topic: record.topic, partition: -1, offset: -1 };
     if (this.has(id)) {
       this.skipped++;
@@ -118,7 +178,7 @@ export class DeadLetterLedger {
     this.pending.set(id, p);
     p.then(
       () => {
-        this.ids.add(id);
+        this.remember(id, this.now());
         this.pending.delete(id);
       },
       () => this.pending.delete(id),
@@ -126,7 +186,9 @@ export class DeadLetterLedger {
     return p;
   }
 
+  /** Dead letters held (after forgetting those older than the lookback). */
   get size(): number {
+    this.evict();
     return this.ids.size;
   }
 }
@@ -149,6 +211,8 @@ export interface StoredDeadLetter {
   offset: number;
   key: Buffer | null;
   headers: Record<string, Buffer>;
+  /** The DLQ record's own timestamp (when it was written), ms; undefined when the broker gave none. */
+  timestamp?: number;
 }
 
 /**
@@ -200,7 +264,7 @@ export async function scanDeadLetters(connection: KafkaConnection, sinceMs: numb
       for (const m of msgs) {
         const tp = `${m.topic}/${m.partition}`;
         const end = ends.get(tp) ?? 0;
-        if (m.offset < end) visit({ topic: m.topic, partition: m.partition, offset: m.offset, key: m.key === undefined || m.key === null ? null : Buffer.from(m.key), headers: flatHeaders(m.headers) });
+        if (m.offset < end) visit({ topic: m.topic, partition: m.partition, offset: m.offset, key: m.key === undefined || m.key === null ? null : Buffer.from(m.key), headers: flatHeaders(m.headers), timestamp: m.timestamp !== undefined && m.timestamp >= 0 ? m.timestamp : undefined });
         if (m.offset + 1 >= end) left.delete(tp);
       }
     }
@@ -221,13 +285,14 @@ export async function loadDeadLetterLedger(connection: KafkaConnection, lookback
   const since = Date.now() - lookbackMs;
   if (lookbackMs <= 0) return new DeadLetterLedger([], Date.now());
   const started = Date.now();
-  const ids: string[] = [];
+  const known: KnownDeadLetter[] = [];
   try {
     const { partitions } = await scanDeadLetters(connection, since, (d) => {
       const id = deadLetterIdentity(d.topic, d.headers);
-      if (id !== undefined) ids.push(id);
+      // No broker timestamp: treated as written now (kept a whole lookback, never forgotten early).
+      if (id !== undefined) known.push({ id, at: d.timestamp ?? started });
     }, timeoutMs);
-    const ledger = new DeadLetterLedger(ids, since);
+    const ledger = new DeadLetterLedger(known, since, { lookbackMs });
     log.info({ deadLetters: ledger.size, partitions, lookbackMs, ms: Date.now() - started }, 'dead-letter ledger read');
     return ledger;
   } catch (err) {

@@ -73,4 +73,63 @@ describe('DeadLetterLedger', () => {
     expect((await ledger.write(resource(12), p.send(resource(12)))).offset).toBe(101);
     expect(p.sent).toEqual([11, 12]);
   });
+
+  describe('bounded by the lookback (an injected clock)', () => {
+    const HOUR = 3_600_000;
+    const T0 = 1764583200000;
+    const clock = (start: number) => {
+      let t = start;
+      return { now: () => t, advance: (ms: number) => (t += ms) };
+    };
+    const id = (offset: number) => `dlq.raw|topology-builder|state.k8s.resource|1|${offset}|1764583200000`;
+
+    it('forgets a dead letter read back at start once it is older than the lookback, and keeps one inside it', async () => {
+      const c = clock(T0);
+      // Written 59 min and 30 min before the start.
+      const ledger = new DeadLetterLedger([{ id: id(9), at: T0 - 59 * 60_000 }, { id: id(10), at: T0 - 30 * 60_000 }], T0 - HOUR, { lookbackMs: HOUR, now: c.now });
+      expect([ledger.written(resource(9)), ledger.written(resource(10))]).toEqual([true, true]);
+      c.advance(2 * 60_000); // offset 9's dead letter is now 61 min old, offset 10's 32 min
+      expect([ledger.written(resource(9)), ledger.written(resource(10))]).toEqual([false, true]);
+      expect([ledger.size, ledger.evicted]).toEqual([1, 1]);
+      // A replay of offset 9 past the lookback is written again (a fresh process would not know it either); 10 is not.
+      const p = producer();
+      expect((await ledger.write(resource(9), p.send(resource(9)))).offset).toBe(100);
+      expect((await ledger.write(resource(10), p.send(resource(10)))).offset).toBe(-1);
+      expect(p.sent).toEqual([9]);
+    });
+
+    it('forgets what it wrote itself a lookback after the acknowledgement, not before', async () => {
+      const c = clock(T0);
+      const ledger = new DeadLetterLedger([], T0, { lookbackMs: HOUR, now: c.now });
+      const p = producer();
+      await ledger.write(resource(11), p.send(resource(11)));
+      c.advance(HOUR); // exactly one lookback: still guarded
+      expect((await ledger.write(resource(11), p.send(resource(11)))).offset).toBe(-1);
+      c.advance(1);
+      expect(ledger.written(resource(11))).toBe(false);
+      expect(p.sent).toEqual([11]);
+    });
+
+    it('holds only the last lookback of dead letters however many a long-running worker writes', async () => {
+      const c = clock(T0);
+      const ledger = new DeadLetterLedger([], T0, { lookbackMs: HOUR, now: c.now });
+      const p = producer();
+      // 10,000 dead letters, one a second (2.8 h): at most one hour of them is held.
+      for (let i = 0; i < 10_000; i++) {
+        await ledger.write(resource(i), p.send(resource(i)));
+        c.advance(1000);
+      }
+      expect(ledger.size).toBe(3600);
+      expect(ledger.evicted).toBe(10_000 - 3600);
+      // The newest are the ones kept.
+      expect([ledger.written(resource(9999)), ledger.written(resource(6400)), ledger.written(resource(6399))]).toEqual([true, true, false]);
+    });
+
+    it('without a lookback keeps everything (the constructor used by callers that bound nothing)', async () => {
+      const c = clock(T0);
+      const ledger = new DeadLetterLedger([id(9)], 0, { now: c.now });
+      c.advance(100 * HOUR);
+      expect(ledger.written(resource(9))).toBe(true);
+    });
+  });
 });
