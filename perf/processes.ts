@@ -14,10 +14,14 @@ export function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / TICK;
 }
 
-export function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A memory figure of /proc/<pid>/status in MB: VmRSS by default (RssAnon: what the process allocated, without the shared file pages). */
+export function rssMb(pid: number, field = 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
 }
+
+/** PERF_NODE_ARGS: node flags for the components a benchmark starts (e.g. --cpu-prof). */
+const NODE_ARGS = (process.env.PERF_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
 
 export interface Proc {
   child: ChildProcess;
@@ -33,7 +37,7 @@ const READY_TIMEOUT_MS = Number(process.env.PERF_READY_TIMEOUT_SECONDS ?? 180) *
 
 /** Starts `kgroot <role>`; ready once it logged that its partitions are assigned (an unexpected exit is logged with its last lines). */
 export function startRole(role: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [CLI, role], { env: { ...process.env, LOG_LEVEL: 'info', METRICS_PORT: '-1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_ARGS, CLI, role], { env: { ...process.env, LOG_LEVEL: 'info', METRICS_PORT: '-1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let isReady = false;
   const ready = new Promise<void>((resolve, reject) => {

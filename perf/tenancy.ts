@@ -15,9 +15,7 @@
  *   PERF_TENANCY_PARTS=idle node dist/perf/tenancy.js   only the idle workers (written to perf/out/tenancy-idle.*);
  *   PERF_ROUTER_PAIRS=N alternates N passthrough/router runs instead of 2 (the machine is shared: more pairs, steadier ratio)
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import Kafka from 'node-rdkafka';
 import { deleteTopic } from '../src/kafka/admin';
 import { tenantTopicSpecs } from '../src/tenancy/tenantTopics';
@@ -27,84 +25,19 @@ import { componentLogger } from '../src/log/logger';
 import { createTestTopic, testConnection, uniqueName } from '../test/support/kafkaTest';
 import { event } from './k8sEvents';
 import { PerfResult, Row, writeResult } from './perfResult';
+import { cpuSeconds, Proc, rssMb, startRole as start, stopAll } from './processes';
 
 process.env.LOG_LEVEL ??= 'warn';
 const log = componentLogger('perf-tenancy');
-const CLI = join(__dirname, '..', 'src', 'cli.js');
 const N = Number(process.env.PERF_EVENTS ?? 200_000);
 const CLIENT_COUNTS = (process.env.PERF_CLIENTS ?? '1,10,50').split(',').map(Number);
 const PARTITIONS = 6;
-const TICK = 100; // clock ticks per second of /proc/<pid>/stat on Linux
 /** PERF_TENANCY_PARTS: which parts run, of idle, router (the router vs our passthrough), first, clients (default all). */
 const PARTS_ALL = ['idle', 'router', 'first', 'clients'] as const;
 const PARTS = new Set((process.env.PERF_TENANCY_PARTS ?? PARTS_ALL.join(',')).split(',').map((s) => s.trim()));
 for (const p of PARTS) if (!(PARTS_ALL as readonly string[]).includes(p)) throw new Error(`PERF_TENANCY_PARTS: unknown part "${p}"; use some of ${PARTS_ALL.join(',')}`);
 const ALL_PARTS = PARTS_ALL.every((p) => PARTS.has(p));
 /** PERF_NODE_ARGS: node flags for the components started (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; NODE_OPTIONS refuses --cpu-prof). */
-const NODE_ARGS = (process.env.PERF_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
-
-/** utime + stime of a process, seconds. */
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / TICK;
-}
-
-function rssMb(pid: number, field = 'VmRSS'): number {
-  const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
-
-interface Proc {
-  child: ChildProcess;
-  ready: Promise<void>;
-}
-
-/** Starts `kgroot <role>`; ready once it logged that its partitions are assigned (an exit at any time is logged with its last lines). */
-function start(role: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [...NODE_ARGS, CLI, role], { env: { ...process.env, LOG_LEVEL: 'info', METRICS_PORT: '-1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const tail: string[] = [];
-  let isReady = false;
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      const text = d.toString();
-      if (!isReady && text.includes('partitions assigned')) {
-        isReady = true;
-        clearTimeout(timer);
-        resolve();
-      }
-      tail.push(...text.split('\n').filter((l) => l.length > 0).map((l) => l.slice(0, 300)));
-      if (tail.length > 20) tail.splice(0, tail.length - 20);
-    });
-    const timer = setTimeout(() => reject(new Error(`${role} not ready after ${READY_TIMEOUT_MS} ms; last lines: ${tail.slice(-3).join(' | ')}`)), READY_TIMEOUT_MS);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (!stopping.has(child)) log.warn({ role, code, signal, ready: isReady, last: tail.slice(-5) }, 'component exited');
-      reject(new Error(`${role} exited with ${code ?? signal} before it was ready`));
-    });
-  });
-  ready.catch(() => undefined);
-  return { child, ready };
-}
-
-/** Children this benchmark is stopping (their exit is expected). */
-const stopping = new WeakSet<ChildProcess>();
-/** PERF_READY_TIMEOUT_SECONDS (180): a component not assigned by then fails its configuration instead of hanging the run. */
-const READY_TIMEOUT_MS = Number(process.env.PERF_READY_TIMEOUT_SECONDS ?? 180) * 1000;
-
-async function stopAll(procs: Proc[]): Promise<void> {
-  await Promise.all(
-    procs.map(
-      (p) =>
-        new Promise<void>((resolve) => {
-          if (p.child.exitCode !== null) return resolve();
-          p.child.once('exit', () => resolve());
-          stopping.add(p.child);
-          p.child.kill('SIGTERM');
-        }),
-    ),
-  );
-}
 
 /** Sum of the high watermarks of a topic's partitions: how many records it holds. */
 function watermarks(consumer: Kafka.KafkaConsumer, topic: string, partitions: number): Promise<number> {
