@@ -16,8 +16,10 @@
  *   PERF_ROUTER_PAIRS=N alternates N passthrough/router runs instead of 2 (the machine is shared: more pairs, steadier ratio)
  */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import Kafka from 'node-rdkafka';
 import { deleteTopic } from '../src/kafka/admin';
+import { TOPICS } from '../src/kafka/topics';
 import { tenantTopicSpecs } from '../src/tenancy/tenantTopics';
 import { librdkafkaBase } from '../src/kafka/kafkaConfig';
 import { KafkaSink } from '../src/kafka/kafkaSink';
@@ -223,6 +225,8 @@ async function idleWorkers(seconds: number): Promise<Row[]> {
   const pools = await Promise.all([1, 50].map(async (n) => ({ n, ...(await poolTopics(n, `i${n}`)) })));
   const poolProcs = pools.map((x) => ({ n: x.n, p: startPool(x.input, x.output, uniqueName(`pool-idle-${x.n}`)) }));
   const node = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e9)'], { stdio: 'ignore' });
+  // The floor: node with only the Kafka client library's consumer and producer (perf/idleFloor.ts).
+  const floor = spawn(process.execPath, [join(__dirname, 'idleFloor.js'), testConnection.brokers, TOPICS.registry.name], { stdio: 'ignore' });
   try {
     await Promise.all([...procs.map((x) => x.p.ready), ...poolProcs.map((x) => x.p.ready)]);
     // Let start-up work (JIT, the first metadata and group joins of 12 processes on shared cores) settle: idle from here.
@@ -231,6 +235,7 @@ async function idleWorkers(seconds: number): Promise<Row[]> {
       ...procs.map((x) => ({ what: `idle ${x.role}`, pid: x.p.child.pid! })),
       ...poolProcs.map((x) => ({ what: `idle pooled event-normalizer serving ${x.n} idle client${x.n === 1 ? '' : 's'}`, pid: x.p.child.pid! })),
       { what: "idle `node -e 'setInterval(()=>{},1e9)'` (baseline)", pid: node.pid! },
+      { what: 'idle node with one node-rdkafka consumer and producer, nothing else (the floor, perf/idleFloor.ts)', pid: floor.pid! },
     ];
     const c0 = all.map((x) => cpuSeconds(x.pid));
     await new Promise((r) => setTimeout(r, seconds * 1000));
@@ -238,6 +243,7 @@ async function idleWorkers(seconds: number): Promise<Row[]> {
     return all.map((x, i) => ({ what: x.what, rssMb: rssMb(x.pid), note: `${(((cpuSeconds(x.pid) - c0[i]) / seconds) * 100).toFixed(2)} % of a core over ${seconds} s; RssAnon ${rssMb(x.pid, 'RssAnon').toFixed(0)} MB` }));
   } finally {
     node.kill();
+    floor.kill();
     await stopAll([...procs.map((x) => x.p), ...poolProcs.map((x) => x.p)]);
     for (const t of [...pools.flatMap((x) => x.topics), ...routedTopics]) await deleteTopic(testConnection, t).catch(() => undefined);
   }
