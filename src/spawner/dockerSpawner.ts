@@ -54,6 +54,33 @@ function startedAtOf(iso: string | undefined): number | null {
  * cgroups allow them. Creating one that exists adopts it; a container without our label is
  * never touched (ensure and remove refuse it).
  */
+/**
+ * Podman's compat API answers a forced remove of a container that is stopping on its own (a worker
+ * that exits when its control plane goes) with 500 "could not be stopped: … container state
+ * improper: stopped": the kill came after the exit. Seen in CI; the container is gone or removable
+ * a moment later.
+ */
+export function isStopRace(err: unknown): boolean {
+  return status(err) === 500 && /container state improper|could not be stopped/.test(message(err));
+}
+
+/**
+ * Removes a container (forced), again after `waitMs` when the engine raced its own stop
+ * ({@link isStopRace}, up to `tries` times); a container already gone (404) is removed.
+ */
+export async function removeContainer(c: Pick<Docker.Container, 'remove'>, tries = 5, waitMs = 500): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await c.remove({ force: true });
+      return;
+    } catch (err) {
+      if (status(err) === 404) return;
+      if (!isStopRace(err) || i >= tries) throw err;
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}
+
 export class DockerSpawner implements Spawner {
   readonly kind = 'docker' as const;
   private limitsOn: boolean;
@@ -165,9 +192,7 @@ export class DockerSpawner implements Spawner {
         if (status(err) !== 304 && status(err) !== 404) throw err;
       });
     }
-    await c.remove({ force: true }).catch((err) => {
-      if (status(err) !== 404) throw err;
-    });
+    await removeContainer(c);
     return { ...info, state: 'removed' };
   }
 

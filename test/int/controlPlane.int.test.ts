@@ -10,6 +10,7 @@ import { KafkaSink } from '../../src/kafka/kafkaSink';
 import { TOPICS } from '../../src/kafka/topics';
 import { componentLogger } from '../../src/log/logger';
 import { until } from '../support/controlPlaneProcess';
+import { removeContainer } from '../../src/spawner/dockerSpawner';
 import { drainTopic } from '../support/kafkaTest';
 
 /**
@@ -253,8 +254,9 @@ describe('control plane with the docker spawner against podman', () => {
     clients?.stop();
     await cp?.stop();
     const ours = await docker.listContainers({ all: true, filters: { label: ['kg.managed-by=control-plane'] } });
-    for (const c of ours) if (ids.includes(c.Labels['kg.client'])) await docker.getContainer(c.Id).remove({ force: true });
-    if (foreignId) await docker.getContainer(foreignId).remove({ force: true }).catch(() => undefined);
+    // Workers stop themselves when the control plane goes: a forced remove may race that stop.
+    for (const c of ours) if (ids.includes(c.Labels['kg.client'])) await removeContainer(docker.getContainer(c.Id));
+    if (foreignId) await removeContainer(docker.getContainer(foreignId)).catch(() => undefined);
   });
 
   async function containersOf(): Promise<Docker.ContainerInfo[]> {
