@@ -14,7 +14,7 @@ import { poolSubscription } from '../tenancy/poolTopics';
 import { tenantTopic } from '../tenancy/tenantTopics';
 import type { GraphTopics } from '../graph/graphInput';
 import { loadTenancySettings } from '../tenancy/tenancyConfig';
-import { loadWorkerMode } from '../tenancy/workerMode';
+import { loadPoolConsumerSettings, loadWorkerMode } from '../tenancy/workerMode';
 import { GRAPH_BUILDER_POOL, pooledGraphBuilder } from '../../pipelines/pool/pooledGraphBuilder';
 import { clientGraph$, graphBuilderConfigOf, GraphBuilderSettings, loadGraphBuilderSettings } from './graph-builder';
 
@@ -40,8 +40,7 @@ export function loadPooledGraphBuilderSettings(env: Env): GraphBuilderSettings &
     idleMs: readInt(env, 'GRAPH_POOL_CLIENT_IDLE_SECONDS', 600, { min: 1, max: 7 * 86_400 }) * 1000,
     groupId: readString(env, 'CONSUMER_GROUP', GRAPH_BUILDER_POOL),
     poolMaxInFlight: readInt(env, 'GRAPH_POOL_MAX_IN_FLIGHT', settings.maxInFlight * 4, { min: settings.maxBatchSize }),
-    topicRefreshMs: readInt(env, 'POOL_TOPIC_REFRESH_MS', 5000, { min: 100, max: 3_600_000 }),
-    fetchWaitMs: readInt(env, 'POOL_FETCH_WAIT_MS', 500, { min: 10, max: 300_000 }),
+    ...loadPoolConsumerSettings(env),
   };
 }
 

@@ -1,7 +1,7 @@
 import { assertClientId } from '../domain/clientId';
 import { atLeastBatch, ConfigError, Env, readInt, readString } from '../config/env';
 import { TOPICS } from '../kafka/topics';
-import { loadWorkerMode } from '../tenancy/workerMode';
+import { loadPoolConsumerSettings, loadWorkerMode } from '../tenancy/workerMode';
 import { TenancyOptions } from '../tenancy/resolveClient';
 import { loadTenancyOptions, loadTenancySettings } from '../tenancy/tenancyConfig';
 import { workerTopics } from '../tenancy/tenantTopics';
@@ -113,8 +113,7 @@ export function loadPooledNormalizerSettings(env: Env, role: NormalizerRole): Po
     inputBase: readString(env, 'POOL_INPUT_BASE', events ? TOPICS.rawEvents.name : TOPICS.rawLogs.name),
     outputBase: readString(env, 'POOL_OUTPUT_BASE', events ? TOPICS.eventsNormalized.name : TOPICS.logsNormalized.name),
     groupId: readString(env, 'CONSUMER_GROUP', `${role}-pool`),
-    topicRefreshMs: readInt(env, 'POOL_TOPIC_REFRESH_MS', 5000, { min: 100, max: 3_600_000 }),
-    fetchWaitMs: readInt(env, 'POOL_FETCH_WAIT_MS', 500, { min: 10, max: 300_000 }),
+    ...loadPoolConsumerSettings(env),
   };
 }
 

@@ -1,4 +1,4 @@
-import { ConfigError, Env, readEnum } from '../config/env';
+import { ConfigError, Env, readEnum, readInt } from '../config/env';
 import type { TenancyMode } from './tenancyConfig';
 
 /**
@@ -28,4 +28,16 @@ export function loadWorkerMode(env: Env, tenancy: TenancyMode): WorkerMode {
 /** The worker roles the control plane spawns per client in each mode (the pools serve the normalizer roles). */
 export function perClientRoles<R extends string>(mode: WorkerMode, all: readonly R[], pooled: readonly R[]): R[] {
   return mode === 'pooled' ? all.filter((r) => !pooled.includes(r)) : [...all];
+}
+
+/**
+ * What every pool's consumer reads the same way: POOL_TOPIC_REFRESH_MS (how often the topic list
+ * is read, so a client registered meanwhile is served; default 5000) and POOL_FETCH_WAIT_MS (how
+ * long the broker holds an empty fetch; default 500).
+ */
+export function loadPoolConsumerSettings(env: Env): { topicRefreshMs: number; fetchWaitMs: number } {
+  return {
+    topicRefreshMs: readInt(env, 'POOL_TOPIC_REFRESH_MS', 5000, { min: 100, max: 3_600_000 }),
+    fetchWaitMs: readInt(env, 'POOL_FETCH_WAIT_MS', 500, { min: 10, max: 300_000 }),
+  };
 }
